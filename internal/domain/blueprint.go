@@ -1,0 +1,178 @@
+package domain
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Blueprint is a reusable template of channel settings. A workflow keeps a snapshot
+// of the blueprint it was created from, so later edits to the blueprint never change
+// a workflow that exists.
+type Blueprint struct {
+	ID          string            `json:"id" doc:"Identifier: a built-in name such as rtmp-abr-720, or one an organization chose."`
+	Name        string            `json:"name" doc:"Display name."`
+	Description string            `json:"description" doc:"What the blueprint does."`
+	Featured    bool              `json:"featured" doc:"Shown first in lists."`
+	Tags        []string          `json:"tags" doc:"Free labels."`
+	BuiltIn     bool              `json:"builtIn,omitempty" doc:"True for blueprints shipped with onair, which are read-only."`
+	Settings    BlueprintSettings `json:"settings" doc:"The channel settings."`
+}
+
+// BlueprintSettings is what a run is built from: its inputs, encoder, outputs and preview.
+type BlueprintSettings struct {
+	Inputs        []Input         `json:"inputs" doc:"Exactly one input: createInput or managedInput."`
+	Channel       ChannelSettings `json:"channel" doc:"Channel class and encoder ladder."`
+	OutputGroups  []OutputGroup   `json:"outputGroups" doc:"Where the encoded renditions go: the origin's HLS, archives, destinations."`
+	Destinations  []Destination   `json:"destinations,omitempty" doc:"Push targets referenced by output groups through destinationId."`
+	PlayerPreview *PlayerPreview  `json:"playerPreview,omitempty" doc:"A playback URL entered by hand for previews."`
+}
+
+// Input is where a run gets its signal: a fresh input per run, or a managed one.
+type Input struct {
+	CreateInput  *CreateInput     `json:"createInput,omitempty"`
+	ManagedInput *ManagedInputRef `json:"managedInput,omitempty"`
+}
+
+// CreateInput asks for an input created with the run (an unmanaged input).
+type CreateInput struct {
+	Type                 string `json:"type" enum:"VIRTUAL_INPUT" doc:"Input type; VIRTUAL_INPUT when empty."`
+	Protocol             string `json:"protocol" enum:"RTMP_PUSH" doc:"How the signal arrives."`
+	AvailableImmediately bool   `json:"availableImmediately" doc:"Allocate the endpoint when the workflow is created, not when it starts."`
+}
+
+// ManagedInputRef points at a managed input, which keeps its endpoint across runs.
+type ManagedInputRef struct {
+	ID string `json:"id" doc:"The managed input's id."`
+}
+
+// ChannelClass is SINGLE_PIPELINE, or STANDARD with a main and a backup pipeline.
+type ChannelClass string
+
+// The channel classes.
+const (
+	ClassSinglePipeline ChannelClass = "SINGLE_PIPELINE"
+	ClassStandard       ChannelClass = "STANDARD"
+)
+
+// Pipelines is how many pipelines (and ingest endpoints) a channel of this class runs.
+func (c ChannelClass) Pipelines() int {
+	if c == ClassStandard {
+		return 2
+	}
+	return 1
+}
+
+// ChannelSettings holds the class and the encoder settings.
+type ChannelSettings struct {
+	Class       ChannelClass     `json:"class" enum:"SINGLE_PIPELINE,STANDARD" doc:"STANDARD runs two pipelines, main and backup."`
+	Passthrough bool             `json:"passthrough" doc:"No transcoding: the source is packaged as it arrives. video must then be empty."`
+	Video       []VideoRendition `json:"video" doc:"The ABR ladder, highest first."`
+	Audio       *Audio           `json:"audio,omitempty" doc:"Audio encoding; required unless passthrough."`
+}
+
+// VideoRendition is one rung of the ABR ladder.
+type VideoRendition struct {
+	Name       string  `json:"name" doc:"Unique within the ladder, e.g. 720p; used in playlist and file names."`
+	Codec      string  `json:"codec" enum:"H264" doc:"Video codec."`
+	Width      int     `json:"width" doc:"Pixels, even, 16-7680."`
+	Height     int     `json:"height" doc:"Pixels, even, 16-4320."`
+	Bitrate    int     `json:"bitrate" doc:"Target bits per second."`
+	Maxrate    int     `json:"maxrate" doc:"Peak bits per second, at least bitrate."`
+	GopSeconds float64 `json:"gopSeconds" doc:"Keyframe interval in seconds; segment lengths are a multiple of it."`
+	Profile    string  `json:"profile" enum:"baseline,main,high" doc:"H.264 profile."`
+	Framerate  float64 `json:"framerate,omitempty" doc:"Frames per second; 0 keeps the source rate."`
+}
+
+// RateControl names the rate control that a rendition's bitrate and maxrate imply,
+// as the $rc$ name modifier token prints it.
+func (v VideoRendition) RateControl() string {
+	if v.Maxrate == v.Bitrate {
+		return "CBR"
+	}
+	return "VBR"
+}
+
+// Audio is the audio encoding shared by every rendition.
+type Audio struct {
+	Codec      string `json:"codec" enum:"AAC" doc:"Audio codec."`
+	SampleRate int    `json:"sampleRate" enum:"32000,44100,48000" doc:"Hz."`
+	Bitrate    int    `json:"bitrate" doc:"Bits per second, 32000-320000."`
+	Channels   int    `json:"channels" doc:"1 or 2."`
+}
+
+// OutputGroupType names what an output group produces.
+type OutputGroupType string
+
+// The output group types.
+const (
+	OutputHLS     OutputGroupType = "HLS"
+	OutputArchive OutputGroupType = "ARCHIVE"
+	OutputRTMP    OutputGroupType = "RTMP"
+)
+
+// OutputGroup is one output of a run.
+type OutputGroup struct {
+	Name          string           `json:"name" doc:"Display name."`
+	Type          OutputGroupType  `json:"type" enum:"HLS,ARCHIVE,RTMP" doc:"HLS (the origin, or a destination when destinationId is set), ARCHIVE, or RTMP push."`
+	DestinationID string           `json:"destinationId,omitempty" doc:"For RTMP, and for HLS pushed to a CDN: the destination's id."`
+	HLS           *HLSSettings     `json:"hls,omitempty" doc:"For HLS: segment length and window."`
+	Archive       *ArchiveSettings `json:"archive,omitempty" doc:"For ARCHIVE: which rendition is recorded."`
+}
+
+// HLSSettings shapes an HLS output.
+type HLSSettings struct {
+	SegmentSeconds int `json:"segmentSeconds" doc:"Target segment duration, 1-30 s; a multiple of every rendition's GOP."`
+	WindowSeconds  int `json:"windowSeconds" doc:"How far back the live playlist reaches (the start-over window), at least 3 segments."`
+}
+
+// ArchiveSettings picks the recorded rendition and names its files.
+type ArchiveSettings struct {
+	Rendition      string          `json:"rendition,omitempty" doc:"A ladder rendition's name, or SOURCE for the input as it arrives. Empty with video set."`
+	Video          *VideoRendition `json:"video,omitempty" doc:"A rendition encoded for the archive only."`
+	NameModifier   string          `json:"nameModifier" doc:"Appended to file names; $w$, $h$ and $rc$ expand to width, height and rate control. In a STANDARD channel each pipeline writes under its own directory, 0/ and 1/, as in the guide's 0/$w$x$h$$rc$; a leading 0/ or 1/ here is replaced by the pipeline's."`
+	SegmentSeconds int             `json:"segmentSeconds,omitempty" doc:"Archive segment length; the HLS output's when 0."`
+}
+
+// RenditionSource names the input as it arrives, unencoded.
+const RenditionSource = "SOURCE"
+
+// Destination is a push target; it has one setting per pipeline.
+type Destination struct {
+	ID       string               `json:"id" doc:"Referenced by output groups."`
+	Settings []DestinationSetting `json:"settings" doc:"One per pipeline: two for STANDARD channels."`
+}
+
+// DestinationSetting is one pipeline's target: an RTMP(S) URL with a key, or an HTTP
+// HLS ingest with basic or digest credentials (Akamai MSL4 style).
+type DestinationSetting struct {
+	URL           string `json:"url" doc:"rtmp://, rtmps://, http:// or https://."`
+	StreamName    string `json:"streamName,omitempty" doc:"RTMP stream key, appended to url."`
+	Username      string `json:"username,omitempty" doc:"HTTP ingest user."`
+	PasswordParam string `json:"passwordParam,omitempty" doc:"HTTP ingest password."`
+}
+
+// PlayerPreview is a playback URL for front ends, entered by hand.
+type PlayerPreview struct {
+	URL string `json:"url" doc:"Playback URL."`
+}
+
+// pipelineDir returns the leading "0/" or "1/" of a STANDARD name modifier, or "".
+func pipelineDir(mod string) string {
+	if len(mod) >= 2 && (mod[0] == '0' || mod[0] == '1') && mod[1] == '/' {
+		return mod[:2]
+	}
+	return ""
+}
+
+// ArchiveName expands an archive's name modifier for one pipeline of a run: the
+// tokens $w$, $h$ and $rc$ take the recorded rendition's values, and a STANDARD
+// channel's pipeline writes under its own directory ("0/", "1/").
+func ArchiveName(mod string, class ChannelClass, pipeline int, v VideoRendition) string {
+	name := strings.TrimPrefix(mod, pipelineDir(mod))
+	r := strings.NewReplacer("$w$", strconv.Itoa(v.Width), "$h$", strconv.Itoa(v.Height), "$rc$", v.RateControl())
+	name = r.Replace(name)
+	if class == ClassStandard {
+		name = strconv.Itoa(pipeline) + "/" + name
+	}
+	return name
+}

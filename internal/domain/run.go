@@ -1,0 +1,110 @@
+package domain
+
+import "time"
+
+// Run is one execution of a workflow: a channel while it is up. Its status follows
+// the workflow's while it is the workflow's current run, and keeps the last one after.
+type Run struct {
+	ID             string     `json:"id"`
+	WorkflowID     string     `json:"workflowId"`
+	OrgID          string     `json:"-"`
+	Region         string     `json:"region"`
+	Status         Status     `json:"status"`
+	Cause          string     `json:"cause,omitempty"`
+	StartRequested *time.Time `json:"startRequestedDateTime,omitempty"`
+	Started        *time.Time `json:"startedDateTime,omitempty"`
+	StopRequested  *time.Time `json:"stopRequestedDateTime,omitempty"`
+	Stopped        *time.Time `json:"stoppedDateTime,omitempty"`
+	Inputs         []Ingest   `json:"inputs,omitempty"`
+	Archives       []Archive  `json:"archives,omitempty"`
+	Created        time.Time  `json:"created"`
+}
+
+// Ingest is one pipeline's RTMP endpoint: rtmp://<host>/<app>/<key>.
+type Ingest struct {
+	Pipeline  int    `json:"pipeline"`
+	App       string `json:"app"`
+	StreamKey string `json:"streamKey"`
+}
+
+// Archive is the recording of one pipeline of a run. Paths are relative to the
+// data directory's archive/, so that the origin can serve them and the store never
+// holds a machine's absolute path.
+type Archive struct {
+	ID       string  `json:"id"`
+	Pipeline int     `json:"pipeline"`
+	Playlist string  `json:"playlist"`      // the HLS VOD playlist
+	MP4      string  `json:"mp4,omitempty"` // the whole recording; empty when no input arrived
+	FileSize int64   `json:"fileSize"`      // bytes of the MP4; 0 when no input arrived
+	Duration float64 `json:"duration"`      // seconds
+}
+
+// Channel is a workflow with its current run, the unit that the channel API and
+// the controller change together in one transaction. Run is nil before the first start.
+type Channel struct {
+	Workflow Workflow
+	Run      *Run
+}
+
+// SetStatus moves the workflow, and its run, to a new status if the status machine
+// allows it, recording the time for RUNNING and the end states. A non-empty cause
+// is recorded and stays through the later steps of the run.
+func (c *Channel) SetStatus(to Status, cause string, now time.Time) error {
+	if err := Transition(c.Workflow.Status, to); err != nil {
+		return err
+	}
+	c.Workflow.Status = to
+	c.Workflow.Updated = now
+	if cause != "" {
+		c.Workflow.Cause = cause
+	}
+	if c.Run != nil {
+		c.Run.Status = to
+		if cause != "" {
+			c.Run.Cause = cause
+		}
+		switch to {
+		case StatusRunning:
+			c.Run.Started = &now
+		case StatusDone, StatusStartFailed, StatusStopFailed:
+			c.Run.Stopped = &now
+		}
+	}
+	return nil
+}
+
+// RequestStart begins a new run of a READY workflow: it moves it to PROVISIONING
+// and records the request time. byHand is false only for the scheduler, which may
+// also start a DONE or START_FAILED workflow's next occurrence.
+func (c *Channel) RequestStart(runID string, byHand bool, now time.Time) error {
+	s := c.Workflow.Status
+	if s != StatusReady && (byHand || (s != StatusDone && s != StatusStartFailed)) {
+		if byHand && (s == StatusDone || s == StatusStartFailed || s == StatusStopFailed) {
+			return &ConflictError{Message: "workflow " + c.Workflow.ID + " is " + string(s) + "; a workflow runs once: duplicate it to run again"}
+		}
+		return &ConflictError{Message: "workflow " + c.Workflow.ID + " is " + string(s) + ", not READY"}
+	}
+	c.Run = &Run{
+		ID: runID, WorkflowID: c.Workflow.ID, OrgID: c.Workflow.OrgID, Region: c.Workflow.Region,
+		StartRequested: &now, Created: now,
+	}
+	c.Workflow.RunID = runID
+	c.Workflow.Cause = ""
+	c.Run.Status = c.Workflow.Status
+	return c.SetStatus(StatusProvisioning, "", now)
+}
+
+// RequestStop records a stop request for a run that is starting or running. The
+// controller moves it to STOPPING once it is RUNNING. Asking again is harmless.
+func (c *Channel) RequestStop(now time.Time) error {
+	switch c.Workflow.Status {
+	case StatusProvisioning, StatusStarting, StatusRunning:
+		if c.Run.StopRequested == nil {
+			c.Run.StopRequested = &now
+		}
+		return nil
+	case StatusStopping, StatusDeleting:
+		return nil
+	}
+	return &ConflictError{Message: "workflow " + c.Workflow.ID + " is " + string(c.Workflow.Status) + ", not running"}
+}

@@ -1,0 +1,187 @@
+package domain
+
+import (
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+const (
+	maxNameLen        = 128
+	maxDescriptionLen = 1024
+	maxTags           = 50
+	maxTagLen         = 64
+)
+
+// Workflow is a blueprint snapshot with a name, a region, tags and a schedule. It runs
+// once, READY to DONE; a recurring schedule is the one way it runs again.
+type Workflow struct {
+	ID             string    `json:"id"`
+	OrgID          string    `json:"-"`
+	Name           string    `json:"name"`
+	Description    string    `json:"description"`
+	Region         string    `json:"region"`
+	Status         Status    `json:"status"`
+	Cause          string    `json:"cause,omitempty"`
+	BlueprintID    string    `json:"blueprintId"`
+	Blueprint      Blueprint `json:"blueprint"`
+	Tags           []string  `json:"tags"`
+	Schedule       *Schedule `json:"schedule,omitempty"`
+	CreateArchives bool      `json:"createArchives"`
+	RunID          string    `json:"runId,omitempty"`
+	Created        time.Time `json:"created"`
+	Updated        time.Time `json:"updated"`
+}
+
+// WorkflowSpec is what a user sends to create or replace a workflow: the IOIO
+// guide's body, unchanged.
+type WorkflowSpec struct {
+	Region         string     `json:"region,omitempty" doc:"A region from GET /api/regions; the default region when empty."`
+	Name           string     `json:"name" doc:"Letters, digits, spaces and - _ . , : ( ) ' & / # @ + !; 1-128 characters."`
+	Description    string     `json:"description,omitempty" doc:"Same character set as name; up to 1024 characters."`
+	Blueprint      *Blueprint `json:"blueprint" doc:"The whole blueprint, as GET /api/blueprints/{id} returns it."`
+	Tags           []string   `json:"tags,omitempty" doc:"Labels to search by."`
+	Schedule       *Schedule  `json:"schedule,omitempty" doc:"When to run; {} or absent for none."`
+	CreateArchives *bool      `json:"createArchives,omitempty" doc:"true (the default): record the run, with a default archive when the blueprint has none; false: remove the blueprint's archive groups."`
+}
+
+// Validate checks a spec against the guide's rules. regions says which region
+// names exist. It returns a *ValidationError naming each bad field.
+func (s *WorkflowSpec) Validate(regions []string) error {
+	p := &problems{}
+	checkText(p, "name", s.Name, true, maxNameLen)
+	checkText(p, "description", s.Description, false, maxDescriptionLen)
+	if s.Region != "" && !contains(regions, s.Region) {
+		p.add("region", "unknown region %q; GET /api/regions lists them", s.Region)
+	}
+	checkTags(p, "tags", s.Tags)
+	if s.Blueprint == nil {
+		p.add("blueprint", "is required: paste the object that GET /api/blueprints/{id} returns")
+	} else if err := ValidateBlueprint("blueprint", s.Blueprint); err != nil {
+		p.list = append(p.list, err.(*ValidationError).Errors...)
+	}
+	if err := s.Schedule.Validate("schedule"); err != nil {
+		p.list = append(p.list, err.(*ValidationError).Errors...)
+	}
+	return p.err()
+}
+
+// Apply writes a validated spec into w, filling defaults: the default region, and
+// createArchives true when absent.
+func (s *WorkflowSpec) Apply(w *Workflow, defaultRegion string) {
+	w.Name = s.Name
+	w.Description = s.Description
+	w.Region = s.Region
+	if w.Region == "" {
+		w.Region = defaultRegion
+	}
+	w.Blueprint = *s.Blueprint
+	w.Blueprint.BuiltIn = false
+	w.BlueprintID = s.Blueprint.ID
+	w.Tags = normalizeTags(s.Tags)
+	w.Schedule = s.Schedule.normalize()
+	w.CreateArchives = s.CreateArchives == nil || *s.CreateArchives
+}
+
+// Duplicate returns a new READY workflow with w's settings, under a new id.
+func (w *Workflow) Duplicate(id string, now time.Time) Workflow {
+	d := *w
+	d.ID = id
+	d.Status = StatusReady
+	d.Cause = ""
+	d.RunID = ""
+	d.Created = now
+	d.Updated = now
+	d.Tags = append([]string(nil), w.Tags...)
+	return d
+}
+
+// CheckModifiable refuses an update or delete of a workflow that is locked or running.
+func (w *Workflow) CheckModifiable(action string) error {
+	if !w.Status.Modifiable() {
+		return &ConflictError{Message: "cannot " + action + " workflow " + w.ID + " while it is " + string(w.Status) + "; stop its channel and wait for DONE"}
+	}
+	return nil
+}
+
+func checkText(p *problems, field, v string, required bool, max int) {
+	n := utf8.RuneCountInString(v)
+	switch {
+	case n == 0 && required:
+		p.add(field, "is required")
+		return
+	case n > max:
+		p.add(field, "must be at most %d characters, got %d", max, n)
+	case !utf8.ValidString(v):
+		p.add(field, "must be valid UTF-8")
+		return
+	}
+	if n > 0 && (unicode.IsSpace(rune(v[0])) || unicode.IsSpace(rune(v[len(v)-1]))) {
+		p.add(field, "must not start or end with a space")
+	}
+	for _, r := range v {
+		if !textRune(r) {
+			p.add(field, "contains %q; use letters, digits, spaces and - _ . , : ( ) ' & / # @ + !", r)
+			return
+		}
+	}
+}
+
+// textRune is the guide's "standard set of alphanumeric characters" for names and
+// descriptions, with the punctuation that real channel names use.
+func textRune(r rune) bool {
+	if unicode.IsLetter(r) || unicode.IsDigit(r) || r == ' ' {
+		return true
+	}
+	switch r {
+	case '-', '_', '.', ',', ':', '(', ')', '\'', '&', '/', '#', '@', '+', '!':
+		return true
+	}
+	return false
+}
+
+func checkTags(p *problems, field string, tags []string) {
+	if len(tags) > maxTags {
+		p.add(field, "has %d tags; at most %d", len(tags), maxTags)
+	}
+	for i, t := range tags {
+		if !ValidTag(t) {
+			p.add(index(field, i), "must be 1-%d letters, digits, '-', '_', '.' or ':', got %q", maxTagLen, t)
+		}
+	}
+}
+
+// ValidTag reports whether t may be used as a tag.
+func ValidTag(t string) bool {
+	if t == "" || len(t) > maxTagLen {
+		return false
+	}
+	for _, r := range t {
+		if !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_' || r == '.' || r == ':') {
+			return false
+		}
+	}
+	return true
+}
+
+// normalizeTags drops duplicates and keeps the first order, never returning nil.
+func normalizeTags(tags []string) []string {
+	out := []string{}
+	seen := map[string]bool{}
+	for _, t := range tags {
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
