@@ -1,0 +1,121 @@
+package store
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Reading columns back into domain values. The scanners accept what either
+// driver returns, so that the row mapping is written once.
+
+// The NOT NULL columns are NULL only on the missing side of an outer join: the
+// scanners read that as the zero value.
+
+// textCol scans a text column into a string.
+type textCol struct{ dst *string }
+
+func (c textCol) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*c.dst = ""
+	case string:
+		*c.dst = v
+	case []byte:
+		*c.dst = string(v)
+	default:
+		return fmt.Errorf("text column holds a %T", src)
+	}
+	return nil
+}
+
+// timeCol scans a time column: a timestamptz from PostgreSQL or sqliteTimeFormat
+// text from SQLite. The result is always UTC.
+type timeCol struct{ dst *time.Time }
+
+func (c timeCol) Scan(src any) error {
+	t, _, err := parseTimeValue(src)
+	*c.dst = t
+	return err
+}
+
+// nullTimeCol scans a time column that may be NULL into a *time.Time.
+type nullTimeCol struct{ dst **time.Time }
+
+func (c nullTimeCol) Scan(src any) error {
+	t, ok, err := parseTimeValue(src)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		*c.dst = nil
+		return nil
+	}
+	*c.dst = &t
+	return nil
+}
+
+func parseTimeValue(src any) (t time.Time, ok bool, err error) {
+	switch v := src.(type) {
+	case nil:
+		return time.Time{}, false, nil
+	case time.Time:
+		return v.UTC(), true, nil
+	case string:
+		t, err = time.Parse(sqliteTimeFormat, v)
+	case []byte:
+		t, err = time.Parse(sqliteTimeFormat, string(v))
+	default:
+		return time.Time{}, false, fmt.Errorf("time column holds a %T", src)
+	}
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("time column: %w", err)
+	}
+	return t.UTC(), true, nil
+}
+
+// jsonCol scans a JSON text column into dst, a pointer. NULL leaves dst as it is.
+type jsonCol struct{ dst any }
+
+func (c jsonCol) Scan(src any) error {
+	var b []byte
+	switch v := src.(type) {
+	case nil:
+		return nil
+	case string:
+		b = []byte(v)
+	case []byte:
+		b = v
+	default:
+		return fmt.Errorf("JSON column holds a %T", src)
+	}
+	if err := json.Unmarshal(b, c.dst); err != nil {
+		return fmt.Errorf("JSON column: %w", err)
+	}
+	return nil
+}
+
+// jsonText encodes a document for a JSON text column.
+func jsonText(v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// qualify prefixes each of the comma-separated columns with a table alias.
+func qualify(alias, columns string) string {
+	list := strings.Split(columns, ",")
+	for i, c := range list {
+		list[i] = alias + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(list, ", ")
+}
+
+// nullString is "" for SQL NULL and the other way round.
+func nullString(s string) sql.NullString {
+	return sql.NullString{String: s, Valid: s != ""}
+}

@@ -1,0 +1,90 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
+)
+
+// acceptedForms is what Open understands, for error messages.
+const acceptedForms = "use sqlite://PATH (for example sqlite://data/onair.db or sqlite:///var/lib/onair/onair.db) " +
+	"or postgres://USER:PASSWORD@HOST:PORT/DATABASE (postgresql:// also works)"
+
+// Open connects to the database that dsn names, brings its schema up to date and
+// returns it as a Store:
+//
+//   - sqlite://PATH, a file on this machine, relative or absolute, created with
+//     its parent directory when missing;
+//   - postgres://… or postgresql://…, a PostgreSQL connection URL.
+func Open(ctx context.Context, dsn string) (Store, error) {
+	var (
+		db  *sql.DB
+		d   dialect
+		err error
+	)
+	switch scheme, rest, _ := strings.Cut(dsn, "://"); scheme {
+	case "sqlite":
+		db, err = openSQLite(rest)
+		d = sqliteDialect
+	case "postgres", "postgresql":
+		db, err = sql.Open("pgx", dsn)
+		d = postgresDialect
+	default:
+		return nil, fmt.Errorf("store: unsupported database %s: %s", describeDSN(dsn), acceptedForms)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", d.name, err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: connect to %s: %w", d.name, err)
+	}
+	if err := migrate(ctx, db, d, time.Now()); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: migrate %s: %w", d.name, err)
+	}
+	return newSQLStore(db, d), nil
+}
+
+// openSQLite opens the database file at path with the settings the store relies
+// on: WAL so that readers never wait for the writer, a busy timeout so that
+// writers wait for each other instead of failing, foreign keys for the cascades,
+// and IMMEDIATE transactions so that a transaction that reads before it writes
+// (UpdateChannel) holds the write lock from its first statement.
+func openSQLite(path string) (*sql.DB, error) {
+	if path == "" {
+		return nil, errors.New("sqlite:// needs a file path, such as sqlite://data/onair.db")
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	dsn := "file:" + sqliteURIPath(path) +
+		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
+	return sql.Open("sqlite", dsn)
+}
+
+// sqliteURIPath escapes the characters that mean something in a SQLite file: URI.
+func sqliteURIPath(path string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(filepath.ToSlash(path))
+}
+
+// describeDSN names what was given without repeating a password that it may hold.
+func describeDSN(dsn string) string {
+	if scheme, _, ok := strings.Cut(dsn, "://"); ok {
+		return fmt.Sprintf("URL scheme %q", scheme+"://")
+	}
+	if dsn == "" {
+		return "(empty database URL)"
+	}
+	return "URL without a scheme"
+}

@@ -1,0 +1,91 @@
+// Package store keeps onair's control-plane state: blueprints, workflows and runs.
+// One interface, two databases: SQLite on one machine, PostgreSQL when several nodes
+// share the state. Open picks one from the DSN.
+package store
+
+import (
+	"context"
+
+	"onair/internal/domain"
+)
+
+// Store is the control plane's state. Every method takes the organization that
+// owns the objects, so one tenant never reads another's. Missing objects are a
+// *domain.NotFoundError; times are UTC.
+type Store interface {
+	// ListBlueprints returns the organization's own blueprints, by id. The
+	// built-in catalog lives in code, not here.
+	ListBlueprints(ctx context.Context, org string) ([]domain.Blueprint, error)
+	GetBlueprint(ctx context.Context, org, id string) (domain.Blueprint, error)
+	// CreateBlueprint fails with a *domain.ConflictError when the id is taken.
+	CreateBlueprint(ctx context.Context, org string, b domain.Blueprint) error
+	UpdateBlueprint(ctx context.Context, org string, b domain.Blueprint) error
+	DeleteBlueprint(ctx context.Context, org, id string) error
+
+	CreateWorkflow(ctx context.Context, w domain.Workflow) error
+	GetWorkflow(ctx context.Context, org, id string) (domain.Workflow, error)
+	// ListWorkflows returns one page, newest first.
+	ListWorkflows(ctx context.Context, org string, f WorkflowFilter) (WorkflowPage, error)
+	// DeleteWorkflow deletes a workflow and its runs if check, called inside the
+	// transaction with the stored workflow, returns nil; check's error is returned as is.
+	DeleteWorkflow(ctx context.Context, org, id string, check func(domain.Workflow) error) error
+
+	// GetChannel returns a workflow with its current run (nil before the first start).
+	GetChannel(ctx context.Context, org, workflowID string) (domain.Channel, error)
+	// UpdateChannel reads the workflow and its current run, calls fn, and writes
+	// back what fn left, in one transaction that no other update interleaves with.
+	// fn may replace Run with a new one (a new start), which is inserted and becomes
+	// the workflow's current run. When fn returns an error nothing is written and
+	// that error is returned as is.
+	UpdateChannel(ctx context.Context, org, workflowID string, fn func(*domain.Channel) error) (domain.Channel, error)
+	// ListRuns returns one page of runs, newest first.
+	ListRuns(ctx context.Context, org string, f RunFilter) (RunPage, error)
+	// ActiveChannels lists, across organizations, the workflows whose status is
+	// Active(): the work a controller resumes after a restart.
+	ActiveChannels(ctx context.Context) ([]ChannelRef, error)
+	// CountWorkflows counts workflows by status across organizations, for metrics.
+	CountWorkflows(ctx context.Context) (map[domain.Status]int, error)
+
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// WorkflowFilter narrows ListWorkflows. Zero values mean "no condition".
+type WorkflowFilter struct {
+	Tags     []string        // the workflow has all of them
+	Statuses []domain.Status // the workflow has any of them
+	Search   string          // case-insensitive substring of the name or description
+	Limit    int             // page size; DefaultLimit when 0, at most MaxLimit
+	Cursor   string          // WorkflowPage.Next of the previous page
+}
+
+// WorkflowPage is one page of workflows; Next is empty on the last page.
+type WorkflowPage struct {
+	Items []domain.Workflow
+	Next  string
+}
+
+// RunFilter narrows ListRuns.
+type RunFilter struct {
+	WorkflowID string // only this workflow's runs
+	Limit      int
+	Cursor     string
+}
+
+// RunPage is one page of runs; Next is empty on the last page.
+type RunPage struct {
+	Items []domain.Run
+	Next  string
+}
+
+// ChannelRef names a workflow across organizations.
+type ChannelRef struct {
+	OrgID      string
+	WorkflowID string
+}
+
+// Page sizes.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 500
+)
