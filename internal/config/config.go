@@ -1,0 +1,202 @@
+// Package config reads the server's settings: defaults, then an optional YAML
+// file, then ONAIR_* environment variables, then flags, each overriding the last.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is every server setting. Workflows, channels and schedules are data in
+// the store, not configuration.
+type Config struct {
+	Data      string `yaml:"data" flag:"data" usage:"data directory: the SQLite database, live/, archive/ and clips/"`
+	HTTP      string `yaml:"http" flag:"http" usage:"HTTP listen address: API, docs, console and HLS playback"`
+	RTMP      string `yaml:"rtmp" flag:"rtmp" usage:"RTMP ingest listen address"`
+	Database  string `yaml:"database" flag:"database" usage:"sqlite://PATH or postgres://…; SQLite in the data directory when empty"`
+	PublicURL string `yaml:"publicUrl" flag:"public-url" usage:"base of every URL onair hands out (playback, ingest host); derived from --http when empty"`
+	Region    string `yaml:"region" flag:"region" usage:"name of the region this server forms"`
+	LogLevel  string `yaml:"logLevel" flag:"log-level" usage:"debug, info, warn or error"`
+	LogFormat string `yaml:"logFormat" flag:"log-format" usage:"text or json"`
+}
+
+// Defaults returns the settings used when nothing else is given.
+func Defaults() Config {
+	return Config{
+		Data:      "./data",
+		HTTP:      ":8080",
+		RTMP:      ":1935",
+		Region:    "local",
+		LogLevel:  "info",
+		LogFormat: "text",
+	}
+}
+
+// envName is the environment variable for a flag: --public-url is ONAIR_PUBLIC_URL.
+func envName(flagName string) string {
+	return "ONAIR_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// Load builds the configuration for `onair serve` from its arguments and the
+// environment. --config (or ONAIR_CONFIG) names a YAML file; an unknown key in it
+// is an error.
+func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	cfg := Defaults()
+	fs := flag.NewFlagSet("onair serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "", "YAML configuration file (env ONAIR_CONFIG)")
+	flagVals := map[string]*string{}
+	for _, f := range fields() {
+		flagVals[f.flag] = fs.String(f.flag, f.get(&cfg), f.usage+" (env "+envName(f.flag)+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	path := *configPath
+	if path == "" {
+		path = getenv("ONAIR_CONFIG")
+	}
+	if path != "" {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return Config{}, fmt.Errorf("config: %w", err)
+		}
+		if err := decodeYAML(raw, &cfg); err != nil {
+			return Config{}, fmt.Errorf("config %s: %w", path, err)
+		}
+	}
+	for _, f := range fields() {
+		if v, ok := lookupEnv(getenv, envName(f.flag)); ok {
+			f.set(&cfg, v)
+		}
+	}
+	fs.Visit(func(fl *flag.Flag) {
+		for _, f := range fields() {
+			if f.flag == fl.Name {
+				f.set(&cfg, *flagVals[f.flag])
+			}
+		}
+	})
+	cfg.fill()
+	return cfg, cfg.Validate()
+}
+
+func lookupEnv(getenv func(string) string, name string) (string, bool) {
+	v := getenv(name)
+	return v, v != ""
+}
+
+// decodeYAML reads a config file strictly: unknown keys are errors.
+func decodeYAML(raw []byte, cfg *Config) error {
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil
+}
+
+// fill derives the settings that default from others.
+func (c *Config) fill() {
+	if c.Database == "" {
+		c.Database = "sqlite://" + filepath.Join(c.Data, "onair.db")
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + hostPort(c.HTTP, "localhost")
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+}
+
+// hostPort turns a listen address into one a client can dial, using host when
+// the address listens on every interface.
+func hostPort(addr, host string) string {
+	h, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if h == "" || h == "0.0.0.0" || h == "::" {
+		h = host
+	}
+	return net.JoinHostPort(h, p)
+}
+
+var regionPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// Validate checks every setting and names the first bad one.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{key}, args...)...))
+	}
+	if c.Data == "" {
+		bad("data", "must not be empty")
+	}
+	for _, a := range []struct{ key, addr string }{{"http", c.HTTP}, {"rtmp", c.RTMP}} {
+		if _, _, err := net.SplitHostPort(a.addr); err != nil {
+			bad(a.key, "must be host:port or :port, got %q", a.addr)
+		}
+	}
+	if !strings.HasPrefix(c.Database, "sqlite://") && !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") {
+		bad("database", "must start with sqlite:// or postgres://, got %q", c.Database)
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("publicUrl", "must be an http:// or https:// URL, got %q", c.PublicURL)
+	}
+	if !regionPattern.MatchString(c.Region) {
+		bad("region", "must be lower-case letters, digits and '-', got %q", c.Region)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("logLevel", "must be debug, info, warn or error, got %q", c.LogLevel)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("logFormat", "must be text or json, got %q", c.LogFormat)
+	}
+	return errors.Join(errs...)
+}
+
+// IngestHost is the host (without port) that RTMP URLs handed to encoders use:
+// the public URL's.
+func (c *Config) IngestHost() string {
+	u, err := url.Parse(c.PublicURL)
+	if err != nil {
+		return "localhost"
+	}
+	return u.Hostname()
+}
+
+// field is one string setting, reached by reflection so that the flag, the
+// environment variable and the YAML key are declared once, on the struct.
+type field struct {
+	flag, yaml, usage string
+	index             int
+}
+
+func (f field) get(c *Config) string    { return reflect.ValueOf(c).Elem().Field(f.index).String() }
+func (f field) set(c *Config, v string) { reflect.ValueOf(c).Elem().Field(f.index).SetString(v) }
+
+func fields() []field {
+	t := reflect.TypeOf(Config{})
+	out := make([]field, t.NumField())
+	for i := range out {
+		sf := t.Field(i)
+		out[i] = field{flag: sf.Tag.Get("flag"), yaml: sf.Tag.Get("yaml"), usage: sf.Tag.Get("usage"), index: i}
+	}
+	return out
+}
