@@ -1,0 +1,154 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"path"
+
+	"onair/internal/domain"
+	"onair/internal/store"
+)
+
+// maxBatch bounds how many workflows one channels request may name.
+const maxBatch = 100
+
+func (s *Server) startChannels(w http.ResponseWriter, r *http.Request) error {
+	return s.batch(w, r, func(ch *domain.Channel) error {
+		return ch.RequestStart(s.NewID(), true, s.now())
+	})
+}
+
+func (s *Server) stopChannels(w http.ResponseWriter, r *http.Request) error {
+	return s.batch(w, r, func(ch *domain.Channel) error {
+		if ch.Run == nil {
+			return &domain.ConflictError{Message: "workflow " + ch.Workflow.ID + " has never been started"}
+		}
+		return ch.RequestStop(s.now())
+	})
+}
+
+// batch applies change to each named workflow on its own: one refusal does not
+// stop the others, and each refusal is reported with its reason.
+func (s *Server) batch(w http.ResponseWriter, r *http.Request, change func(*domain.Channel) error) error {
+	var body WorkflowIDs
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	if len(body.Workflows) == 0 || len(body.Workflows) > maxBatch {
+		return badRequest("workflows", "must list 1 to %d workflow ids, got %d", maxBatch, len(body.Workflows))
+	}
+	for i, id := range body.Workflows {
+		if id == "" {
+			return badRequest(fmt.Sprintf("workflows[%d]", i), "must not be empty")
+		}
+	}
+	out := ChannelsResult{Items: []ChannelItem{}}
+	seen := map[string]bool{}
+	for _, id := range body.Workflows {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		_, err := s.Store.UpdateChannel(r.Context(), s.org(r), id, change)
+		var ce *domain.ConflictError
+		switch {
+		case err == nil:
+			out.Items = append(out.Items, ChannelItem{WorkflowID: id})
+		case errors.Is(err, domain.ErrNotFound), errors.As(err, &ce):
+			out.Failed = append(out.Failed, ChannelFailure{WorkflowID: id, Message: err.Error()})
+		default:
+			return err
+		}
+	}
+	if len(out.Items) > 0 && s.Controller != nil {
+		s.Controller.Notify()
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) getChannel(w http.ResponseWriter, r *http.Request) error {
+	ch, err := s.Store.GetChannel(r.Context(), s.org(r), r.PathValue("workflowId"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.channelInfo(ch.Workflow, ch.Run))
+	return nil
+}
+
+func (s *Server) listChannels(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	limit, err := parseLimit(q.Get("limit"))
+	if err != nil {
+		return err
+	}
+	page, err := s.Store.ListRuns(r.Context(), s.org(r), store.RunFilter{WorkflowID: q.Get("workflowId"), Limit: limit, Cursor: q.Get("next")})
+	if err != nil {
+		return err
+	}
+	out := ChannelList{Items: make([]ChannelInfo, 0, len(page.Items)), Next: page.Next}
+	names := map[string]domain.Workflow{}
+	for i := range page.Items {
+		run := &page.Items[i]
+		wf, ok := names[run.WorkflowID]
+		if !ok {
+			if wf, err = s.Store.GetWorkflow(r.Context(), s.org(r), run.WorkflowID); err != nil {
+				return err
+			}
+			names[run.WorkflowID] = wf
+		}
+		out.Items = append(out.Items, s.channelInfo(wf, run))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// channelInfo renders a run (nil before the first start) in the guide's shape. The
+// status is the run's own, which for the current run is the workflow's.
+func (s *Server) channelInfo(wf domain.Workflow, run *domain.Run) ChannelInfo {
+	info := ChannelInfo{
+		ID: wf.ID, Name: wf.Name, Region: wf.Region, Status: wf.Status, Cause: wf.Cause,
+		Endpoints: Endpoints{Input: []InputEndpoints{}, Output: []OutputEndpoint{}},
+		Archives:  []ArchiveInfo{},
+	}
+	if run == nil {
+		return info
+	}
+	info.RunID = run.ID
+	info.Region = run.Region
+	info.Status = run.Status
+	info.Cause = run.Cause
+	info.StartRequestedDateTime = run.StartRequested
+	info.StartedDateTime = run.Started
+	info.StopRequestedDateTime = run.StopRequested
+	info.StoppedDateTime = run.Stopped
+	if run.Status.Active() && len(run.Inputs) > 0 {
+		urls := make([]string, len(run.Inputs))
+		for i, in := range run.Inputs {
+			urls[i] = "rtmp://" + s.IngestHost + "/" + in.App + "/" + in.StreamKey
+		}
+		info.Endpoints.Input = append(info.Endpoints.Input, InputEndpoints{Endpoints: urls})
+		info.Endpoints.Output = append(info.Endpoints.Output, OutputEndpoint{Type: "HLS", URL: s.liveURL(wf)})
+	}
+	for _, a := range run.Archives {
+		ai := ArchiveInfo{ID: a.ID, FileSize: a.FileSize, Duration: a.Duration}
+		if a.Playlist != "" {
+			ai.PlaylistURL = s.PublicURL + "/archive/" + a.Playlist
+		}
+		if a.MP4 != "" && a.FileSize > 0 {
+			ai.DownloadURL = s.PublicURL + "/archive/" + a.MP4
+		}
+		info.Archives = append(info.Archives, ai)
+	}
+	return info
+}
+
+// liveURL is the channel's HLS playback URL; a STANDARD channel's points at pipeline 0.
+func (s *Server) liveURL(wf domain.Workflow) string {
+	p := path.Join("/live", wf.ID, "master.m3u8")
+	if wf.Blueprint.Settings.Channel.Class == domain.ClassStandard {
+		p = path.Join("/live", wf.ID, "0", "master.m3u8")
+	}
+	return s.PublicURL + p
+}

@@ -1,0 +1,62 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"onair/internal/api"
+	"onair/internal/store"
+)
+
+// FuzzRequestBodies sends arbitrary bytes as the body of every route that reads
+// one. Whatever arrives, the answer is a success or a 4xx with a JSON message,
+// never a 5xx or a panic.
+func FuzzRequestBodies(f *testing.F) {
+	bp, err := os.ReadFile(filepath.Join("testdata", "blueprint-720.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(0, []byte(`{"name":"Live01","blueprint":`+string(bp)+`}`))
+	f.Add(1, bp)
+	f.Add(2, []byte(`{"workflows":["a","b"]}`))
+	f.Add(0, []byte(`{"name":"x","blueprint":{"settings":{"channel":{"video":[{"gopSeconds":1e308}]}}}}`))
+	f.Add(0, []byte(`{"name":"x","schedule":{"startDateTime":"2020-12-16T13:59:28.610Z","duration":5,"recurrence":{"unit":"WEEK","days":["MON"],"endDate":"2020-12-16"}}}`))
+	f.Add(3, []byte(`{"name":"x","blueprint":null}`))
+
+	st, err := store.Open(context.Background(), "sqlite://"+filepath.Join(f.TempDir(), "onair.db"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { st.Close() })
+	a := api.New(api.Options{Store: st, Region: "local", PublicURL: "http://onair.test", IngestHost: "onair.test:1935"})
+	mux := http.NewServeMux()
+	a.Register(mux)
+	routes := []struct{ method, path string }{
+		{"POST", "/api/workflows"},
+		{"POST", "/api/blueprints"},
+		{"POST", "/api/channels"},
+		{"PUT", "/api/workflows/x"},
+		{"DELETE", "/api/channels"},
+	}
+	f.Fuzz(func(t *testing.T, route int, body []byte) {
+		if route < 0 {
+			route = -route
+		}
+		rt := routes[route%len(routes)]
+		req := httptest.NewRequest(rt.method, rt.path, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("%s %s answered %d: %s", rt.method, rt.path, rec.Code, rec.Body)
+		}
+		if rec.Code >= 400 && !bytes.Contains(rec.Body.Bytes(), []byte(`"message"`)) {
+			t.Fatalf("%d without a message: %s", rec.Code, rec.Body)
+		}
+	})
+}

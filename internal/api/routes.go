@@ -1,0 +1,178 @@
+package api
+
+import (
+	"net/http"
+
+	"onair/internal/domain"
+	"onair/internal/openapi"
+)
+
+// Tags group the operations in the API reference.
+var Tags = []openapi.Tag{
+	{Name: "Blueprints", Description: "Reusable channel templates: the built-in catalog and your organization's own."},
+	{Name: "Workflows", Description: "A blueprint snapshot with a name, region, tags and schedule. A workflow runs once; duplicate it to run again."},
+	{Name: "Channels", Description: "Start and stop workflows, and read their runs: status, ingest and playback endpoints, archives."},
+	{Name: "Regions", Description: "Where workflows run."},
+}
+
+var (
+	idParam         = openapi.Param{Name: "id", In: "path", Required: true, Type: "string"}
+	workflowIDParam = openapi.Param{Name: "workflowId", In: "path", Required: true, Type: "string", Description: "The workflow id."}
+	limitParam      = openapi.Param{Name: "limit", In: "query", Type: "integer", Description: "Page size, 1-500; 50 when absent."}
+	nextParam       = openapi.Param{Name: "next", In: "query", Type: "string", Description: "The next cursor of the previous page."}
+)
+
+func ok(body any) openapi.Response {
+	return openapi.Response{Status: http.StatusOK, Description: "OK", Body: body}
+}
+
+func created() openapi.Response {
+	return openapi.Response{Status: http.StatusCreated, Description: "Created", Body: IDResponse{}}
+}
+
+func noContent() openapi.Response {
+	return openapi.Response{Status: http.StatusNoContent, Description: "Done"}
+}
+
+// errs documents error responses by status code.
+func errs(codes ...int) []openapi.Response {
+	out := make([]openapi.Response, len(codes))
+	for i, c := range codes {
+		out[i] = openapi.Response{Status: c, Description: http.StatusText(c), Body: ErrorBody{}}
+	}
+	return out
+}
+
+// bodyErrs are the errors of every route that reads a JSON body.
+var bodyErrs = []int{http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType}
+
+func responses(success openapi.Response, codes ...int) []openapi.Response {
+	return append([]openapi.Response{success}, errs(codes...)...)
+}
+
+// routes is the API: every operation with its documentation and handler.
+func (s *Server) routes() []route {
+	body := func(extra ...int) []int { return append(append([]int{}, bodyErrs...), extra...) }
+	return []route{
+		{openapi.Operation{
+			Method: "GET", Path: "/api/blueprints", Tag: "Blueprints", OperationID: "listBlueprints",
+			Summary:   "List blueprints",
+			Responses: responses(ok(BlueprintList{})),
+		}, s.listBlueprints},
+		{openapi.Operation{
+			Method: "POST", Path: "/api/blueprints", Tag: "Blueprints", OperationID: "createBlueprint",
+			Summary:     "Create a blueprint",
+			Description: "Adds a blueprint to your organization. Without an id one is generated; the built-in ids are taken.",
+			Body:        domain.Blueprint{},
+			Responses:   responses(created(), body(http.StatusConflict)...),
+		}, s.createBlueprint},
+		{openapi.Operation{
+			Method: "GET", Path: "/api/blueprints/{id}", Tag: "Blueprints", OperationID: "getBlueprint",
+			Summary:     "Get blueprint details by id",
+			Description: "The whole blueprint: paste it as the blueprint of POST /api/workflows.",
+			Params:      []openapi.Param{idParam},
+			Responses:   responses(ok(domain.Blueprint{}), http.StatusNotFound),
+		}, s.getBlueprint},
+		{openapi.Operation{
+			Method: "PUT", Path: "/api/blueprints/{id}", Tag: "Blueprints", OperationID: "updateBlueprint",
+			Summary:     "Replace a blueprint",
+			Description: "Built-in blueprints are read-only (403). Workflows keep the snapshot they were created with.",
+			Params:      []openapi.Param{idParam},
+			Body:        domain.Blueprint{},
+			Responses:   responses(ok(domain.Blueprint{}), body(http.StatusForbidden, http.StatusNotFound)...),
+		}, s.updateBlueprint},
+		{openapi.Operation{
+			Method: "DELETE", Path: "/api/blueprints/{id}", Tag: "Blueprints", OperationID: "deleteBlueprint",
+			Summary:   "Delete a blueprint",
+			Params:    []openapi.Param{idParam},
+			Responses: responses(noContent(), http.StatusForbidden, http.StatusNotFound),
+		}, s.deleteBlueprint},
+
+		{openapi.Operation{
+			Method: "POST", Path: "/api/workflows", Tag: "Workflows", OperationID: "createWorkflow",
+			Summary:     "Create workflow",
+			Description: "Creates a READY workflow from a whole blueprint. Answers with its id.",
+			Body:        domain.WorkflowSpec{},
+			Responses:   responses(created(), bodyErrs...),
+		}, s.createWorkflow},
+		{openapi.Operation{
+			Method: "GET", Path: "/api/workflows", Tag: "Workflows", OperationID: "listWorkflows",
+			Summary: "List workflows",
+			Description: "Newest first. tags match all of those given (AND); status matches any (OR); " +
+				"search looks for the text in the name or description.",
+			Params: []openapi.Param{
+				{Name: "tags", In: "query", Type: "string", Description: "Comma-separated tags; a workflow must have all of them.", Example: "news,sport"},
+				{Name: "status", In: "query", Type: "string", Description: "Comma-separated statuses; a workflow may have any of them.", Example: "READY,DONE"},
+				{Name: "search", In: "query", Type: "string", Description: "Case-insensitive text in the name or description."},
+				limitParam, nextParam,
+			},
+			Responses: responses(ok(WorkflowList{}), http.StatusBadRequest),
+		}, s.listWorkflows},
+		{openapi.Operation{
+			Method: "GET", Path: "/api/workflows/{id}", Tag: "Workflows", OperationID: "getWorkflow",
+			Summary:   "Get a workflow",
+			Params:    []openapi.Param{idParam},
+			Responses: responses(ok(domain.Workflow{}), http.StatusNotFound),
+		}, s.getWorkflow},
+		{openapi.Operation{
+			Method: "PUT", Path: "/api/workflows/{id}", Tag: "Workflows", OperationID: "updateWorkflow",
+			Summary:     "Replace a workflow's settings",
+			Description: "Same body as create. Refused with 409 while the workflow is locked (PROVISIONING, STARTING, STOPPING, DELETING) or RUNNING.",
+			Params:      []openapi.Param{idParam},
+			Body:        domain.WorkflowSpec{},
+			Responses:   responses(ok(domain.Workflow{}), body(http.StatusNotFound, http.StatusConflict)...),
+		}, s.updateWorkflow},
+		{openapi.Operation{
+			Method: "DELETE", Path: "/api/workflows/{id}", Tag: "Workflows", OperationID: "deleteWorkflow",
+			Summary:     "Delete a workflow",
+			Description: "Refused with 409 while the workflow is locked or RUNNING.",
+			Params:      []openapi.Param{idParam},
+			Responses:   responses(noContent(), http.StatusNotFound, http.StatusConflict),
+		}, s.deleteWorkflow},
+		{openapi.Operation{
+			Method: "POST", Path: "/api/workflows/{id}/duplicate", Tag: "Workflows", OperationID: "duplicateWorkflow",
+			Summary:     "Duplicate workflow",
+			Description: "A new READY workflow with the same settings: the way to run a workflow again.",
+			Params:      []openapi.Param{idParam},
+			Responses:   responses(created(), http.StatusNotFound),
+		}, s.duplicateWorkflow},
+
+		{openapi.Operation{
+			Method: "POST", Path: "/api/channels", Tag: "Channels", OperationID: "startChannels",
+			Summary: "Start one or more channels",
+			Description: "Starts each READY workflow listed. items lists the accepted ones; failed lists the others with the reason. " +
+				"Follow the status with GET /api/channels/{workflowId}.",
+			Body:      WorkflowIDs{},
+			Responses: responses(ok(ChannelsResult{}), bodyErrs...),
+		}, s.startChannels},
+		{openapi.Operation{
+			Method: "DELETE", Path: "/api/channels", Tag: "Channels", OperationID: "stopChannels",
+			Summary:     "Stop one or more channels",
+			Description: "Stops each listed workflow that is starting or running; a stop during start takes effect once it runs.",
+			Body:        WorkflowIDs{},
+			Responses:   responses(ok(ChannelsResult{}), bodyErrs...),
+		}, s.stopChannels},
+		{openapi.Operation{
+			Method: "GET", Path: "/api/channels", Tag: "Channels", OperationID: "listChannels",
+			Summary: "List channel runs",
+			Params: []openapi.Param{
+				{Name: "workflowId", In: "query", Type: "string", Description: "Only this workflow's runs."},
+				limitParam, nextParam,
+			},
+			Responses: responses(ok(ChannelList{}), http.StatusBadRequest),
+		}, s.listChannels},
+		{openapi.Operation{
+			Method: "GET", Path: "/api/channels/{workflowId}", Tag: "Channels", OperationID: "getChannel",
+			Summary:     "Get channel info",
+			Description: "The workflow's current run: status, the four request and actual times, ingest and playback endpoints, archives and cause.",
+			Params:      []openapi.Param{workflowIDParam},
+			Responses:   responses(ok(ChannelInfo{}), http.StatusNotFound),
+		}, s.getChannel},
+
+		{openapi.Operation{
+			Method: "GET", Path: "/api/regions", Tag: "Regions", OperationID: "listRegions",
+			Summary:   "List available regions",
+			Responses: responses(ok(RegionList{})),
+		}, s.listRegions},
+	}
+}

@@ -1,0 +1,98 @@
+// Package api is onair's HTTP API: the workflow API in the IOIO Live v4 shapes.
+// It validates and records intent in the store and tells the controller; it never
+// starts a process itself. Every route is declared once, in routes(), with its
+// OpenAPI description, so that the served spec and the handlers cannot drift.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+
+	"onair/internal/catalog"
+	"onair/internal/openapi"
+	"onair/internal/store"
+)
+
+// defaultOrg owns everything until organizations arrive (#5); org() is the one
+// place that decides a request's organization.
+const defaultOrg = "default"
+
+// Notifier is told when the store changed in a way the controller acts on.
+type Notifier interface{ Notify() }
+
+// Options are the server's dependencies and settings.
+type Options struct {
+	Store      store.Store
+	Catalog    *catalog.Catalog
+	Controller Notifier
+	Region     string // the default (and, on one node, only) region
+	PublicURL  string // base of playback URLs, without a trailing slash
+	IngestHost string // host:port that encoders push RTMP to
+	Log        *slog.Logger
+	Now        func() time.Time
+	NewID      func() string
+	Metrics    *Metrics // nil: no metrics
+}
+
+// Server serves the API.
+type Server struct {
+	Options
+	log *slog.Logger
+}
+
+// New returns a Server; Handler gives its routes.
+func New(o Options) *Server {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.NewID == nil {
+		o.NewID = uuid.NewString
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Catalog == nil {
+		o.Catalog = catalog.New()
+	}
+	return &Server{Options: o, log: o.Log.With("component", "api")}
+}
+
+func (s *Server) org(*http.Request) string { return defaultOrg }
+
+func (s *Server) now() time.Time { return s.Now().UTC() }
+
+// handlerFunc is an API handler: it writes a success itself and returns errors
+// for writeError to map.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// route is one API operation: its documentation and its handler.
+type route struct {
+	op openapi.Operation
+	h  handlerFunc
+}
+
+// Register adds every API route to mux.
+func (s *Server) Register(mux *http.ServeMux) {
+	for _, rt := range s.routes() {
+		h := rt.h
+		pattern := rt.op.Method + " " + rt.op.Path
+		mux.Handle(pattern, s.Metrics.Instrument(rt.op.Path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if err := h(w, r); err != nil {
+				s.writeError(w, r, err)
+			}
+		})))
+	}
+}
+
+// Operations returns the OpenAPI description of every API route.
+func (s *Server) Operations() []openapi.Operation {
+	rts := s.routes()
+	ops := make([]openapi.Operation, len(rts))
+	for i, rt := range rts {
+		ops[i] = rt.op
+	}
+	return ops
+}

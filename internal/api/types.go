@@ -1,0 +1,126 @@
+package api
+
+import (
+	"time"
+
+	"onair/internal/domain"
+)
+
+// IDResponse answers a create: the new object's id.
+type IDResponse struct {
+	ID string `json:"id" doc:"The new object's id."`
+}
+
+// BlueprintSummary is one item of GET /api/blueprints.
+type BlueprintSummary struct {
+	ID          string   `json:"id"`
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Featured    bool     `json:"featured"`
+	Tags        []string `json:"tags"`
+}
+
+// BlueprintList is GET /api/blueprints.
+type BlueprintList struct {
+	Items []BlueprintSummary `json:"items"`
+}
+
+// WorkflowSummary is one item of GET /api/workflows.
+type WorkflowSummary struct {
+	ID          string        `json:"id"`
+	Name        string        `json:"name"`
+	Description string        `json:"description"`
+	Status      domain.Status `json:"status"`
+	BlueprintID string        `json:"blueprintId"`
+	Created     time.Time     `json:"created"`
+	Tags        []string      `json:"tags"`
+	Region      string        `json:"region"`
+}
+
+// WorkflowList is GET /api/workflows: newest first, with a cursor to the next page.
+type WorkflowList struct {
+	Items []WorkflowSummary `json:"items"`
+	Next  string            `json:"next,omitempty" doc:"Pass as ?next= for the following page; absent on the last page."`
+}
+
+// WorkflowIDs is the body of POST and DELETE /api/channels.
+type WorkflowIDs struct {
+	Workflows []string `json:"workflows" doc:"Workflow ids, 1-100."`
+}
+
+// ChannelItem names a workflow whose channel request was accepted.
+type ChannelItem struct {
+	WorkflowID string `json:"workflowId"`
+}
+
+// ChannelFailure names a workflow whose channel request was refused, and why.
+type ChannelFailure struct {
+	WorkflowID string `json:"workflowId"`
+	Message    string `json:"message"`
+}
+
+// ChannelsResult answers POST and DELETE /api/channels.
+type ChannelsResult struct {
+	Items  []ChannelItem    `json:"items" doc:"Accepted workflows."`
+	Failed []ChannelFailure `json:"failed,omitempty" doc:"Refused workflows, with the reason."`
+}
+
+// ChannelInfo is GET /api/channels/{workflowId}: the workflow's current run.
+type ChannelInfo struct {
+	ID                     string        `json:"id" doc:"The workflow id."`
+	RunID                  string        `json:"runId,omitempty" doc:"The run this describes; absent before the first start."`
+	Name                   string        `json:"name"`
+	Region                 string        `json:"region"`
+	Status                 domain.Status `json:"status"`
+	StartRequestedDateTime *time.Time    `json:"startRequestedDateTime,omitempty"`
+	StartedDateTime        *time.Time    `json:"startedDateTime,omitempty"`
+	StopRequestedDateTime  *time.Time    `json:"stopRequestedDateTime,omitempty"`
+	StoppedDateTime        *time.Time    `json:"stoppedDateTime,omitempty"`
+	Endpoints              Endpoints     `json:"endpoints"`
+	Archives               []ArchiveInfo `json:"archives"`
+	Cause                  string        `json:"cause,omitempty" doc:"Why the run failed or stopped on its own."`
+}
+
+// Endpoints lists where to push and where to play.
+type Endpoints struct {
+	Input  []InputEndpoints `json:"input"`
+	Output []OutputEndpoint `json:"output"`
+}
+
+// InputEndpoints lists an input's ingest URLs: main, then backup for STANDARD channels.
+type InputEndpoints struct {
+	Endpoints []string `json:"endpoints"`
+}
+
+// OutputEndpoint is one playback URL.
+type OutputEndpoint struct {
+	Type string `json:"type" enum:"HLS"`
+	URL  string `json:"url"`
+}
+
+// ArchiveInfo is one recording of a run.
+type ArchiveInfo struct {
+	ID          string  `json:"id"`
+	FileSize    int64   `json:"fileSize" doc:"Bytes; 0 when no input arrived."`
+	Duration    float64 `json:"duration" doc:"Seconds."`
+	DownloadURL string  `json:"downloadUrl,omitempty" doc:"The MP4; absent when fileSize is 0."`
+	PlaylistURL string  `json:"playlistUrl,omitempty" doc:"The HLS VOD playlist."`
+}
+
+// ChannelList is GET /api/channels: runs, newest first.
+type ChannelList struct {
+	Items []ChannelInfo `json:"items"`
+	Next  string        `json:"next,omitempty"`
+}
+
+// Region is one item of GET /api/regions.
+type Region struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Default bool   `json:"default"`
+}
+
+// RegionList is GET /api/regions.
+type RegionList struct {
+	Items []Region `json:"items"`
+}

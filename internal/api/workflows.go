@@ -1,0 +1,149 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"onair/internal/domain"
+	"onair/internal/store"
+)
+
+func (s *Server) regions() []string { return []string{s.Region} }
+
+func (s *Server) createWorkflow(w http.ResponseWriter, r *http.Request) error {
+	var spec domain.WorkflowSpec
+	if err := decode(w, r, &spec); err != nil {
+		return err
+	}
+	if err := spec.Validate(s.regions()); err != nil {
+		return err
+	}
+	now := s.now()
+	wf := domain.Workflow{ID: s.NewID(), OrgID: s.org(r), Status: domain.StatusReady, Created: now, Updated: now}
+	spec.Apply(&wf, s.Region)
+	if err := s.Store.CreateWorkflow(r.Context(), wf); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, IDResponse{ID: wf.ID})
+	return nil
+}
+
+func (s *Server) listWorkflows(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	f := store.WorkflowFilter{Search: q.Get("search"), Cursor: q.Get("next")}
+	for _, t := range splitList(q.Get("tags")) {
+		if !domain.ValidTag(t) {
+			return badRequest("tags", "%q is not a tag; tags are letters, digits, '-', '_', '.' or ':'", t)
+		}
+		f.Tags = append(f.Tags, t)
+	}
+	for _, v := range splitList(q.Get("status")) {
+		st := domain.Status(strings.ToUpper(v))
+		if !st.Valid() {
+			return badRequest("status", "%q is not a status; use %s", v, strings.Join(domain.StatusNames(), ", "))
+		}
+		f.Statuses = append(f.Statuses, st)
+	}
+	limit, err := parseLimit(q.Get("limit"))
+	if err != nil {
+		return err
+	}
+	f.Limit = limit
+	page, err := s.Store.ListWorkflows(r.Context(), s.org(r), f)
+	if err != nil {
+		return err
+	}
+	out := WorkflowList{Items: make([]WorkflowSummary, len(page.Items)), Next: page.Next}
+	for i, wf := range page.Items {
+		out.Items[i] = WorkflowSummary{
+			ID: wf.ID, Name: wf.Name, Description: wf.Description, Status: wf.Status,
+			BlueprintID: wf.BlueprintID, Created: wf.Created, Tags: wf.Tags, Region: wf.Region,
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) getWorkflow(w http.ResponseWriter, r *http.Request) error {
+	wf, err := s.Store.GetWorkflow(r.Context(), s.org(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, wf)
+	return nil
+}
+
+func (s *Server) updateWorkflow(w http.ResponseWriter, r *http.Request) error {
+	var spec domain.WorkflowSpec
+	if err := decode(w, r, &spec); err != nil {
+		return err
+	}
+	if err := spec.Validate(s.regions()); err != nil {
+		return err
+	}
+	ch, err := s.Store.UpdateChannel(r.Context(), s.org(r), r.PathValue("id"), func(ch *domain.Channel) error {
+		if err := ch.Workflow.CheckModifiable("update"); err != nil {
+			return err
+		}
+		spec.Apply(&ch.Workflow, s.Region)
+		ch.Workflow.Updated = s.now()
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, ch.Workflow)
+	return nil
+}
+
+func (s *Server) deleteWorkflow(w http.ResponseWriter, r *http.Request) error {
+	err := s.Store.DeleteWorkflow(r.Context(), s.org(r), r.PathValue("id"), func(wf domain.Workflow) error {
+		return wf.CheckModifiable("delete")
+	})
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) duplicateWorkflow(w http.ResponseWriter, r *http.Request) error {
+	wf, err := s.Store.GetWorkflow(r.Context(), s.org(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	dup := wf.Duplicate(s.NewID(), s.now())
+	if err := s.Store.CreateWorkflow(r.Context(), dup); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, IDResponse{ID: dup.ID})
+	return nil
+}
+
+func (s *Server) listRegions(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, RegionList{Items: []Region{{ID: s.Region, Name: s.Region, Default: true}}})
+	return nil
+}
+
+// splitList splits a comma-separated query value, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func parseLimit(v string) (int, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > store.MaxLimit {
+		return 0, badRequest("limit", "must be an integer from 1 to %d, got %q", store.MaxLimit, v)
+	}
+	return n, nil
+}
