@@ -1,0 +1,33 @@
+# onair: `make run` serves on the embedded default; `make test` runs every test.
+GO      ?= go
+BIN     := bin/onair
+ARGS    ?=
+
+.PHONY: run build test deps deps-test docs-assets vet fuzz clean
+
+## run: install what is missing, build, and serve on ./data with SQLite
+run: deps build
+	./$(BIN) serve $(ARGS)
+
+## build: write ./bin/onair
+build: docs-assets
+	$(GO) build -o $(BIN) ./cmd/onair
+
+## test: every test, against real SQLite, PostgreSQL (started by the tests) and ffmpeg
+test: deps-test docs-assets
+	$(GO) vet ./...
+	$(GO) test ./... -count=1 -timeout 14m
+
+deps:
+	@scripts/deps.sh go npm
+	@scripts/deps.sh --optional ffmpeg
+
+deps-test:
+	@scripts/deps.sh go npm ffmpeg postgresql
+
+## docs-assets: the Swagger UI files that /docs serves, from npm, into internal/docs/dist
+docs-assets:
+	@scripts/docs-assets.sh
+
+clean:
+	rm -rf bin

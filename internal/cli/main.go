@@ -1,0 +1,110 @@
+// Package cli is the onair command: `onair serve` runs the server, and
+// `onair <resource> <verb>` is a client of its API.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"onair/internal/config"
+	"onair/internal/server"
+)
+
+const usage = `onair: self-hosted live video.
+
+Server:
+  onair serve [flags]            run the server (onair serve -h lists the flags)
+
+Client (talks to --server, env ONAIR_SERVER, default http://localhost:8080):
+  onair blueprints list|get
+  onair workflows  list|get|create|duplicate|delete
+  onair channels   start|stop|list|get
+  onair version
+
+Run "onair <resource> -h" for a resource's verbs and flags.
+`
+
+// Main runs the command line and returns the process exit code.
+func Main(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stdout, stderr, getenv)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "onair", server.Version)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	return runClient(args[0], args[1:], stdout, stderr, getenv)
+}
+
+func serve(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	cfg, err := config.Load(args, getenv, stderr)
+	if err != nil {
+		if err.Error() == "flag: help requested" {
+			return 0
+		}
+		fmt.Fprintln(stderr, "onair serve:", err)
+		return 2
+	}
+	log := newLogger(cfg, stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv, err := server.New(ctx, cfg, log)
+	if err != nil {
+		fmt.Fprintln(stderr, "onair serve:", err)
+		return 1
+	}
+	banner(stdout, cfg, srv.HTTPAddr())
+	if err := srv.Run(ctx); err != nil {
+		fmt.Fprintln(stderr, "onair serve:", err)
+		return 1
+	}
+	return 0
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// banner tells a person where everything is.
+func banner(w io.Writer, cfg config.Config, httpAddr string) {
+	base := cfg.PublicURL
+	store := cfg.Database
+	if i := strings.Index(store, "@"); i > 0 && strings.HasPrefix(store, "postgres") {
+		store = "postgres://…" + store[i:] // never print a password
+	}
+	fmt.Fprintf(w, `onair %s is serving (HTTP on %s)
+  API         %s/api          (e.g. curl %s/api/blueprints)
+  API docs    %s/docs
+  Console     %s/
+  Metrics     %s/metrics
+  Store       %s
+  Data        %s
+  Encoders    push RTMP to rtmp://%s:%s/<app>/<stream key>, as GET /api/channels/{workflowId} lists once a channel runs
+`, server.Version, httpAddr, base, base, base, base, base, store, cfg.Data, cfg.IngestHost(), port(cfg.RTMP))
+}
+
+func port(addr string) string {
+	if i := strings.LastIndex(addr, ":"); i >= 0 {
+		return addr[i+1:]
+	}
+	return addr
+}

@@ -1,0 +1,182 @@
+// Package server wires onair together for `onair serve`: the store, the
+// controller, the engine and the HTTP listener, and stops them in order.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"onair/internal/api"
+	"onair/internal/catalog"
+	"onair/internal/config"
+	"onair/internal/controller"
+	"onair/internal/docs"
+	"onair/internal/engine"
+	"onair/internal/openapi"
+	"onair/internal/store"
+)
+
+// Version is the onair version printed by the server and the API reference.
+var Version = "0.1.0-dev"
+
+// Server is a running onair node.
+type Server struct {
+	cfg     config.Config
+	log     *slog.Logger
+	store   store.Store
+	ctrl    *controller.Controller
+	httpLn  net.Listener
+	handler http.Handler
+}
+
+// New opens the store and binds the listeners, so that a caller knows at once
+// whether the server can start, and which addresses it got (":0" in tests).
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, error) {
+	if err := os.MkdirAll(cfg.Data, 0o755); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	st, err := store.Open(ctx, cfg.Database)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.HTTP)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("http listener: %w", err)
+	}
+	s := &Server{cfg: cfg, log: log, store: st, httpLn: ln}
+	s.ctrl = controller.New(st, engine.Unavailable{}, controller.Options{Log: log})
+	s.handler, err = s.routes()
+	if err != nil {
+		ln.Close()
+		st.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// HTTPAddr is the address the HTTP listener got.
+func (s *Server) HTTPAddr() string { return s.httpLn.Addr().String() }
+
+// Handler is the whole HTTP surface, for tests that drive it without a socket.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func (s *Server) routes() (http.Handler, error) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(newWorkflowsCollector(s.store, s.log))
+	metrics := api.NewMetrics(reg)
+
+	a := api.New(api.Options{
+		Store:      s.store,
+		Catalog:    catalog.New(),
+		Controller: s.ctrl,
+		Region:     s.cfg.Region,
+		PublicURL:  s.cfg.PublicURL,
+		IngestHost: s.ingestHost(),
+		Log:        s.log,
+		Metrics:    metrics,
+	})
+	mux := http.NewServeMux()
+	a.Register(mux)
+
+	spec, err := openapi.Build(openapi.Spec{
+		Title:       "onair API",
+		Version:     Version,
+		Description: "Self-hosted live video: workflows, channels, blueprints. The workflow API follows the IOIO Live v4 shapes.",
+		Tags:        append(api.Tags, openapi.Tag{Name: "Operations", Description: "Health, metrics and this reference."}),
+		Operations:  append(a.Operations(), s.operations()...),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("building the API reference: %w", err)
+	}
+	handle := func(pattern, route string, h http.Handler) { mux.Handle(pattern, metrics.Instrument(route, h)) }
+	handle("GET /openapi.json", "/openapi.json", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Write(spec)
+	}))
+	handle("GET /docs", "/docs", http.RedirectHandler("/docs/", http.StatusMovedPermanently))
+	handle("GET "+docs.Prefix, docs.Prefix, docs.Handler("/openapi.json"))
+	handle("GET /healthz", "/healthz", http.HandlerFunc(s.healthz))
+	handle("GET /metrics", "/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	handle("/api/", "/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSONError(w, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path+"; see /docs")
+	}))
+	handle("GET /{$}", "/", http.RedirectHandler("/docs/", http.StatusFound))
+	return mux, nil
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		writeJSONError(w, http.StatusServiceUnavailable, "store unreachable: "+err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	io.WriteString(w, `{"status":"ok"}`+"\n")
+}
+
+func writeJSONError(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "{\"message\":%q}\n", msg)
+}
+
+// ingestHost is the host:port encoders push to: the public host and the RTMP port.
+func (s *Server) ingestHost() string {
+	_, port, err := net.SplitHostPort(s.cfg.RTMP)
+	if err != nil {
+		port = "1935"
+	}
+	return net.JoinHostPort(s.cfg.IngestHost(), port)
+}
+
+// Run serves until ctx is done, then stops gracefully: the HTTP server drains,
+// the controller finishes the step in flight, and the store closes.
+func (s *Server) Run(ctx context.Context) error {
+	ctrlCtx, stopCtrl := context.WithCancel(context.Background())
+	ctrlDone := make(chan error, 1)
+	go func() { ctrlDone <- s.ctrl.Run(ctrlCtx) }()
+
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	httpDone := make(chan error, 1)
+	go func() { httpDone <- srv.Serve(s.httpLn) }()
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-httpDone:
+		err = fmt.Errorf("http server: %w", err)
+	}
+	s.log.Info("stopping")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if serr := srv.Shutdown(shutdownCtx); serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		s.log.Warn("http shutdown", "err", serr)
+	}
+	stopCtrl()
+	<-ctrlDone
+	if cerr := s.store.Close(); cerr != nil {
+		s.log.Warn("closing store", "err", cerr)
+	}
+	s.log.Info("stopped")
+	return err
+}
