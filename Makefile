@@ -13,7 +13,7 @@ run: deps build
 build: docs-assets
 	$(GO) build -o $(BIN) ./cmd/onair
 
-## test: every test, against real SQLite, PostgreSQL (started by the tests) and ffmpeg
+## test: every test, against real SQLite, PostgreSQL (started by the tests), ffmpeg and Chromium
 test: deps-test docs-assets
 	$(GO) vet ./...
 	$(GO) test ./... -count=1 -timeout 14m
@@ -23,7 +23,7 @@ deps:
 	@scripts/deps.sh --optional ffmpeg
 
 deps-test:
-	@scripts/deps.sh go npm ffmpeg postgresql
+	@scripts/deps.sh go npm ffmpeg postgresql chromium
 
 ## docs-assets: the Swagger UI files that /docs serves, from npm, into internal/docs/dist
 docs-assets:

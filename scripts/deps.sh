@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what onair needs and is missing, with Debian's packages.
 # Usage: scripts/deps.sh [--optional] COMPONENT...
-#   components: go ffmpeg postgresql npm
+#   components: go ffmpeg postgresql npm chromium
 #   --optional: a component that cannot be installed is a warning, not a failure.
 set -euo pipefail
 
@@ -21,6 +21,7 @@ for c in "$@"; do
     ffmpeg) command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing_pkgs+=(ffmpeg) ;;
     postgresql) have_postgres || missing_pkgs+=(postgresql) ;;
     npm) command -v npm >/dev/null 2>&1 || missing_pkgs+=(nodejs npm) ;;
+    chromium) command -v chromium >/dev/null 2>&1 || missing_pkgs+=(chromium) ;;
     *) echo "deps.sh: unknown component $c" >&2; exit 2 ;;
   esac
 done

@@ -20,6 +20,7 @@ import (
 	"onair/internal/api"
 	"onair/internal/catalog"
 	"onair/internal/config"
+	"onair/internal/console"
 	"onair/internal/controller"
 	"onair/internal/docs"
 	"onair/internal/engine"
@@ -114,7 +115,7 @@ func (s *Server) routes() (http.Handler, error) {
 	handle("/api/", "/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path+"; see /docs")
 	}))
-	handle("GET /{$}", "/", http.RedirectHandler("/docs/", http.StatusFound))
+	handle("/", "/", console.Handler())
 	return mux, nil
 }
 
