@@ -18,6 +18,7 @@ var (
 	idPattern        = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 	renditionPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$`)
 	nameModTokens    = regexp.MustCompile(`\$[a-z]+\$`)
+	nameModPattern   = regexp.MustCompile(`^[A-Za-z0-9_$./-]{1,64}$`)
 )
 
 // ValidateBlueprint checks a blueprint a user sent, with field paths under prefix
@@ -251,6 +252,9 @@ func validateArchive(p *problems, prefix string, a *ArchiveSettings, ladder map[
 		if _, ok := ladder[a.Rendition]; !ok {
 			p.add(join(prefix, "rendition"), "must name a rendition of channel.video, or be SOURCE; got %q", a.Rendition)
 		}
+	}
+	if !nameModPattern.MatchString(a.NameModifier) {
+		p.add(join(prefix, "nameModifier"), "must be 1-64 letters, digits, '$', '_', '-', '.' or '/', got %q", a.NameModifier)
 	}
 	for _, tok := range nameModTokens.FindAllString(a.NameModifier, -1) {
 		switch tok {

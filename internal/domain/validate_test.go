@@ -208,3 +208,47 @@ func TestArchiveName(t *testing.T) {
 		}
 	}
 }
+
+func TestEffectiveSettings(t *testing.T) {
+	c := catalog.New()
+	archives := func(w domain.Workflow) []string {
+		var out []string
+		for _, g := range w.EffectiveSettings().OutputGroups {
+			if g.Type == domain.OutputArchive {
+				out = append(out, g.Archive.Rendition+"|"+g.Archive.NameModifier)
+			}
+		}
+		return out
+	}
+	abr, _ := c.Get(catalog.ABR720)
+	pass, _ := c.Get(catalog.Passthrough)
+	noArch := abr
+	noArch.Settings.OutputGroups = noArch.Settings.OutputGroups[:1]
+	passNoArch := pass
+	passNoArch.Settings.OutputGroups = passNoArch.Settings.OutputGroups[:1]
+	cases := []struct {
+		name   string
+		bp     domain.Blueprint
+		create bool
+		want   []string
+	}{
+		{"true keeps the blueprint's archive", abr, true, []string{"720p|$w$x$h$$rc$"}},
+		{"false removes it", abr, false, nil},
+		{"true adds a default", noArch, true, []string{"720p|$w$x$h$$rc$"}},
+		{"true adds a source default for passthrough", passNoArch, true, []string{"SOURCE|source"}},
+		{"false with none does nothing", noArch, false, nil},
+	}
+	for _, tc := range cases {
+		w := domain.Workflow{Blueprint: tc.bp, CreateArchives: tc.create}
+		got := archives(w)
+		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+		if n := len(w.EffectiveSettings().OutputGroups) - len(got); n != 1 {
+			t.Errorf("%s: lost the HLS group", tc.name)
+		}
+	}
+	if len(abr.Settings.OutputGroups) != 2 {
+		t.Error("EffectiveSettings changed the blueprint")
+	}
+}

@@ -185,3 +185,35 @@ func contains(list []string, v string) bool {
 	}
 	return false
 }
+
+// DefaultArchiveModifier names the archive that createArchives adds to a
+// blueprint that has none.
+const DefaultArchiveModifier = "$w$x$h$$rc$"
+
+// EffectiveSettings is what a run of this workflow is built from: the blueprint's
+// settings with createArchives applied as the IOIO guide says. True with no
+// archive group adds a default one recording the top rendition (the source for
+// passthrough); true with archive groups keeps them; false removes them.
+func (w *Workflow) EffectiveSettings() BlueprintSettings {
+	s := w.Blueprint.Settings
+	groups := make([]OutputGroup, 0, len(s.OutputGroups)+1)
+	hasArchive := false
+	for _, g := range s.OutputGroups {
+		if g.Type == OutputArchive {
+			if !w.CreateArchives {
+				continue
+			}
+			hasArchive = true
+		}
+		groups = append(groups, g)
+	}
+	if w.CreateArchives && !hasArchive {
+		a := ArchiveSettings{Rendition: RenditionSource, NameModifier: "source"}
+		if len(s.Channel.Video) > 0 {
+			a = ArchiveSettings{Rendition: s.Channel.Video[0].Name, NameModifier: DefaultArchiveModifier}
+		}
+		groups = append(groups, OutputGroup{Name: "Archive", Type: OutputArchive, Archive: &a})
+	}
+	s.OutputGroups = groups
+	return s
+}

@@ -1,0 +1,125 @@
+package pipeline
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"onair/internal/catalog"
+	"onair/internal/domain"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func workflow(t *testing.T, id string) *domain.Workflow {
+	t.Helper()
+	b, ok := catalog.New().Get(id)
+	if !ok {
+		t.Fatalf("no blueprint %s", id)
+	}
+	return &domain.Workflow{ID: "wf", Blueprint: b, CreateArchives: true}
+}
+
+// TestGolden checks the whole command line of each built-in blueprint against a
+// file in testdata/golden, one argument per line. go test -update rewrites them.
+func TestGolden(t *testing.T) {
+	withDest := workflow(t, catalog.ABR720)
+	withDest.Blueprint.Settings.Destinations = []domain.Destination{{ID: "yt", Settings: []domain.DestinationSetting{{URL: "rtmp://a.rtmp.example.com/live2", StreamName: "secret"}}}}
+	withDest.Blueprint.Settings.OutputGroups = append(withDest.Blueprint.Settings.OutputGroups, domain.OutputGroup{Type: domain.OutputRTMP, DestinationID: "yt"})
+	noArchive := workflow(t, catalog.ABR720)
+	noArchive.CreateArchives = false
+	cases := []struct {
+		name     string
+		wf       *domain.Workflow
+		pipeline int
+		restart  bool
+	}{
+		{catalog.ABR720, workflow(t, catalog.ABR720), 0, false},
+		{catalog.ABR1080, workflow(t, catalog.ABR1080), 0, false},
+		{catalog.Passthrough, workflow(t, catalog.Passthrough), 0, false},
+		{catalog.ABR720Standard + "-0", workflow(t, catalog.ABR720Standard), 0, false},
+		{catalog.ABR720Standard + "-1", workflow(t, catalog.ABR720Standard), 1, false},
+		{"rtmp-abr-720-restart", workflow(t, catalog.ABR720), 0, true},
+		{"rtmp-abr-720-destination", withDest, 0, false},
+		{"rtmp-abr-720-no-archives", noArchive, 0, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			spec := SpecFor(tc.wf, "run", tc.pipeline)
+			spec.Restart = tc.restart
+			args, err := Args(spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Join(args, "\n") + "\n"
+			file := filepath.Join("testdata", "golden", tc.name+".args")
+			if *update {
+				os.MkdirAll(filepath.Dir(file), 0o755)
+				if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("argv differs from %s (go test -update rewrites it):\n%s", file, got)
+			}
+		})
+	}
+}
+
+func TestSpecFor(t *testing.T) {
+	std := workflow(t, catalog.ABR720Standard)
+	for p, want := range []string{"archive/wf/run/0/1280x720VBR", "archive/wf/run/1/1280x720VBR"} {
+		s := SpecFor(std, "run", p)
+		if len(s.Archives) != 1 || s.Archives[0].Dir != want {
+			t.Errorf("pipeline %d archives %+v, want %s", p, s.Archives, want)
+		}
+		if s.LiveDir != "live/wf/"+string(rune('0'+p)) {
+			t.Errorf("pipeline %d live dir %s", p, s.LiveDir)
+		}
+	}
+	if s := SpecFor(workflow(t, catalog.Passthrough), "run", 0); s.LiveDir != "live/wf" || s.Archives[0].Dir != "archive/wf/run/source" {
+		t.Errorf("passthrough: %+v", s)
+	}
+	noArch := workflow(t, catalog.ABR1080)
+	noArch.CreateArchives = false
+	if s := SpecFor(noArch, "run", 0); len(s.Archives) != 0 {
+		t.Errorf("createArchives false kept %+v", s.Archives)
+	}
+}
+
+// TestArgsShape checks the properties the golden files stand for, so that a
+// regenerated golden file cannot quietly lose them.
+func TestArgsShape(t *testing.T) {
+	args, _ := Args(SpecFor(workflow(t, catalog.ABR720), "run", 0))
+	line := strings.Join(args, " ")
+	for _, want := range []string{
+		"-f flv -i pipe:0",
+		"split=4",
+		"scale=1280:720", "scale=960:540", "scale=640:360", "scale=480:270",
+		"-b:v:0 4096k", "-b:v:3 496k",
+		"-force_key_frames:v:0 expr:gte(t,n_forced*3)",
+		"-c:a aac -b:a 96k -ar 48000",
+		"hls_time=6", "hls_list_size=600",
+		`var_stream_map=\'v:0,a:0,name:720p v:1,a:1,name:540p v:2,a:2,name:360p v:3,a:3,name:270p\'`,
+		"live/wf/%v/index.m3u8",
+		`select=\'v:0,a:0\':hls_time=6:hls_list_size=0:hls_playlist_type=event`,
+		"archive/wf/run/1280x720VBR/index.m3u8",
+	} {
+		if !strings.Contains(line, want) {
+			t.Errorf("argv lacks %q", want)
+		}
+	}
+	if strings.Contains(line, "append_list") {
+		t.Error("a first instance appends to old playlists")
+	}
+	pass, _ := Args(SpecFor(workflow(t, catalog.Passthrough), "run", 0))
+	if line := strings.Join(pass, " "); strings.Contains(line, "libx264") || !strings.Contains(line, "-c:v:0 copy") || !strings.Contains(line, "-c:a copy") {
+		t.Errorf("passthrough transcodes: %s", line)
+	}
+}

@@ -1,0 +1,73 @@
+package pipeline
+
+import (
+	"path"
+	"strconv"
+	"strings"
+
+	"onair/internal/domain"
+)
+
+// Data directory layout, relative to the data directory.
+const (
+	LiveRoot    = "live"
+	ArchiveRoot = "archive"
+)
+
+// LiveDir is where pipeline p of a workflow's channel writes its live HLS: the
+// workflow's directory, or its pipeline subdirectory (0/, 1/) in a STANDARD channel.
+func LiveDir(wf *domain.Workflow, p int) string {
+	dir := path.Join(LiveRoot, wf.ID)
+	if wf.Blueprint.Settings.Channel.Class == domain.ClassStandard {
+		dir = path.Join(dir, strconv.Itoa(p))
+	}
+	return dir
+}
+
+// SpecFor resolves pipeline p of a run: its live directory, the directory of
+// each archive, and the URL of each RTMP destination.
+func SpecFor(wf *domain.Workflow, runID string, p int) Spec {
+	s := wf.EffectiveSettings()
+	spec := Spec{Settings: s, LiveDir: LiveDir(wf, p)}
+	dests := map[string]domain.Destination{}
+	for _, d := range s.Destinations {
+		dests[d.ID] = d
+	}
+	for _, g := range s.OutputGroups {
+		switch g.Type {
+		case domain.OutputArchive:
+			name := domain.ArchiveName(g.Archive.NameModifier, s.Channel.Class, p, archiveRendition(s, *g.Archive))
+			spec.Archives = append(spec.Archives, ArchiveOutput{
+				Settings: *g.Archive,
+				Dir:      path.Join(ArchiveRoot, wf.ID, runID, name),
+			})
+		case domain.OutputRTMP:
+			d := dests[g.DestinationID]
+			if p < len(d.Settings) {
+				spec.Destinations = append(spec.Destinations, destinationURL(d.Settings[p]))
+			}
+		}
+	}
+	return spec
+}
+
+// archiveRendition is the rendition an archive records, for its name tokens; the
+// source has no known size, so its tokens expand to zero values.
+func archiveRendition(s domain.BlueprintSettings, a domain.ArchiveSettings) domain.VideoRendition {
+	if a.Video != nil {
+		return *a.Video
+	}
+	for _, v := range s.Channel.Video {
+		if v.Name == a.Rendition {
+			return v
+		}
+	}
+	return domain.VideoRendition{}
+}
+
+func destinationURL(d domain.DestinationSetting) string {
+	if d.StreamName == "" {
+		return d.URL
+	}
+	return strings.TrimRight(d.URL, "/") + "/" + d.StreamName
+}
