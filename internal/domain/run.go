@@ -17,7 +17,28 @@ type Run struct {
 	Stopped        *time.Time `json:"stoppedDateTime,omitempty"`
 	Inputs         []Ingest   `json:"inputs,omitempty"`
 	Archives       []Archive  `json:"archives,omitempty"`
+	Events         []RunEvent `json:"events,omitempty"`
 	Created        time.Time  `json:"created"`
+}
+
+// RunEvent is something that happened to a run's media, for the people watching
+// it: a publisher came or went, a pipeline restarted.
+type RunEvent struct {
+	Time     time.Time `json:"time"`
+	Type     string    `json:"type" enum:"pipeline_started,pipeline_restarted,publisher_connected,publisher_disconnected"`
+	Pipeline int       `json:"pipeline"`
+	Message  string    `json:"message,omitempty"`
+}
+
+// MaxRunEvents bounds a run's event log; the oldest events go first.
+const MaxRunEvents = 200
+
+// AddEvent appends e to the run's event log, dropping the oldest beyond MaxRunEvents.
+func (r *Run) AddEvent(e RunEvent) {
+	r.Events = append(r.Events, e)
+	if n := len(r.Events) - MaxRunEvents; n > 0 {
+		r.Events = append([]RunEvent(nil), r.Events[n:]...)
+	}
 }
 
 // Ingest is one pipeline's RTMP endpoint: rtmp://<host>/<app>/<key>.

@@ -68,8 +68,10 @@ func openSQLite(path string) (*sql.DB, error) {
 			return nil, err
 		}
 	}
+	// busy_timeout comes first: switching to WAL takes a lock too, and another
+	// process (or a second Open) may hold it for a moment.
 	dsn := "file:" + sqliteURIPath(path) +
-		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
+		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_txlock=immediate"
 	return sql.Open("sqlite", dsn)
 }
 
