@@ -1,0 +1,173 @@
+package rtmp
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"os/exec"
+	"sync"
+	"testing"
+	"time"
+
+	"onair/internal/flv"
+)
+
+// recSink records what a publisher sent.
+type recSink struct {
+	mu       sync.Mutex
+	tags     []flv.Tag
+	closes   int
+	closeErr error
+	done     chan struct{} // Done()
+	closed   chan struct{} // closed by Close
+	failAt   int           // WriteTag fails at this tag number when > 0
+}
+
+func newRecSink() *recSink {
+	return &recSink{done: make(chan struct{}), closed: make(chan struct{})}
+}
+
+func (s *recSink) WriteTag(t flv.Tag) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tags = append(s.tags, t)
+	if s.failAt > 0 && len(s.tags) >= s.failAt {
+		return errors.New("disk full")
+	}
+	return nil
+}
+
+func (s *recSink) Close(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closes++
+	s.closeErr = err
+	if s.closes == 1 {
+		close(s.closed)
+	}
+}
+
+func (s *recSink) Done() <-chan struct{} { return s.done }
+
+func (s *recSink) snapshot() []flv.Tag {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]flv.Tag(nil), s.tags...)
+}
+
+// recRouter records publish requests and hands out recSinks, or refuses with refuse.
+type recRouter struct {
+	mu     sync.Mutex
+	reqs   []PublishRequest
+	sinks  []*recSink
+	refuse error
+	failAt int
+	got    chan struct{} // closed at the first request
+}
+
+func newRecRouter() *recRouter { return &recRouter{got: make(chan struct{})} }
+
+func (r *recRouter) Publish(ctx context.Context, req PublishRequest) (Sink, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.reqs = append(r.reqs, req)
+	if len(r.reqs) == 1 {
+		close(r.got)
+	}
+	if r.refuse != nil {
+		return nil, r.refuse
+	}
+	s := newRecSink()
+	s.failAt = r.failAt
+	r.sinks = append(r.sinks, s)
+	return s, nil
+}
+
+func (r *recRouter) sink(t *testing.T) *recSink {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.sinks) != 1 {
+		t.Fatalf("%d sinks, want 1", len(r.sinks))
+	}
+	return r.sinks[0]
+}
+
+// startServer serves on 127.0.0.1:0 until the test ends and returns the address.
+func startServer(t *testing.T, r Router, o Options) (*Server, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	s := NewServer(r, o)
+	errc := make(chan error, 1)
+	go func() { errc <- s.Serve(ln) }()
+	t.Cleanup(func() {
+		s.Close()
+		if err := <-errc; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	return s, ln.Addr().String()
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", d, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func tool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Skipf("%s not installed", name)
+	}
+	return p
+}
+
+// ffmpegPublish starts ffmpeg pushing a tiny test pattern with a tone to url.
+func ffmpegPublish(t *testing.T, url string, seconds string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	cmd := exec.CommandContext(ctx, tool(t, "ffmpeg"), "-hide_banner", "-nostdin", "-loglevel", "info",
+		"-re", "-f", "lavfi", "-i", "testsrc=size=320x180:rate=15", "-f", "lavfi", "-i", "sine=frequency=440",
+		"-t", seconds, "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "15", "-c:a", "aac", "-f", "flv", url)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, &stderr
+}
+
+// syncBuffer collects log output written from the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
