@@ -111,6 +111,7 @@ func (s *Server) channelInfo(wf domain.Workflow, run *domain.Run) ChannelInfo {
 		ID: wf.ID, Name: wf.Name, Region: wf.Region, Status: wf.Status, Cause: wf.Cause,
 		Endpoints: Endpoints{Input: []InputEndpoints{}, Output: []OutputEndpoint{}},
 		Archives:  []ArchiveInfo{},
+		Events:    []domain.RunEvent{},
 	}
 	if run == nil {
 		return info
@@ -123,6 +124,9 @@ func (s *Server) channelInfo(wf domain.Workflow, run *domain.Run) ChannelInfo {
 	info.StartedDateTime = run.Started
 	info.StopRequestedDateTime = run.StopRequested
 	info.StoppedDateTime = run.Stopped
+	if run.Events != nil {
+		info.Events = run.Events
+	}
 	if run.Status.Active() && len(run.Inputs) > 0 {
 		urls := make([]string, len(run.Inputs))
 		for i, in := range run.Inputs {

@@ -67,18 +67,19 @@ type ChannelsResult struct {
 
 // ChannelInfo is GET /api/channels/{workflowId}: the workflow's current run.
 type ChannelInfo struct {
-	ID                     string        `json:"id" doc:"The workflow id."`
-	RunID                  string        `json:"runId,omitempty" doc:"The run this describes; absent before the first start."`
-	Name                   string        `json:"name"`
-	Region                 string        `json:"region"`
-	Status                 domain.Status `json:"status"`
-	StartRequestedDateTime *time.Time    `json:"startRequestedDateTime,omitempty"`
-	StartedDateTime        *time.Time    `json:"startedDateTime,omitempty"`
-	StopRequestedDateTime  *time.Time    `json:"stopRequestedDateTime,omitempty"`
-	StoppedDateTime        *time.Time    `json:"stoppedDateTime,omitempty"`
-	Endpoints              Endpoints     `json:"endpoints"`
-	Archives               []ArchiveInfo `json:"archives"`
-	Cause                  string        `json:"cause,omitempty" doc:"Why the run failed or stopped on its own."`
+	ID                     string            `json:"id" doc:"The workflow id."`
+	RunID                  string            `json:"runId,omitempty" doc:"The run this describes; absent before the first start."`
+	Name                   string            `json:"name"`
+	Region                 string            `json:"region"`
+	Status                 domain.Status     `json:"status"`
+	StartRequestedDateTime *time.Time        `json:"startRequestedDateTime,omitempty"`
+	StartedDateTime        *time.Time        `json:"startedDateTime,omitempty"`
+	StopRequestedDateTime  *time.Time        `json:"stopRequestedDateTime,omitempty"`
+	StoppedDateTime        *time.Time        `json:"stoppedDateTime,omitempty"`
+	Endpoints              Endpoints         `json:"endpoints"`
+	Archives               []ArchiveInfo     `json:"archives"`
+	Cause                  string            `json:"cause,omitempty" doc:"Why the run failed or stopped on its own."`
+	Events                 []domain.RunEvent `json:"events" doc:"What happened to the run's media: publishers connecting and leaving, pipeline restarts. The latest 200."`
 }
 
 // Endpoints lists where to push and where to play.

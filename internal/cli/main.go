@@ -98,7 +98,7 @@ func banner(w io.Writer, cfg config.Config, httpAddr string) {
   Metrics     %s/metrics
   Store       %s
   Data        %s
-  Encoders    push RTMP to rtmp://%s:%s/<app>/<stream key>, as GET /api/channels/{workflowId} lists once a channel runs
+  Encoders    push RTMP to rtmp://%s:%s/live/<stream key>; a running channel lists its URL (onair channels get <workflowId>)
 `, server.Version, httpAddr, base, base, base, base, base, store, cfg.Data, cfg.IngestHost(), port(cfg.RTMP))
 }
 

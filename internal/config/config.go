@@ -28,6 +28,8 @@ type Config struct {
 	Database  string `yaml:"database" flag:"database" usage:"sqlite://PATH or postgres://…; SQLite in the data directory when empty"`
 	PublicURL string `yaml:"publicUrl" flag:"public-url" usage:"base of every URL onair hands out (playback, ingest host); derived from --http when empty"`
 	Region    string `yaml:"region" flag:"region" usage:"name of the region this server forms"`
+	FFmpeg    string `yaml:"ffmpeg" flag:"ffmpeg" usage:"path of the ffmpeg binary"`
+	FFprobe   string `yaml:"ffprobe" flag:"ffprobe" usage:"path of the ffprobe binary"`
 	LogLevel  string `yaml:"logLevel" flag:"log-level" usage:"debug, info, warn or error"`
 	LogFormat string `yaml:"logFormat" flag:"log-format" usage:"text or json"`
 }
@@ -39,6 +41,8 @@ func Defaults() Config {
 		HTTP:      ":8080",
 		RTMP:      ":1935",
 		Region:    "local",
+		FFmpeg:    "ffmpeg",
+		FFprobe:   "ffprobe",
 		LogLevel:  "info",
 		LogFormat: "text",
 	}
@@ -159,6 +163,12 @@ func (c *Config) Validate() error {
 	}
 	if !regionPattern.MatchString(c.Region) {
 		bad("region", "must be lower-case letters, digits and '-', got %q", c.Region)
+	}
+	if c.FFmpeg == "" {
+		bad("ffmpeg", "must not be empty")
+	}
+	if c.FFprobe == "" {
+		bad("ffprobe", "must not be empty")
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -11,7 +11,6 @@ import (
 	"onair/internal/catalog"
 	"onair/internal/controller"
 	"onair/internal/domain"
-	"onair/internal/engine"
 	"onair/internal/store"
 )
 
@@ -192,16 +191,6 @@ func TestStopFailures(t *testing.T) {
 				t.Fatalf("%+v", ch.Workflow)
 			}
 		})
-	}
-}
-
-func TestNoMediaEngine(t *testing.T) {
-	st, ref := setup(t)
-	c := controller.New(st, engine.Unavailable{}, controller.Options{})
-	start(t, st, ref)
-	ch := drive(t, c, st, ref)
-	if ch.Workflow.Status != domain.StatusStartFailed || ch.Workflow.Cause != "no media engine" {
-		t.Fatalf("%+v", ch.Workflow)
 	}
 }
 

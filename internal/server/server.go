@@ -25,6 +25,8 @@ import (
 	"onair/internal/docs"
 	"onair/internal/engine"
 	"onair/internal/openapi"
+	"onair/internal/origin"
+	"onair/internal/rtmp"
 	"onair/internal/store"
 )
 
@@ -37,7 +39,12 @@ type Server struct {
 	log     *slog.Logger
 	store   store.Store
 	ctrl    *controller.Controller
+	engine  *engine.Local
+	events  *eventLog
+	origin  *origin.Origin
+	ingest  *rtmp.Server
 	httpLn  net.Listener
+	rtmpLn  net.Listener
 	handler http.Handler
 }
 
@@ -51,21 +58,53 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", cfg.HTTP)
-	if err != nil {
-		st.Close()
-		return nil, fmt.Errorf("http listener: %w", err)
-	}
-	s := &Server{cfg: cfg, log: log, store: st, httpLn: ln}
-	s.ctrl = controller.New(st, engine.Unavailable{}, controller.Options{Log: log})
-	s.handler, err = s.routes()
-	if err != nil {
-		ln.Close()
-		st.Close()
+	s := &Server{cfg: cfg, log: log, store: st}
+	if err := s.open(); err != nil {
+		s.close()
 		return nil, err
 	}
 	return s, nil
 }
+
+// open sets up everything past the store; close releases what it got.
+func (s *Server) open() error {
+	var err error
+	s.events = newEventLog(s.store, s.log)
+	if s.engine, err = engine.NewLocal(engine.Config{
+		DataDir: s.cfg.Data, FFmpeg: s.cfg.FFmpeg, FFprobe: s.cfg.FFprobe, Log: s.log, OnEvent: s.events.add,
+	}); err != nil {
+		return err
+	}
+	s.ctrl = controller.New(s.store, s.engine, controller.Options{Log: s.log})
+	s.ingest = rtmp.NewServer(s.engine, rtmp.Options{Log: s.log.With("component", "rtmp")})
+	if s.origin, err = origin.New(s.cfg.Data); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	if s.httpLn, err = net.Listen("tcp", s.cfg.HTTP); err != nil {
+		return fmt.Errorf("http listener: %w", err)
+	}
+	if s.rtmpLn, err = net.Listen("tcp", s.cfg.RTMP); err != nil {
+		return fmt.Errorf("rtmp listener: %w", err)
+	}
+	s.handler, err = s.routes()
+	return err
+}
+
+func (s *Server) close() {
+	if s.httpLn != nil {
+		s.httpLn.Close()
+	}
+	if s.rtmpLn != nil {
+		s.rtmpLn.Close()
+	}
+	if s.origin != nil {
+		s.origin.Close()
+	}
+	s.store.Close()
+}
+
+// RTMPAddr is the address the RTMP listener got.
+func (s *Server) RTMPAddr() string { return s.rtmpLn.Addr().String() }
 
 // HTTPAddr is the address the HTTP listener got.
 func (s *Server) HTTPAddr() string { return s.httpLn.Addr().String() }
@@ -76,7 +115,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) routes() (http.Handler, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	reg.MustRegister(newWorkflowsCollector(s.store, s.log))
+	reg.MustRegister(newWorkflowsCollector(s.store, s.log), s.engine)
 	metrics := api.NewMetrics(reg)
 
 	a := api.New(api.Options{
@@ -103,6 +142,7 @@ func (s *Server) routes() (http.Handler, error) {
 		return nil, fmt.Errorf("building the API reference: %w", err)
 	}
 	handle := func(pattern, route string, h http.Handler) { mux.Handle(pattern, metrics.Instrument(route, h)) }
+	s.origin.Register(mux, metrics.Instrument)
 	handle("GET /openapi.json", "/openapi.json", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Access-Control-Allow-Origin", "*")
@@ -136,9 +176,10 @@ func writeJSONError(w http.ResponseWriter, status int, msg string) {
 	fmt.Fprintf(w, "{\"message\":%q}\n", msg)
 }
 
-// ingestHost is the host:port encoders push to: the public host and the RTMP port.
+// ingestHost is the host:port encoders push to: the public host and the RTMP
+// listener's port (the one it got, when the configuration asked for any).
 func (s *Server) ingestHost() string {
-	_, port, err := net.SplitHostPort(s.cfg.RTMP)
+	_, port, err := net.SplitHostPort(s.rtmpLn.Addr().String())
 	if err != nil {
 		port = "1935"
 	}
@@ -151,6 +192,11 @@ func (s *Server) Run(ctx context.Context) error {
 	ctrlCtx, stopCtrl := context.WithCancel(context.Background())
 	ctrlDone := make(chan error, 1)
 	go func() { ctrlDone <- s.ctrl.Run(ctrlCtx) }()
+	eventsCtx, stopEvents := context.WithCancel(context.Background())
+	eventsDone := make(chan struct{})
+	go func() { s.events.run(eventsCtx); close(eventsDone) }()
+	ingestDone := make(chan error, 1)
+	go func() { ingestDone <- s.ingest.Serve(s.rtmpLn) }()
 
 	srv := &http.Server{
 		Handler:           s.handler,
@@ -166,6 +212,8 @@ func (s *Server) Run(ctx context.Context) error {
 	case <-ctx.Done():
 	case err = <-httpDone:
 		err = fmt.Errorf("http server: %w", err)
+	case err = <-ingestDone:
+		err = fmt.Errorf("rtmp server: %w", err)
 	}
 	s.log.Info("stopping")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -173,8 +221,16 @@ func (s *Server) Run(ctx context.Context) error {
 	if serr := srv.Shutdown(shutdownCtx); serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		s.log.Warn("http shutdown", "err", serr)
 	}
+	// The controller finishes the step in flight; then the publishers go, and
+	// each ffmpeg finishes its segments. Runs stay RUNNING in the store: the next
+	// start resumes them.
 	stopCtrl()
 	<-ctrlDone
+	s.ingest.Close()
+	s.engine.Shutdown(shutdownCtx)
+	stopEvents()
+	<-eventsDone
+	s.origin.Close()
 	if cerr := s.store.Close(); cerr != nil {
 		s.log.Warn("closing store", "err", cerr)
 	}

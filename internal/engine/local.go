@@ -1,0 +1,355 @@
+// Package engine runs the media plane on this machine: it gives each run its
+// stream keys, one supervised ffmpeg per pipeline fed by the RTMP ingest, and at
+// the end finalized archives. It is the controller's engine and the ingest's router.
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"onair/internal/domain"
+	"onair/internal/pipeline"
+)
+
+// IngestApp is the RTMP application every stream key lives under:
+// rtmp://host:1935/live/<key>.
+const IngestApp = "live"
+
+// Config sets up a Local engine.
+type Config struct {
+	DataDir string // ffmpeg's working directory; live/ and archive/ live under it
+	FFmpeg  string // path of ffmpeg; "ffmpeg" when empty
+	FFprobe string // path of ffprobe; "ffprobe" when empty
+	Log     *slog.Logger
+	Now     func() time.Time
+	// OnEvent records an event in a run's log (the server appends it to the run
+	// in the store). It must not block for long.
+	OnEvent func(ref RunRef, e domain.RunEvent)
+	// Grace is how long a stopping ffmpeg may take to finish before it is
+	// signalled; the supervisor's default when 0.
+	Grace time.Duration
+}
+
+// RunRef names a run across organizations.
+type RunRef struct {
+	OrgID, WorkflowID, RunID string
+}
+
+// Local runs the media plane on this machine: it is the controller's engine and
+// the RTMP server's router. One ffmpeg runs per pipeline of each running run.
+type Local struct {
+	cfg Config
+	log *slog.Logger
+
+	mu   sync.Mutex
+	runs map[string]*runtime // by run id
+	keys map[string]*pipe    // by stream key: only pipelines that accept publishers
+
+	refused refusals
+}
+
+// runtime is one run's media on this node.
+type runtime struct {
+	ref   RunRef
+	pipes []*pipe
+}
+
+// pipe is one pipeline: its ffmpeg, the feed into it, and its publisher.
+type pipe struct {
+	index     int
+	key       string
+	spec      pipeline.Spec
+	sup       *pipeline.Supervisor
+	feed      *pipeline.Feed
+	publisher *session // guarded by Local.mu
+}
+
+// NewLocal returns the engine of this node.
+func NewLocal(cfg Config) (*Local, error) {
+	if cfg.FFmpeg == "" {
+		cfg.FFmpeg = "ffmpeg"
+	}
+	if cfg.FFprobe == "" {
+		cfg.FFprobe = "ffprobe"
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.OnEvent == nil {
+		cfg.OnEvent = func(RunRef, domain.RunEvent) {}
+	}
+	abs, err := filepath.Abs(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	cfg.DataDir = abs
+	return &Local{cfg: cfg, log: cfg.Log.With("component", "engine"), runs: map[string]*runtime{}, keys: map[string]*pipe{}}, nil
+}
+
+func refOf(ch domain.Channel) RunRef {
+	return RunRef{OrgID: ch.Workflow.OrgID, WorkflowID: ch.Workflow.ID, RunID: ch.Run.ID}
+}
+
+// newStreamKey returns a random 128-bit stream key.
+func newStreamKey() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Provision allocates a stream key per pipeline and the run's directories.
+func (l *Local) Provision(ctx context.Context, ch domain.Channel) ([]domain.Ingest, error) {
+	in := ch.Workflow.Blueprint.Settings.Inputs
+	if len(in) != 1 || in[0].CreateInput == nil {
+		return nil, errors.New("managed inputs are not supported by this engine yet; use createInput")
+	}
+	n := ch.Workflow.Blueprint.Settings.Channel.Class.Pipelines()
+	ingests := make([]domain.Ingest, n)
+	for p := range ingests {
+		ingests[p] = domain.Ingest{Pipeline: p, App: IngestApp, StreamKey: newStreamKey()}
+		if err := l.mkdirs(pipeline.SpecFor(&ch.Workflow, ch.Run.ID, p)); err != nil {
+			return nil, err
+		}
+	}
+	return ingests, nil
+}
+
+func (l *Local) mkdirs(spec pipeline.Spec) error {
+	dirs := []string{spec.LiveDir}
+	for _, a := range spec.Archives {
+		dirs = append(dirs, a.Dir)
+	}
+	for _, d := range dirs {
+		if err := os.MkdirAll(filepath.Join(l.cfg.DataDir, d), 0o755); err != nil {
+			return fmt.Errorf("creating %s: %w", d, err)
+		}
+	}
+	return nil
+}
+
+// Start brings up one ffmpeg per pipeline and opens the run's stream keys to
+// publishers. It is idempotent: a run already up is left alone, and a run whose
+// playlists exist (after a server restart) continues them.
+func (l *Local) Start(ctx context.Context, ch domain.Channel) error {
+	ref := refOf(ch)
+	l.mu.Lock()
+	_, up := l.runs[ref.RunID]
+	l.mu.Unlock()
+	if up {
+		return nil
+	}
+	if len(ch.Run.Inputs) == 0 {
+		return errors.New("the run has no input endpoints")
+	}
+	rt := &runtime{ref: ref}
+	for _, in := range ch.Run.Inputs {
+		p, err := l.startPipe(ctx, ch, in)
+		if err != nil {
+			l.stopPipes(context.Background(), rt.pipes)
+			return fmt.Errorf("pipeline %d: %w", in.Pipeline, err)
+		}
+		rt.pipes = append(rt.pipes, p)
+	}
+	l.mu.Lock()
+	l.runs[ref.RunID] = rt
+	for _, p := range rt.pipes {
+		l.keys[p.key] = p
+	}
+	l.mu.Unlock()
+	for _, p := range rt.pipes {
+		l.started(ref, p)
+	}
+	return nil
+}
+
+// started logs that a pipeline's ffmpeg is up and its key accepts publishers.
+func (l *Local) started(ref RunRef, p *pipe) {
+	l.cfg.OnEvent(ref, domain.RunEvent{Time: l.cfg.Now().UTC(), Type: "pipeline_started", Pipeline: p.index, Message: "ffmpeg pid " + strconv.Itoa(p.sup.PID())})
+}
+
+func (l *Local) startPipe(ctx context.Context, ch domain.Channel, in domain.Ingest) (*pipe, error) {
+	ref := refOf(ch)
+	spec := pipeline.SpecFor(&ch.Workflow, ch.Run.ID, in.Pipeline)
+	if err := l.mkdirs(spec); err != nil {
+		return nil, err
+	}
+	continuing := l.playlistsExist(spec)
+	p := &pipe{index: in.Pipeline, key: in.StreamKey, spec: spec}
+	log := l.log.With("workflow", ref.WorkflowID, "run", ref.RunID, "pipeline", in.Pipeline)
+	p.sup = pipeline.New(pipeline.Config{
+		FFmpeg: l.cfg.FFmpeg,
+		Dir:    l.cfg.DataDir,
+		Args: func(restart bool) ([]string, error) {
+			s := spec
+			s.Restart = restart || continuing
+			return pipeline.Args(s)
+		},
+		Log:   log,
+		Grace: l.cfg.Grace,
+		Now:   l.cfg.Now,
+		OnEvent: func(e pipeline.Event) {
+			switch e.Type {
+			case "started":
+				// The first instance is announced by Start, once the key accepts publishers.
+				if e.Instance > 1 {
+					l.started(ref, p)
+				}
+			case "restarting":
+				l.cfg.OnEvent(ref, domain.RunEvent{Time: e.Time, Type: "pipeline_restarted", Pipeline: in.Pipeline, Message: e.Cause})
+			case "exited":
+				if e.ExitCode != 0 {
+					log.Warn("ffmpeg exited", "code", e.ExitCode, "cause", e.Cause)
+				}
+			}
+		},
+	})
+	if err := p.sup.Start(ctx); err != nil {
+		return nil, err
+	}
+	p.feed = pipeline.NewFeed(p.sup)
+	return p, nil
+}
+
+// playlistsExist reports whether an earlier instance wrote this pipeline's
+// playlists, which a new ffmpeg must then continue rather than overwrite.
+func (l *Local) playlistsExist(spec pipeline.Spec) bool {
+	if _, err := os.Stat(filepath.Join(l.cfg.DataDir, spec.LiveDir, pipeline.LivePlaylist)); err == nil {
+		return true
+	}
+	for _, a := range spec.Archives {
+		if _, err := os.Stat(filepath.Join(l.cfg.DataDir, a.Playlist())); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// Running reports whether every pipeline of the run has its ffmpeg on this node.
+func (l *Local) Running(ch domain.Channel) bool {
+	l.mu.Lock()
+	rt := l.runs[ch.Run.ID]
+	l.mu.Unlock()
+	if rt == nil {
+		return false
+	}
+	for _, p := range rt.pipes {
+		select {
+		case <-p.sup.Done():
+			return false
+		default:
+		}
+	}
+	return true
+}
+
+// Stop closes the run's keys, disconnects its publishers, lets each ffmpeg
+// finish its outputs, and finalizes the archives: the VOD playlist ends with
+// #EXT-X-ENDLIST, one MP4 is made from it, and its size and duration recorded.
+func (l *Local) Stop(ctx context.Context, ch domain.Channel) ([]domain.Archive, error) {
+	rt := l.detach(ch.Run.ID)
+	received := map[int]bool{}
+	if rt != nil {
+		for _, p := range rt.pipes {
+			received[p.index] = p.feed.Received()
+		}
+		l.stopPipes(ctx, rt.pipes)
+	}
+	var archives []domain.Archive
+	for p := range ch.Workflow.Blueprint.Settings.Channel.Class.Pipelines() {
+		spec := pipeline.SpecFor(&ch.Workflow, ch.Run.ID, p)
+		if err := l.endPlaylists(spec); err != nil {
+			return nil, err
+		}
+		for _, a := range spec.Archives {
+			arch, err := l.finalizeArchive(ctx, a, p, len(archives), ch.Run.ID)
+			if err != nil {
+				return nil, err
+			}
+			archives = append(archives, arch)
+		}
+	}
+	return archives, nil
+}
+
+// detach removes a run from the engine and closes its keys and publishers.
+func (l *Local) detach(runID string) *runtime {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	rt := l.runs[runID]
+	if rt == nil {
+		return nil
+	}
+	delete(l.runs, runID)
+	for _, p := range rt.pipes {
+		delete(l.keys, p.key)
+		if p.publisher != nil {
+			p.publisher.kick()
+		}
+	}
+	return rt
+}
+
+func (l *Local) stopPipes(ctx context.Context, pipes []*pipe) {
+	var wg sync.WaitGroup
+	for _, p := range pipes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := p.sup.Stop(ctx); err != nil && p.feed != nil && p.feed.Received() {
+				l.log.Warn("ffmpeg did not finish cleanly", "pipeline", p.index, "err", err)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// Delete removes the run's rolling live files; its archives stay.
+func (l *Local) Delete(ctx context.Context, ch domain.Channel) error {
+	if rt := l.detach(ch.Run.ID); rt != nil {
+		l.stopPipes(ctx, rt.pipes)
+	}
+	return os.RemoveAll(filepath.Join(l.cfg.DataDir, pipeline.LiveRoot, ch.Workflow.ID))
+}
+
+// Rollback undoes a failed start: the processes, the keys, and the run's live
+// and archive directories.
+func (l *Local) Rollback(ctx context.Context, ch domain.Channel) error {
+	if rt := l.detach(ch.Run.ID); rt != nil {
+		l.stopPipes(ctx, rt.pipes)
+	}
+	return errors.Join(
+		os.RemoveAll(filepath.Join(l.cfg.DataDir, pipeline.LiveRoot, ch.Workflow.ID)),
+		os.RemoveAll(filepath.Join(l.cfg.DataDir, pipeline.ArchiveRoot, ch.Workflow.ID, ch.Run.ID)),
+	)
+}
+
+// Shutdown stops every run's ffmpeg without finalizing anything: the runs stay
+// RUNNING in the store, and the controller resumes them at the next start.
+func (l *Local) Shutdown(ctx context.Context) {
+	l.mu.Lock()
+	var pipes []*pipe
+	for id, rt := range l.runs {
+		pipes = append(pipes, rt.pipes...)
+		delete(l.runs, id)
+	}
+	for k, p := range l.keys {
+		if p.publisher != nil {
+			p.publisher.kick()
+		}
+		delete(l.keys, k)
+	}
+	l.mu.Unlock()
+	l.stopPipes(ctx, pipes)
+}

@@ -1,0 +1,137 @@
+// Package origin serves HLS playback and recordings from the data directory:
+// /live/... (the rolling live playlists and segments) and /archive/... (the
+// recordings). Files are opened through an os.Root, so no request path can reach
+// outside the data directory, not even through a symlink.
+package origin
+
+import (
+	"errors"
+	"io/fs"
+	"net/http"
+	"os"
+	"path"
+	"strings"
+)
+
+// Roots served, matching the data directory's layout.
+var roots = []string{"live", "archive"}
+
+// mediaTypes are the only files the origin serves, with their content types.
+var mediaTypes = map[string]string{
+	".m3u8": "application/vnd.apple.mpegurl",
+	".ts":   "video/mp2t",
+	".mp4":  "video/mp4",
+	".m4s":  "video/iso.segment",
+	".aac":  "audio/aac",
+	".vtt":  "text/vtt; charset=utf-8",
+}
+
+// Cache lifetimes: playlists change every segment, segments never change, an
+// archive's MP4 is final once its run is DONE.
+const (
+	playlistCache = "no-cache"
+	segmentCache  = "public, max-age=31536000, immutable"
+	mp4Cache      = "public, max-age=3600"
+)
+
+// Origin serves the media under a data directory.
+type Origin struct {
+	root *os.Root
+}
+
+// New opens the data directory. Close releases it.
+func New(dataDir string) (*Origin, error) {
+	for _, r := range roots {
+		if err := os.MkdirAll(path.Join(dataDir, r), 0o755); err != nil {
+			return nil, err
+		}
+	}
+	root, err := os.OpenRoot(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	return &Origin{root: root}, nil
+}
+
+// Close releases the data directory.
+func (o *Origin) Close() error { return o.root.Close() }
+
+// Register mounts the origin's routes on mux.
+func (o *Origin) Register(mux *http.ServeMux, wrap func(route string, h http.Handler) http.Handler) {
+	for _, r := range roots {
+		pattern := "/" + r + "/"
+		mux.Handle(pattern, wrap(pattern, o))
+	}
+}
+
+// ServeHTTP serves one media file with its content type, cache policy, CORS and
+// byte ranges; anything else is a 404.
+func (o *Origin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+	case http.MethodOptions:
+		h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+		h.Set("Access-Control-Allow-Headers", "Range")
+		h.Set("Access-Control-Max-Age", "86400")
+		w.WriteHeader(http.StatusNoContent)
+		return
+	default:
+		h.Set("Allow", "GET, HEAD, OPTIONS")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	name, ok := clean(r.URL.Path)
+	ctype := mediaTypes[path.Ext(name)]
+	if !ok || ctype == "" {
+		http.NotFound(w, r)
+		return
+	}
+	f, err := o.root.Open(name)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		http.NotFound(w, r)
+		return
+	}
+	h.Set("Content-Type", ctype)
+	h.Set("Access-Control-Expose-Headers", "Content-Length, Content-Range")
+	h.Set("X-Content-Type-Options", "nosniff")
+	switch path.Ext(name) {
+	case ".m3u8":
+		h.Set("Cache-Control", playlistCache)
+	case ".mp4":
+		h.Set("Cache-Control", mp4Cache)
+	default:
+		h.Set("Cache-Control", segmentCache)
+	}
+	http.ServeContent(w, r, "", st.ModTime(), f)
+}
+
+// clean turns a request path into a path relative to the data directory, or
+// reports that it names nothing the origin serves.
+func clean(p string) (string, bool) {
+	if strings.Contains(p, "\\") || strings.Contains(p, "\x00") {
+		return "", false
+	}
+	c := path.Clean("/" + p)
+	if c != p && c+"/" != p {
+		return "", false // "..", "//" or "." segments: never a URL onair hands out
+	}
+	rel := strings.TrimPrefix(c, "/")
+	for _, r := range roots {
+		if strings.HasPrefix(rel, r+"/") && len(rel) > len(r)+1 {
+			return rel, true
+		}
+	}
+	return "", false
+}
+
+// IsNotExist reports whether err says a file is missing, for callers that stat
+// through the origin's root.
+func IsNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }

@@ -1,0 +1,64 @@
+package server_test
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"onair/internal/config"
+	"onair/internal/server"
+	"onair/internal/testutil/e2e"
+)
+
+// node is a whole onair server on free ports, over SQLite in a temp dir.
+type node struct {
+	*e2e.Client
+	data string
+}
+
+// public is the public URL the test nodes hand out; Local maps it to the node.
+const public = "http://127.0.0.1"
+
+func startNode(t *testing.T, change func(*config.Config)) *node {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := config.Defaults()
+	cfg.Data = filepath.Join(dir, "data")
+	cfg.HTTP = "127.0.0.1:0"
+	cfg.RTMP = "127.0.0.1:0"
+	cfg.Database = "sqlite://" + filepath.Join(dir, "onair.db")
+	cfg.PublicURL = public
+	if change != nil {
+		change(&cfg)
+	}
+	level := slog.LevelWarn
+	if os.Getenv("ONAIR_TEST_LOG") != "" {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(e2e.LogWriter{T: t}, &slog.HandlerOptions{Level: level}))
+	srv, err := server.New(context.Background(), cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- srv.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("run: %v", err)
+			}
+		case <-time.After(60 * time.Second):
+			t.Error("server did not stop")
+		}
+	})
+	return &node{Client: &e2e.Client{T: t, Base: "http://" + srv.HTTPAddr()}, data: cfg.Data}
+}
+
+// local maps a URL the node handed out to where the test reaches it.
+func (n *node) local(url string) string { return n.Local(url, public) }

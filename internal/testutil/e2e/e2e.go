@@ -1,0 +1,264 @@
+// Package e2e holds what end-to-end tests of a running onair share: an API
+// client that waits for statuses, a real ffmpeg publisher, and checks made with
+// ffprobe and the files on disk.
+package e2e
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"onair/internal/api"
+	"onair/internal/domain"
+)
+
+// Client drives one onair's API for a test.
+type Client struct {
+	T    testing.TB
+	Base string // http://host:port
+}
+
+// Call sends a JSON request and decodes the answer into out; it returns the status.
+func (c *Client) Call(method, path string, body any, out any) int {
+	c.T.Helper()
+	var rd io.Reader
+	if body != nil {
+		raw, _ := json.Marshal(body)
+		rd = strings.NewReader(string(raw))
+	}
+	req, _ := http.NewRequest(method, c.Base+path, rd)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.T.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if out != nil && len(raw) > 0 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			c.T.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+		}
+	}
+	return resp.StatusCode
+}
+
+// Create creates a workflow from a blueprint and returns its id.
+func (c *Client) Create(b domain.Blueprint) string {
+	c.T.Helper()
+	var id api.IDResponse
+	if code := c.Call("POST", "/api/workflows", map[string]any{"name": "E2E", "blueprint": b}, &id); code != 201 {
+		c.T.Fatalf("create: %d", code)
+	}
+	return id.ID
+}
+
+// Start starts a workflow's channel.
+func (c *Client) Start(id string) {
+	c.T.Helper()
+	var res api.ChannelsResult
+	if code := c.Call("POST", "/api/channels", map[string]any{"workflows": []string{id}}, &res); code != 200 || len(res.Items) != 1 {
+		c.T.Fatalf("start: %d %+v", code, res)
+	}
+}
+
+// CreateAndStart creates a workflow, starts its channel and waits for RUNNING.
+func (c *Client) CreateAndStart(b domain.Blueprint) (string, api.ChannelInfo) {
+	c.T.Helper()
+	id := c.Create(b)
+	c.Start(id)
+	return id, c.WaitStatus(id, domain.StatusRunning)
+}
+
+// Stop stops a workflow's channel.
+func (c *Client) Stop(id string) {
+	c.T.Helper()
+	if code := c.Call("DELETE", "/api/channels", map[string]any{"workflows": []string{id}}, nil); code != 200 {
+		c.T.Fatalf("stop: %d", code)
+	}
+}
+
+// Channel returns GET /api/channels/{id}.
+func (c *Client) Channel(id string) api.ChannelInfo {
+	c.T.Helper()
+	var info api.ChannelInfo
+	c.Call("GET", "/api/channels/"+id, nil, &info)
+	return info
+}
+
+// WaitStatus polls a channel until it has the status, failing at once on a
+// failure status it did not ask for.
+func (c *Client) WaitStatus(id string, want domain.Status) api.ChannelInfo {
+	c.T.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		info := c.Channel(id)
+		if info.Status == want {
+			return info
+		}
+		if (info.Status == domain.StatusStartFailed || info.Status == domain.StatusStopFailed) && want != info.Status {
+			c.T.Fatalf("channel %s: %s: %s", id, info.Status, info.Cause)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	c.T.Fatalf("channel %s never became %s (now %s)", id, want, c.Channel(id).Status)
+	return api.ChannelInfo{}
+}
+
+// Local rewrites a URL that onair handed out (with its public URL) to this
+// client's base, for servers whose public URL is not where the test reaches them.
+func (c *Client) Local(url, public string) string {
+	return strings.Replace(url, public, c.Base, 1)
+}
+
+// SmallBlueprint is a ladder small enough for a 2-core test machine: 320x180 and
+// 160x90 at 1 s GOPs, 2 s segments, recorded at the top rendition.
+func SmallBlueprint(class domain.ChannelClass) domain.Blueprint {
+	return domain.Blueprint{
+		ID: "small", Name: "Small ladder",
+		Settings: domain.BlueprintSettings{
+			Inputs: []domain.Input{{CreateInput: &domain.CreateInput{Type: "VIRTUAL_INPUT", Protocol: "RTMP_PUSH"}}},
+			Channel: domain.ChannelSettings{
+				Class: class,
+				Video: []domain.VideoRendition{
+					{Name: "180p", Codec: "H264", Width: 320, Height: 180, Bitrate: 300_000, Maxrate: 450_000, GopSeconds: 1, Profile: "high"},
+					{Name: "90p", Codec: "H264", Width: 160, Height: 90, Bitrate: 100_000, Maxrate: 150_000, GopSeconds: 1, Profile: "main"},
+				},
+				Audio: &domain.Audio{Codec: "AAC", SampleRate: 48000, Bitrate: 64_000, Channels: 2},
+			},
+			OutputGroups: []domain.OutputGroup{
+				{Type: domain.OutputHLS, HLS: &domain.HLSSettings{SegmentSeconds: 2, WindowSeconds: 20}},
+				{Type: domain.OutputArchive, Archive: &domain.ArchiveSettings{Rendition: "180p", NameModifier: "$w$x$h$"}},
+			},
+		},
+	}
+}
+
+// Publish pushes a test pattern with a tone, 320x180 at 15 fps, in real time,
+// for the given seconds, and returns the running ffmpeg; the test's cleanup kills it.
+func Publish(t testing.TB, url string, seconds int) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-re",
+		"-f", "lavfi", "-i", "testsrc=size=320x180:rate=15",
+		"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+		"-t", strconv.Itoa(seconds),
+		"-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15", "-pix_fmt", "yuv420p",
+		"-c:a", "aac", "-b:a", "64k",
+		"-f", "flv", url)
+	cmd.Stderr = LogWriter{t}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd
+}
+
+// LogWriter sends what it is given to the test's log, line by line.
+type LogWriter struct{ T testing.TB }
+
+func (w LogWriter) Write(b []byte) (int, error) {
+	w.T.Log(strings.TrimRight(string(b), "\n"))
+	return len(b), nil
+}
+
+// WaitFor polls cond until it holds, or fails the test after d.
+func WaitFor(t testing.TB, what string, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+// Get fetches a URL and returns its status, headers and body.
+func Get(t testing.TB, url string) (int, http.Header, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+// Probe runs ffprobe with JSON output.
+func Probe(t testing.TB, args ...string) map[string]any {
+	t.Helper()
+	out, err := exec.Command("ffprobe", append([]string{"-v", "error", "-of", "json"}, args...)...).Output()
+	if err != nil {
+		t.Fatalf("ffprobe %v: %v", args, err)
+	}
+	var v map[string]any
+	json.Unmarshal(out, &v)
+	return v
+}
+
+// Decodes checks that ffmpeg decodes a whole file or URL without an error.
+func Decodes(t testing.TB, url string) {
+	t.Helper()
+	out, err := exec.Command("ffmpeg", "-v", "error", "-i", url, "-f", "null", "-").CombinedOutput()
+	if err != nil || len(strings.TrimSpace(string(out))) > 0 {
+		t.Errorf("%s does not decode cleanly: %v\n%s", url, err, out)
+	}
+}
+
+// HasEvent reports whether a channel's run logged an event of this type.
+func HasEvent(info api.ChannelInfo, typ string) bool {
+	return CountEvents(info, typ) > 0
+}
+
+// CountEvents counts a run's events of this type.
+func CountEvents(info api.ChannelInfo, typ string) int {
+	n := 0
+	for _, e := range info.Events {
+		if e.Type == typ {
+			n++
+		}
+	}
+	return n
+}
+
+// Segments counts the segments a playlist on disk lists.
+func Segments(playlist string) int {
+	b, _ := os.ReadFile(playlist)
+	return strings.Count(string(b), "#EXTINF")
+}
+
+// MediaSequence reads a playlist's #EXT-X-MEDIA-SEQUENCE.
+func MediaSequence(t testing.TB, playlist string) int {
+	t.Helper()
+	b, err := os.ReadFile(playlist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "#EXT-X-MEDIA-SEQUENCE:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(v))
+			return n
+		}
+	}
+	return 0
+}
+
+// LastSegment returns the number of the newest seg_NNNNNN.ts a playlist lists, or -1.
+func LastSegment(playlist string) int {
+	b, _ := os.ReadFile(playlist)
+	last := -1
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "seg_"); ok {
+			n, _ := strconv.Atoi(strings.TrimSuffix(v, ".ts"))
+			last = max(last, n)
+		}
+	}
+	return last
+}
