@@ -76,7 +76,10 @@ func (s *Server) open() error {
 		return err
 	}
 	s.ctrl = controller.New(s.store, s.engine, controller.Options{Log: s.log})
-	s.ingest = rtmp.NewServer(s.engine, rtmp.Options{Log: s.log.With("component", "rtmp")})
+	// A publisher that sends nothing for 10 s is gone (encoders send frames all
+	// the time): dropping it soon frees its key for the encoder's reconnect,
+	// since a key in use refuses a second publisher.
+	s.ingest = rtmp.NewServer(s.engine, rtmp.Options{Log: s.log.With("component", "rtmp"), ReadTimeout: 10 * time.Second})
 	if s.origin, err = origin.New(s.cfg.Data); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
@@ -135,8 +138,10 @@ func (s *Server) routes() (http.Handler, error) {
 		Title:       "onair API",
 		Version:     Version,
 		Description: "Self-hosted live video: workflows, channels, blueprints. The workflow API follows the IOIO Live v4 shapes.",
-		Tags:        append(api.Tags, openapi.Tag{Name: "Operations", Description: "Health, metrics and this reference."}),
-		Operations:  append(a.Operations(), s.operations()...),
+		Tags: append(api.Tags,
+			openapi.Tag{Name: "Playback", Description: "The origin: live HLS and recordings."},
+			openapi.Tag{Name: "Operations", Description: "Health, metrics and this reference."}),
+		Operations: append(a.Operations(), s.operations()...),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("building the API reference: %w", err)

@@ -84,14 +84,15 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 		t.Errorf("openapi %q", spec.OpenAPI)
 	}
 	for _, p := range []string{"/api/blueprints", "/api/blueprints/{id}", "/api/workflows", "/api/workflows/{id}",
-		"/api/workflows/{id}/duplicate", "/api/channels", "/api/channels/{workflowId}", "/api/regions", "/healthz", "/metrics", "/openapi.json"} {
+		"/api/workflows/{id}/duplicate", "/api/channels", "/api/channels/{workflowId}", "/api/regions", "/healthz", "/metrics", "/openapi.json",
+		"/live/{workflowId}/master.m3u8", "/archive/{file}"} {
 		if spec.Paths[p] == nil {
 			t.Errorf("spec lacks %s", p)
 		}
 	}
 	for path, methods := range spec.Paths {
 		for method := range methods {
-			url := base + strings.NewReplacer("{id}", "x", "{workflowId}", "x").Replace(path)
+			url := base + strings.NewReplacer("{id}", "x", "{workflowId}", "x", "{file}", "x.mp4").Replace(path)
 			req, _ := http.NewRequest(strings.ToUpper(method), url, strings.NewReader("{}"))
 			req.Header.Set("Content-Type", "application/json")
 			resp, err := http.DefaultClient.Do(req)
