@@ -198,6 +198,10 @@ func (l *Local) startPipe(ctx context.Context, ch domain.Channel, in domain.Inge
 		},
 		Log:   log,
 		Grace: l.cfg.Grace,
+		// ffmpeg blocks on its FLV input before it opens any output, so only an
+		// exec failure or a bad argument can end it early; both show within
+		// milliseconds.
+		Settle: 300 * time.Millisecond,
 		Now:   l.cfg.Now,
 		OnEvent: func(e pipeline.Event) {
 			switch e.Type {
@@ -208,10 +212,6 @@ func (l *Local) startPipe(ctx context.Context, ch domain.Channel, in domain.Inge
 				}
 			case "restarting":
 				l.cfg.OnEvent(ref, domain.RunEvent{Time: e.Time, Type: "pipeline_restarted", Pipeline: in.Pipeline, Message: e.Cause})
-			case "exited":
-				if e.ExitCode != 0 {
-					log.Warn("ffmpeg exited", "code", e.ExitCode, "cause", e.Cause)
-				}
 			}
 		},
 	})

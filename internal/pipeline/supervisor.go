@@ -248,9 +248,19 @@ func (s *Supervisor) reap(in *instance) {
 	s.last = x
 	s.mu.Unlock()
 	log := in.log.With("code", x.Code, "cause", x.Cause)
+	stopping := false
+	select {
+	case <-s.stop:
+		stopping = true
+	default:
+	}
 	switch {
 	case x.Code == 0:
 		log.Info("ffmpeg finished")
+	case stopping:
+		// Asked to stop: an exit code here (no input ever arrived, say) is the
+		// caller's to judge, not a failure to warn about.
+		log.Info("ffmpeg exited on stop")
 	case prev != nil && prev.Cause == x.Cause:
 		// The same failure again: said once already.
 		log.Debug("ffmpeg exited", "stderr", x.Stderr)
