@@ -96,6 +96,11 @@ func Args(s Spec) ([]string, error) {
 	for i, v := range plan.video {
 		args = append(args, videoCodec(i, v)...)
 	}
+	if len(plan.filter) > 0 {
+		// x264's SPS in the stream's extradata lets the HLS muxer write each
+		// variant's CODECS attribute; the TS muxer still repeats it in-band.
+		args = append(args, "-flags:v", "+global_header")
+	}
 	if plan.audio == nil {
 		args = append(args, "-c:a", "copy")
 	} else {

@@ -105,6 +105,7 @@ func TestArgsShape(t *testing.T) {
 		"-b:v:0 4096k", "-b:v:3 496k",
 		"-force_key_frames:v:0 expr:gte(t,n_forced*3)",
 		"-c:a aac -b:a 96k -ar 48000",
+		"-flags:v +global_header",
 		"hls_time=6", "hls_list_size=600",
 		`var_stream_map=\'v:0,a:0,name:720p v:1,a:1,name:540p v:2,a:2,name:360p v:3,a:3,name:270p\'`,
 		"live/wf/%v/index.m3u8",

@@ -40,7 +40,7 @@ func TestPublishPlayStopDownload(t *testing.T) {
 	if hdr.Get("Content-Type") != "application/vnd.apple.mpegurl" || hdr.Get("Cache-Control") != "no-cache" {
 		t.Errorf("master headers: %v", hdr)
 	}
-	for _, res := range []string{"RESOLUTION=320x180", "RESOLUTION=160x90"} {
+	for _, res := range []string{"RESOLUTION=320x180", "RESOLUTION=160x90", `CODECS="avc1.64`, `CODECS="avc1.4d`, "mp4a.40.2"} {
 		if !strings.Contains(body, res) {
 			t.Errorf("master lacks %s:\n%s", res, body)
 		}
