@@ -178,3 +178,20 @@ func (c *client) decode(path string, raw []byte, out any) error {
 
 // pathID escapes an id for use as one path segment.
 func pathID(prefix, id string) string { return prefix + "/" + url.PathEscape(id) }
+
+// getOne fetches the object that a `get <id>` command names into out. With -o
+// json it prints the server's answer itself and reports done; otherwise the
+// caller renders out.
+func getOne(ctx context.Context, s *session, args []string, prefix, name string, out any) (done bool, err error) {
+	if err := exactArgs(args, name); err != nil {
+		return true, err
+	}
+	raw, err := s.api.get(ctx, pathID(prefix, args[0]), nil, out)
+	if err != nil {
+		return true, err
+	}
+	if s.json {
+		return true, printJSON(s.stdout, raw)
+	}
+	return false, nil
+}

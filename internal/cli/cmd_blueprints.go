@@ -42,16 +42,9 @@ func listBlueprints(ctx context.Context, s *session, args []string) error {
 }
 
 func getBlueprint(ctx context.Context, s *session, args []string) error {
-	if err := exactArgs(args, "<id>"); err != nil {
-		return err
-	}
 	var b domain.Blueprint
-	raw, err := s.api.get(ctx, pathID("/api/blueprints", args[0]), nil, &b)
-	if err != nil {
+	if done, err := getOne(ctx, s, args, "/api/blueprints", "<id>", &b); done || err != nil {
 		return err
-	}
-	if s.json {
-		return printJSON(s.stdout, raw)
 	}
 	d := newDetails(s.stdout)
 	d.add("id", b.ID)

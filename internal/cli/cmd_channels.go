@@ -96,16 +96,9 @@ func setupListChannels(fs *flag.FlagSet) runFunc {
 }
 
 func getChannel(ctx context.Context, s *session, args []string) error {
-	if err := exactArgs(args, "<workflowId>"); err != nil {
-		return err
-	}
 	var c api.ChannelInfo
-	raw, err := s.api.get(ctx, pathID("/api/channels", args[0]), nil, &c)
-	if err != nil {
+	if done, err := getOne(ctx, s, args, "/api/channels", "<workflowId>", &c); done || err != nil {
 		return err
-	}
-	if s.json {
-		return printJSON(s.stdout, raw)
 	}
 	d := newDetails(s.stdout)
 	d.add("workflow", c.ID)

@@ -83,16 +83,9 @@ func setQuery(q url.Values, key, v string) {
 }
 
 func getWorkflow(ctx context.Context, s *session, args []string) error {
-	if err := exactArgs(args, "<id>"); err != nil {
-		return err
-	}
 	var w domain.Workflow
-	raw, err := s.api.get(ctx, pathID("/api/workflows", args[0]), nil, &w)
-	if err != nil {
+	if done, err := getOne(ctx, s, args, "/api/workflows", "<id>", &w); done || err != nil {
 		return err
-	}
-	if s.json {
-		return printJSON(s.stdout, raw)
 	}
 	d := newDetails(s.stdout)
 	d.add("id", w.ID)

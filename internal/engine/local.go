@@ -202,7 +202,7 @@ func (l *Local) startPipe(ctx context.Context, ch domain.Channel, in domain.Inge
 		// exec failure or a bad argument can end it early; both show within
 		// milliseconds.
 		Settle: 300 * time.Millisecond,
-		Now:   l.cfg.Now,
+		Now:    l.cfg.Now,
 		OnEvent: func(e pipeline.Event) {
 			switch e.Type {
 			case "started":

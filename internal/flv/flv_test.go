@@ -4,11 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"onair/internal/testutil/fftest"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 )
 
@@ -126,7 +125,7 @@ func TestInspect(t *testing.T) {
 // TestFFmpegFileThroughReaderWriter copies a real ffmpeg FLV file tag by tag and
 // checks that ffprobe reads the copy as it read the original.
 func TestFFmpegFileThroughReaderWriter(t *testing.T) {
-	ffmpeg, ffprobe := tools(t)
+	ffmpeg, _ := fftest.Tools(t)
 	dir := t.TempDir()
 	src, dst := filepath.Join(dir, "src.flv"), filepath.Join(dir, "dst.flv")
 	out, err := exec.Command(ffmpeg, "-hide_banner", "-loglevel", "error",
@@ -172,34 +171,8 @@ func TestFFmpegFileThroughReaderWriter(t *testing.T) {
 	if err := os.WriteFile(dst, copyBuf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	want, got := probeDuration(t, ffprobe, src), probeDuration(t, ffprobe, dst)
+	want, got := fftest.Duration(t, src), fftest.Duration(t, dst)
 	if got < 1.8 || got > 2.3 || got != want {
 		t.Errorf("duration of the copy = %v, original %v", got, want)
 	}
-}
-
-func tools(t *testing.T) (ffmpeg, ffprobe string) {
-	t.Helper()
-	ffmpeg, err := exec.LookPath("ffmpeg")
-	if err != nil {
-		t.Skip("ffmpeg not installed")
-	}
-	ffprobe, err = exec.LookPath("ffprobe")
-	if err != nil {
-		t.Skip("ffprobe not installed")
-	}
-	return ffmpeg, ffprobe
-}
-
-func probeDuration(t *testing.T, ffprobe, file string) float64 {
-	t.Helper()
-	out, err := exec.Command(ffprobe, "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file).Output()
-	if err != nil {
-		t.Fatalf("ffprobe %s: %v", file, err)
-	}
-	d, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
-	if err != nil {
-		t.Fatalf("ffprobe %s duration %q: %v", file, out, err)
-	}
-	return d
 }

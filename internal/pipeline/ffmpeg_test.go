@@ -16,22 +16,10 @@ import (
 	"time"
 
 	"onair/internal/flv"
+	"onair/internal/testutil/fftest"
 )
 
 // End-to-end tests with the real ffmpeg and ffprobe.
-
-func ffTools(t *testing.T) (ffmpeg, ffprobe string) {
-	t.Helper()
-	ffmpeg, err := exec.LookPath("ffmpeg")
-	if err != nil {
-		t.Skip("ffmpeg not installed")
-	}
-	ffprobe, err = exec.LookPath("ffprobe")
-	if err != nil {
-		t.Skip("ffprobe not installed")
-	}
-	return ffmpeg, ffprobe
-}
 
 var sample struct {
 	once sync.Once
@@ -121,21 +109,11 @@ func probe(t *testing.T, ffprobe string, args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
-func duration(t *testing.T, ffprobe, file string) float64 {
-	t.Helper()
-	out := probe(t, ffprobe, "-show_entries", "format=duration", "-of", "csv=p=0", file)
-	d, err := strconv.ParseFloat(out, 64)
-	if err != nil {
-		t.Fatalf("duration of %s: %q", file, out)
-	}
-	return d
-}
-
 // TestFFmpegReadsTheFeed: ffmpeg copies what the Feed writes, reports progress,
 // and finishes its output when stopped.
 func TestFFmpegReadsTheFeed(t *testing.T) {
 	t.Parallel()
-	ffmpeg, ffprobe := ffTools(t)
+	ffmpeg, _ := fftest.Tools(t)
 	tags := sampleTags(t, ffmpeg)
 	dir := t.TempDir()
 	s := New(Config{FFmpeg: ffmpeg, Dir: dir, Args: copyArgs(func(int) string { return "out.flv" }), Settle: 200 * time.Millisecond, Grace: 5 * time.Second})
@@ -159,7 +137,7 @@ func TestFFmpegReadsTheFeed(t *testing.T) {
 	if p := s.Progress(); !p.End || p.Frame != 45 || p.OutTime < 2900*time.Millisecond {
 		t.Errorf("last Progress = %+v, want the end block with all 45 frames", p)
 	}
-	if d := duration(t, ffprobe, filepath.Join(dir, "out.flv")); d < 2.7 || d > 3.3 {
+	if d := fftest.Duration(t, filepath.Join(dir, "out.flv")); d < 2.7 || d > 3.3 {
 		t.Errorf("duration = %.2f s, want about 3", d)
 	}
 }
@@ -168,7 +146,7 @@ func TestFFmpegReadsTheFeed(t *testing.T) {
 // timestamps from 0 again makes one continuous 6 s stream.
 func TestFFmpegAcrossReconnect(t *testing.T) {
 	t.Parallel()
-	ffmpeg, ffprobe := ffTools(t)
+	ffmpeg, ffprobe := fftest.Tools(t)
 	tags := sampleTags(t, ffmpeg)
 	dir := t.TempDir()
 	s := New(Config{FFmpeg: ffmpeg, Dir: dir, Args: copyArgs(func(int) string { return "out.flv" }), Settle: 200 * time.Millisecond, Grace: 5 * time.Second})
@@ -186,7 +164,7 @@ func TestFFmpegAcrossReconnect(t *testing.T) {
 		t.Fatalf("Stop = %v", err)
 	}
 	out := filepath.Join(dir, "out.flv")
-	if d := duration(t, ffprobe, out); d < 5.7 || d > 6.3 {
+	if d := fftest.Duration(t, out); d < 5.7 || d > 6.3 {
 		t.Errorf("duration = %.2f s, want about 6", d)
 	}
 	last := map[string]int64{}
@@ -212,7 +190,7 @@ func TestFFmpegAcrossReconnect(t *testing.T) {
 // and the Feed gives the new one a stream it decodes from the start.
 func TestFFmpegRestartGetsACleanStream(t *testing.T) {
 	t.Parallel()
-	ffmpeg, ffprobe := ffTools(t)
+	ffmpeg, ffprobe := fftest.Tools(t)
 	tags := sampleTags(t, ffmpeg)
 	dir := t.TempDir()
 	var ev events
@@ -243,7 +221,7 @@ func TestFFmpegRestartGetsACleanStream(t *testing.T) {
 	if got := probe(t, ffprobe, "-show_entries", "stream=codec_name", "-of", "csv=p=0", out); got != "h264\naac" && got != "aac\nh264" {
 		t.Errorf("streams of the second instance's output: %q", got)
 	}
-	if d := duration(t, ffprobe, out); d < 1 {
+	if d := fftest.Duration(t, out); d < 1 {
 		t.Errorf("the second instance got %.2f s", d)
 	}
 	// Decoding the whole of it finds no error: it started at a keyframe, with its sequence headers.

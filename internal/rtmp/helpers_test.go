@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"onair/internal/testutil/fftest"
 	"os/exec"
 	"sync"
 	"testing"
@@ -129,13 +130,14 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	}
 }
 
+// tool returns the path of ffmpeg or ffprobe; a machine without them fails.
 func tool(t *testing.T, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		t.Skipf("%s not installed", name)
+	ffmpeg, ffprobe := fftest.Tools(t)
+	if name == "ffprobe" {
+		return ffprobe
 	}
-	return p
+	return ffmpeg
 }
 
 // ffmpegPublish starts ffmpeg pushing a tiny test pattern with a tone to url.
