@@ -14,23 +14,16 @@ import (
 const maxBatch = 100
 
 func (s *Server) startChannels(w http.ResponseWriter, r *http.Request) error {
-	return s.batch(w, r, func(ch *domain.Channel) error {
-		return ch.RequestStart(s.NewID(), true, s.now())
-	})
+	return s.batch(w, r, func(org, id string) error { return s.channels.Start(r.Context(), org, id, nil) })
 }
 
 func (s *Server) stopChannels(w http.ResponseWriter, r *http.Request) error {
-	return s.batch(w, r, func(ch *domain.Channel) error {
-		if ch.Run == nil {
-			return &domain.ConflictError{Message: "workflow " + ch.Workflow.ID + " has never been started"}
-		}
-		return ch.RequestStop(s.now())
-	})
+	return s.batch(w, r, func(org, id string) error { return s.channels.Stop(r.Context(), org, id) })
 }
 
 // batch applies change to each named workflow on its own: one refusal does not
 // stop the others, and each refusal is reported with its reason.
-func (s *Server) batch(w http.ResponseWriter, r *http.Request, change func(*domain.Channel) error) error {
+func (s *Server) batch(w http.ResponseWriter, r *http.Request, change func(org, id string) error) error {
 	var body WorkflowIDs
 	if err := decode(w, r, &body); err != nil {
 		return err
@@ -50,7 +43,7 @@ func (s *Server) batch(w http.ResponseWriter, r *http.Request, change func(*doma
 			continue
 		}
 		seen[id] = true
-		_, err := s.Store.UpdateChannel(r.Context(), s.org(r), id, change)
+		err := change(s.org(r), id)
 		var ce *domain.ConflictError
 		switch {
 		case err == nil:
@@ -60,9 +53,6 @@ func (s *Server) batch(w http.ResponseWriter, r *http.Request, change func(*doma
 		default:
 			return err
 		}
-	}
-	if len(out.Items) > 0 && s.Controller != nil {
-		s.Controller.Notify()
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -113,6 +103,10 @@ func (s *Server) channelInfo(wf domain.Workflow, run *domain.Run) ChannelInfo {
 		Archives:  []ArchiveInfo{},
 		Events:    []domain.RunEvent{},
 	}
+	if len(wf.PreparedInputs) > 0 {
+		// An availableImmediately input: its endpoints are known before the start.
+		info.Endpoints.Input = s.inputEndpoints(wf.PreparedInputs)
+	}
 	if run == nil {
 		return info
 	}
@@ -128,11 +122,7 @@ func (s *Server) channelInfo(wf domain.Workflow, run *domain.Run) ChannelInfo {
 		info.Events = run.Events
 	}
 	if run.Status.Active() && len(run.Inputs) > 0 {
-		urls := make([]string, len(run.Inputs))
-		for i, in := range run.Inputs {
-			urls[i] = "rtmp://" + s.IngestHost + "/" + in.App + "/" + in.StreamKey
-		}
-		info.Endpoints.Input = append(info.Endpoints.Input, InputEndpoints{Endpoints: urls})
+		info.Endpoints.Input = s.inputEndpoints(run.Inputs)
 		info.Endpoints.Output = append(info.Endpoints.Output, OutputEndpoint{Type: "HLS", URL: s.liveURL(wf)})
 	}
 	for _, a := range run.Archives {
@@ -155,4 +145,19 @@ func (s *Server) liveURL(wf domain.Workflow) string {
 		p = path.Join("/live", wf.ID, "0", "master.m3u8")
 	}
 	return s.PublicURL + p
+}
+
+// inputEndpoints renders ingest endpoints as the URLs encoders push to: main,
+// then backup.
+func (s *Server) inputEndpoints(ingests []domain.Ingest) []InputEndpoints {
+	urls := make([]string, len(ingests))
+	for i, in := range ingests {
+		urls[i] = s.IngestURL(in)
+	}
+	return []InputEndpoints{{Endpoints: urls}}
+}
+
+// IngestURL is the RTMP URL of one endpoint on this server.
+func (s *Server) IngestURL(in domain.Ingest) string {
+	return "rtmp://" + s.IngestHost + "/" + in.App + "/" + in.StreamKey
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"onair/internal/catalog"
+	"onair/internal/channels"
 	"onair/internal/openapi"
 	"onair/internal/store"
 )
@@ -40,7 +41,8 @@ type Options struct {
 // Server serves the API.
 type Server struct {
 	Options
-	log *slog.Logger
+	log      *slog.Logger
+	channels *channels.Service
 }
 
 // New returns a Server; Handler gives its routes.
@@ -57,7 +59,12 @@ func New(o Options) *Server {
 	if o.Catalog == nil {
 		o.Catalog = catalog.New()
 	}
-	return &Server{Options: o, log: o.Log.With("component", "api")}
+	s := &Server{Options: o, log: o.Log.With("component", "api")}
+	s.channels = &channels.Service{Store: o.Store, NewID: o.NewID, Now: o.Now}
+	if o.Controller != nil {
+		s.channels.Notify = o.Controller.Notify
+	}
+	return s
 }
 
 func (s *Server) org(*http.Request) string { return defaultOrg }

@@ -38,6 +38,7 @@ type Store interface {
 	ActiveChannels(ctx context.Context) ([]store.ChannelRef, error)
 	GetChannel(ctx context.Context, org, workflowID string) (domain.Channel, error)
 	UpdateChannel(ctx context.Context, org, workflowID string, fn func(*domain.Channel) error) (domain.Channel, error)
+	ReleaseManagedInputs(ctx context.Context, org, workflowID string) error
 }
 
 // Controller is the channel controller. Create it with New and run it with Run.
@@ -225,6 +226,12 @@ func (c *Controller) move(ctx context.Context, ref store.ChannelRef, from, to do
 	}
 	if err != nil {
 		return false, err
+	}
+	if !to.Active() {
+		// The run is over: its managed input is free for the next one.
+		if err := c.store.ReleaseManagedInputs(ctx, ref.OrgID, ref.WorkflowID); err != nil {
+			return false, err
+		}
 	}
 	return to.Active(), nil
 }

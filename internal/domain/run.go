@@ -16,9 +16,12 @@ type Run struct {
 	StopRequested  *time.Time `json:"stopRequestedDateTime,omitempty"`
 	Stopped        *time.Time `json:"stoppedDateTime,omitempty"`
 	Inputs         []Ingest   `json:"inputs,omitempty"`
-	Archives       []Archive  `json:"archives,omitempty"`
-	Events         []RunEvent `json:"events,omitempty"`
-	Created        time.Time  `json:"created"`
+	// Occurrence is the start of the scheduled occurrence this run is, nil for a
+	// run started by hand; the scheduler stops it at Occurrence + duration.
+	Occurrence *time.Time `json:"occurrence,omitempty"`
+	Archives   []Archive  `json:"archives,omitempty"`
+	Events     []RunEvent `json:"events,omitempty"`
+	Created    time.Time  `json:"created"`
 }
 
 // RunEvent is something that happened to a run's media, for the people watching
@@ -91,6 +94,11 @@ func (c *Channel) SetStatus(to Status, cause string, now time.Time) error {
 			c.Run.Stopped = &now
 		}
 	}
+	if !to.Active() {
+		// The run is over: a recurring workflow's next run gets fresh endpoints,
+		// known ahead again when its input is availableImmediately.
+		c.Workflow.PrepareInputs()
+	}
 	return nil
 }
 
@@ -111,6 +119,8 @@ func (c *Channel) RequestStart(runID string, byHand bool, now time.Time) error {
 	}
 	c.Workflow.RunID = runID
 	c.Workflow.Cause = ""
+	c.Run.Inputs = c.Workflow.PreparedInputs
+	c.Workflow.PreparedInputs = nil
 	c.Run.Status = c.Workflow.Status
 	return c.SetStatus(StatusProvisioning, "", now)
 }

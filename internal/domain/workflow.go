@@ -31,6 +31,24 @@ type Workflow struct {
 	RunID          string    `json:"runId,omitempty"`
 	Created        time.Time `json:"created"`
 	Updated        time.Time `json:"updated"`
+	// NextRun is the start of the schedule's next occurrence, worked out when the
+	// workflow is read; never stored.
+	NextRun *time.Time `json:"nextRun,omitempty"`
+	// ScheduleState is what the scheduler has done with the schedule's occurrences.
+	ScheduleState ScheduleState `json:"scheduleState"`
+	// PreparedInputs are the endpoints allocated ahead of the next run: at
+	// creation for an availableImmediately input, and kept for a managed one.
+	PreparedInputs []Ingest `json:"-"`
+}
+
+// ScheduleState records the occurrences the scheduler started or skipped, so that
+// none starts twice, not even across restarts.
+type ScheduleState struct {
+	// LastOccurrence is the start time of the latest occurrence started or skipped.
+	LastOccurrence *time.Time `json:"lastOccurrence,omitempty"`
+	// Skipped lists occurrences missed entirely (the server was down for all of
+	// their window), the latest 50.
+	Skipped []time.Time `json:"skippedOccurrences,omitempty"`
 }
 
 // WorkflowSpec is what a user sends to create or replace a workflow: the IOIO
@@ -81,6 +99,7 @@ func (s *WorkflowSpec) Apply(w *Workflow, defaultRegion string) {
 	w.Tags = normalizeTags(s.Tags)
 	w.Schedule = s.Schedule.normalize()
 	w.CreateArchives = s.CreateArchives == nil || *s.CreateArchives
+	w.PrepareInputs()
 }
 
 // Duplicate returns a new READY workflow with w's settings, under a new id.
@@ -93,6 +112,8 @@ func (w *Workflow) Duplicate(id string, now time.Time) Workflow {
 	d.Created = now
 	d.Updated = now
 	d.Tags = append([]string(nil), w.Tags...)
+	d.ScheduleState = ScheduleState{}
+	d.PrepareInputs()
 	return d
 }
 
@@ -216,4 +237,34 @@ func (w *Workflow) EffectiveSettings() BlueprintSettings {
 	}
 	s.OutputGroups = groups
 	return s
+}
+
+// ManagedInputID is the managed input the workflow's blueprint uses, or "".
+func (w *Workflow) ManagedInputID() string {
+	for _, in := range w.Blueprint.Settings.Inputs {
+		if in.ManagedInput != nil {
+			return in.ManagedInput.ID
+		}
+	}
+	return ""
+}
+
+// AvailableImmediately reports whether the workflow's input is created with the
+// workflow rather than at each start, so that its endpoint is known ahead.
+func (w *Workflow) AvailableImmediately() bool {
+	for _, in := range w.Blueprint.Settings.Inputs {
+		if in.CreateInput != nil && in.CreateInput.AvailableImmediately {
+			return true
+		}
+	}
+	return false
+}
+
+// PrepareInputs allocates the endpoints of the next run ahead of its start, for
+// an availableImmediately input; other inputs get theirs at the start.
+func (w *Workflow) PrepareInputs() {
+	w.PreparedInputs = nil
+	if w.AvailableImmediately() {
+		w.PreparedInputs = NewIngests(w.Blueprint.Settings.Channel.Class)
+	}
 }

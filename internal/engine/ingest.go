@@ -22,7 +22,7 @@ var (
 func (l *Local) Publish(_ context.Context, req rtmp.PublishRequest) (rtmp.Sink, error) {
 	l.mu.Lock()
 	p := l.keys[req.StreamKey]
-	if p == nil || req.App != IngestApp {
+	if p == nil || req.App != domain.IngestApp {
 		l.mu.Unlock()
 		l.refused.unknownKey.Add(1)
 		return nil, ErrUnknownKey

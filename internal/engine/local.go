@@ -5,8 +5,6 @@ package engine
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,10 +17,6 @@ import (
 	"onair/internal/domain"
 	"onair/internal/pipeline"
 )
-
-// IngestApp is the RTMP application every stream key lives under:
-// rtmp://host:1935/live/<key>.
-const IngestApp = "live"
 
 // Config sets up a Local engine.
 type Config struct {
@@ -102,23 +96,16 @@ func refOf(ch domain.Channel) RunRef {
 	return RunRef{OrgID: ch.Workflow.OrgID, WorkflowID: ch.Workflow.ID, RunID: ch.Run.ID}
 }
 
-// newStreamKey returns a random 128-bit stream key.
-func newStreamKey() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
 
-// Provision allocates a stream key per pipeline and the run's directories.
+// Provision gives the run its endpoints and directories: the ones prepared
+// ahead (a managed input's, or an availableImmediately input's) when the run
+// has them, fresh stream keys otherwise.
 func (l *Local) Provision(ctx context.Context, ch domain.Channel) ([]domain.Ingest, error) {
-	in := ch.Workflow.Blueprint.Settings.Inputs
-	if len(in) != 1 || in[0].CreateInput == nil {
-		return nil, errors.New("managed inputs are not supported by this engine yet; use createInput")
+	ingests := ch.Run.Inputs
+	if len(ingests) == 0 {
+		ingests = domain.NewIngests(ch.Workflow.Blueprint.Settings.Channel.Class)
 	}
-	n := ch.Workflow.Blueprint.Settings.Channel.Class.Pipelines()
-	ingests := make([]domain.Ingest, n)
 	for p := range ingests {
-		ingests[p] = domain.Ingest{Pipeline: p, App: IngestApp, StreamKey: newStreamKey()}
 		if err := l.mkdirs(pipeline.SpecFor(&ch.Workflow, ch.Run.ID, p)); err != nil {
 			return nil, err
 		}

@@ -84,8 +84,17 @@ func (s *sqlStore) ActiveChannels(ctx context.Context) ([]ChannelRef, error) {
 			active = append(active, string(st))
 		}
 	}
-	rows, err := s.conn().query(ctx, `SELECT org_id, id FROM workflows
-		WHERE status IN (`+placeholders(len(active))+`) ORDER BY created, id`, active...)
+	return s.channelRefs(ctx, `status IN (`+placeholders(len(active))+`)`, active...)
+}
+
+// ScheduledChannels lists, across organizations, the workflows with a schedule.
+func (s *sqlStore) ScheduledChannels(ctx context.Context) ([]ChannelRef, error) {
+	return s.channelRefs(ctx, `schedule IS NOT NULL`)
+}
+
+// channelRefs lists the workflows that match a condition, oldest first.
+func (s *sqlStore) channelRefs(ctx context.Context, where string, args ...any) ([]ChannelRef, error) {
+	rows, err := s.conn().query(ctx, `SELECT org_id, id FROM workflows WHERE `+where+` ORDER BY created, id`, args...)
 	if err != nil {
 		return nil, err
 	}

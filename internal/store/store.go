@@ -43,8 +43,26 @@ type Store interface {
 	// ActiveChannels lists, across organizations, the workflows whose status is
 	// Active(): the work a controller resumes after a restart.
 	ActiveChannels(ctx context.Context) ([]ChannelRef, error)
+	// ScheduledChannels lists, across organizations, the workflows that have a
+	// schedule: the scheduler's work.
+	ScheduledChannels(ctx context.Context) ([]ChannelRef, error)
 	// CountWorkflows counts workflows by status across organizations, for metrics.
 	CountWorkflows(ctx context.Context) (map[domain.Status]int, error)
+
+	CreateManagedInput(ctx context.Context, in domain.ManagedInput) error
+	GetManagedInput(ctx context.Context, org, id string) (domain.ManagedInput, error)
+	// ListManagedInputs returns the organization's managed inputs, newest first,
+	// of one region when region is not empty.
+	ListManagedInputs(ctx context.Context, org, region string) ([]domain.ManagedInput, error)
+	// DeleteManagedInput deletes an input that no active workflow holds; one that
+	// is held is a *domain.ConflictError naming the workflow.
+	DeleteManagedInput(ctx context.Context, org, id string) error
+	// ClaimManagedInput marks the input as held by a workflow. It fails with a
+	// *domain.ConflictError while another workflow whose status is Active()
+	// holds it; a claim left by a workflow that is no longer active is taken over.
+	ClaimManagedInput(ctx context.Context, org, id, workflowID string) (domain.ManagedInput, error)
+	// ReleaseManagedInputs frees every input the workflow holds.
+	ReleaseManagedInputs(ctx context.Context, org, workflowID string) error
 
 	Ping(ctx context.Context) error
 	Close() error

@@ -14,7 +14,7 @@ import (
 // the tag filter joins on.
 
 const workflowColumns = `id, org_id, name, description, region, status, cause, blueprint_id,
-	blueprint, tags, schedule, create_archives, run_id, created, updated`
+	blueprint, tags, schedule, create_archives, run_id, created, updated, schedule_state, prepared_inputs`
 
 func scanWorkflow(r scanner) (domain.Workflow, error) {
 	var w domain.Workflow
@@ -27,7 +27,7 @@ func workflowDest(w *domain.Workflow) []any {
 	return []any{textCol{&w.ID}, textCol{&w.OrgID}, textCol{&w.Name}, textCol{&w.Description}, textCol{&w.Region},
 		textCol{(*string)(&w.Status)}, textCol{&w.Cause}, textCol{&w.BlueprintID},
 		jsonCol{&w.Blueprint}, jsonCol{&w.Tags}, jsonCol{&w.Schedule}, &w.CreateArchives, textCol{&w.RunID},
-		timeCol{&w.Created}, timeCol{&w.Updated}}
+		timeCol{&w.Created}, timeCol{&w.Updated}, jsonCol{&w.ScheduleState}, jsonCol{&w.PreparedInputs}}
 }
 
 // workflowValues are the values of every column but id and org_id, in the order
@@ -48,15 +48,23 @@ func workflowValues(d dialect, w domain.Workflow) ([]any, error) {
 		}
 		schedule.Valid = true
 	}
+	state, err := jsonText(w.ScheduleState)
+	if err != nil {
+		return nil, fmt.Errorf("workflow %q schedule state: %w", w.ID, err)
+	}
+	prepared, err := jsonText(w.PreparedInputs)
+	if err != nil {
+		return nil, fmt.Errorf("workflow %q prepared inputs: %w", w.ID, err)
+	}
 	return []any{
 		w.Name, fold(w.Name), w.Description, fold(w.Description), w.Region, string(w.Status), w.Cause,
 		w.BlueprintID, blueprint, tags, schedule, w.CreateArchives, nullString(w.RunID),
-		d.time(w.Created), d.time(w.Updated),
+		d.time(w.Created), d.time(w.Updated), state, prepared,
 	}, nil
 }
 
 const writableWorkflowColumns = "name, name_fold, description, description_fold, region, status, cause, " +
-	"blueprint_id, blueprint, tags, schedule, create_archives, run_id, created, updated"
+	"blueprint_id, blueprint, tags, schedule, create_archives, run_id, created, updated, schedule_state, prepared_inputs"
 
 // insertWorkflow adds w and its tags; c is a transaction.
 func insertWorkflow(ctx context.Context, c conn, w domain.Workflow) error {

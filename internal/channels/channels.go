@@ -1,0 +1,101 @@
+// Package channels starts and stops channels: the one place where a start
+// claims a managed input and hands the run its prepared endpoints, for the API
+// and the scheduler alike. It records intent in the store and tells the
+// controller; the controller does the rest.
+package channels
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"onair/internal/domain"
+	"onair/internal/store"
+)
+
+// Store is what starting and stopping need from the store.
+type Store interface {
+	UpdateChannel(ctx context.Context, org, workflowID string, fn func(*domain.Channel) error) (domain.Channel, error)
+	GetWorkflow(ctx context.Context, org, id string) (domain.Workflow, error)
+	ClaimManagedInput(ctx context.Context, org, id, workflowID string) (domain.ManagedInput, error)
+	ReleaseManagedInputs(ctx context.Context, org, workflowID string) error
+}
+
+var _ Store = store.Store(nil)
+
+// Service starts and stops channels.
+type Service struct {
+	Store  Store
+	Notify func() // tells the controller; may be nil
+	NewID  func() string
+	Now    func() time.Time
+}
+
+// Start begins a run of a workflow. occurrence is the scheduled occurrence it is
+// (nil for a start by hand, which only a READY workflow allows). A managed input
+// is claimed first, so that two runs never use it at once.
+func (s *Service) Start(ctx context.Context, org, workflowID string, occurrence *time.Time) error {
+	wf, err := s.Store.GetWorkflow(ctx, org, workflowID)
+	if err != nil {
+		return err
+	}
+	var managed []domain.Ingest
+	if id := wf.ManagedInputID(); id != "" {
+		in, err := s.Store.ClaimManagedInput(ctx, org, id, workflowID)
+		if err != nil {
+			return err
+		}
+		if want := wf.Blueprint.Settings.Channel.Class.Pipelines(); len(in.Ingests) != want {
+			s.Store.ReleaseManagedInputs(ctx, org, workflowID)
+			return &domain.ConflictError{Message: fmt.Sprintf("managed input %s has %d endpoints; this %s channel needs %d",
+				id, len(in.Ingests), wf.Blueprint.Settings.Channel.Class, want)}
+		}
+		managed = in.Ingests
+	}
+	_, err = s.Store.UpdateChannel(ctx, org, workflowID, func(ch *domain.Channel) error {
+		if err := ch.RequestStart(s.NewID(), occurrence == nil, s.Now().UTC()); err != nil {
+			return err
+		}
+		if managed != nil {
+			ch.Run.Inputs = managed
+		}
+		if occurrence != nil {
+			occ := occurrence.UTC()
+			ch.Run.Occurrence = &occ
+			ch.Workflow.ScheduleState.LastOccurrence = &occ
+		}
+		return nil
+	})
+	if err != nil {
+		if managed != nil {
+			// The workflow did not start, so it holds nothing: undo the claim
+			// unless an earlier run of it still holds the input.
+			if ch, gerr := s.Store.GetWorkflow(ctx, org, workflowID); gerr == nil && !ch.Status.Active() {
+				s.Store.ReleaseManagedInputs(ctx, org, workflowID)
+			}
+		}
+		return err
+	}
+	s.notify()
+	return nil
+}
+
+// Stop asks a starting or running channel to stop.
+func (s *Service) Stop(ctx context.Context, org, workflowID string) error {
+	_, err := s.Store.UpdateChannel(ctx, org, workflowID, func(ch *domain.Channel) error {
+		if ch.Run == nil {
+			return &domain.ConflictError{Message: "workflow " + ch.Workflow.ID + " has never been started"}
+		}
+		return ch.RequestStop(s.Now().UTC())
+	})
+	if err == nil {
+		s.notify()
+	}
+	return err
+}
+
+func (s *Service) notify() {
+	if s.Notify != nil {
+		s.Notify()
+	}
+}

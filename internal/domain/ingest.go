@@ -1,0 +1,43 @@
+package domain
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"time"
+)
+
+// IngestApp is the RTMP application every stream key lives under:
+// rtmp://host:1935/live/<key>.
+const IngestApp = "live"
+
+// NewStreamKey returns a random 128-bit stream key, in hex.
+func NewStreamKey() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// NewIngests allocates one fresh endpoint per pipeline of a channel class.
+func NewIngests(class ChannelClass) []Ingest {
+	out := make([]Ingest, class.Pipelines())
+	for p := range out {
+		out[p] = Ingest{Pipeline: p, App: IngestApp, StreamKey: NewStreamKey()}
+	}
+	return out
+}
+
+// ManagedInput is an input created on its own: its endpoints (URL and stream
+// key per pipeline) stay the same across runs and restarts, and one run at a time
+// may use it.
+type ManagedInput struct {
+	ID      string       `json:"id"`
+	OrgID   string       `json:"-"`
+	Name    string       `json:"name"`
+	Region  string       `json:"region"`
+	Type    string       `json:"type" enum:"RTMP_PUSH"`
+	Class   ChannelClass `json:"class" enum:"SINGLE_PIPELINE,STANDARD"`
+	Ingests []Ingest     `json:"-"`
+	// InUseBy is the workflow whose run holds the input, or "".
+	InUseBy string    `json:"inUseBy,omitempty"`
+	Created time.Time `json:"created"`
+}
