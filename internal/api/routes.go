@@ -12,6 +12,7 @@ var Tags = []openapi.Tag{
 	{Name: "Blueprints", Description: "Reusable channel templates: the built-in catalog and your organization's own."},
 	{Name: "Workflows", Description: "A blueprint snapshot with a name, region, tags and schedule. A workflow runs once; duplicate it to run again."},
 	{Name: "Channels", Description: "Start and stop workflows, and read their runs: status, ingest and playback endpoints, archives."},
+	{Name: "Managed inputs", Description: "Inputs created on their own, whose endpoint (URL and stream key) stays the same across runs."},
 	{Name: "Regions", Description: "Where workflows run."},
 }
 
@@ -53,7 +54,7 @@ func responses(success openapi.Response, codes ...int) []openapi.Response {
 // routes is the API: every operation with its documentation and handler.
 func (s *Server) routes() []route {
 	body := func(extra ...int) []int { return append(append([]int{}, bodyErrs...), extra...) }
-	return []route{
+	rts := []route{
 		{openapi.Operation{
 			Method: "GET", Path: "/api/blueprints", Tag: "Blueprints", OperationID: "listBlueprints",
 			Summary:   "List blueprints",
@@ -175,4 +176,5 @@ func (s *Server) routes() []route {
 			Responses: responses(ok(RegionList{})),
 		}, s.listRegions},
 	}
+	return append(rts, s.managedInputRoutes()...)
 }

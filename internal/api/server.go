@@ -29,9 +29,10 @@ type Options struct {
 	Store      store.Store
 	Catalog    *catalog.Catalog
 	Controller Notifier
-	Region     string // the default (and, on one node, only) region
-	PublicURL  string // base of playback URLs, without a trailing slash
-	IngestHost string // host:port that encoders push RTMP to
+	Scheduler  Notifier // told when a schedule changes; may be nil
+	Region     string   // the default (and, on one node, only) region
+	PublicURL  string   // base of playback URLs, without a trailing slash
+	IngestHost string   // host:port that encoders push RTMP to
 	Log        *slog.Logger
 	Now        func() time.Time
 	NewID      func() string

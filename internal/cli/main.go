@@ -25,6 +25,7 @@ Client (talks to --server, env ONAIR_SERVER, default http://localhost:8080):
   onair blueprints list|get
   onair workflows  list|get|create|duplicate|delete
   onair channels   start|stop|list|get
+  onair inputs     list|create|delete
   onair version
 
 Run "onair <resource> -h" for a resource's verbs and flags.

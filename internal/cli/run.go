@@ -55,7 +55,7 @@ type globals struct {
 var globalFlags = map[string]bool{"server": true, "api-key": true, "o": true}
 
 func resources() []resource {
-	return []resource{blueprintsResource(), workflowsResource(), channelsResource()}
+	return []resource{blueprintsResource(), workflowsResource(), channelsResource(), inputsResource()}
 }
 
 // usageError is a mistake on the command line: it exits 2 with the usage.

@@ -96,7 +96,6 @@ func refOf(ch domain.Channel) RunRef {
 	return RunRef{OrgID: ch.Workflow.OrgID, WorkflowID: ch.Workflow.ID, RunID: ch.Run.ID}
 }
 
-
 // Provision gives the run its endpoints and directories: the ones prepared
 // ahead (a managed input's, or an availableImmediately input's) when the run
 // has them, fresh stream keys otherwise.

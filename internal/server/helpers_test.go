@@ -22,7 +22,7 @@ type node struct {
 // public is the public URL the test nodes hand out; Local maps it to the node.
 const public = "http://127.0.0.1"
 
-func startNode(t *testing.T, change func(*config.Config)) *node {
+func startNode(t *testing.T, change func(*config.Config), opts ...server.Option) *node {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := config.Defaults()
@@ -39,7 +39,7 @@ func startNode(t *testing.T, change func(*config.Config)) *node {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(e2e.LogWriter{T: t}, &slog.HandlerOptions{Level: level}))
-	srv, err := server.New(context.Background(), cfg, log)
+	srv, err := server.New(context.Background(), cfg, log, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

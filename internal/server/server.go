@@ -35,6 +35,8 @@ var Version = "0.1.0-dev"
 
 // Server is a running onair node.
 type Server struct {
+	now     func() time.Time
+	resync  time.Duration
 	cfg     config.Config
 	log     *slog.Logger
 	store   store.Store
@@ -48,9 +50,20 @@ type Server struct {
 	handler http.Handler
 }
 
+// Option changes how a Server is built; tests use them.
+type Option func(*Server)
+
+// WithClock makes every component read the time from now, so that tests can
+// move time forward (a schedule's stop) without waiting.
+func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
+
+// WithResync sets how often the controllers look at the store when nothing told
+// them to, so that tests that move the clock see the effect soon.
+func WithResync(d time.Duration) Option { return func(s *Server) { s.resync = d } }
+
 // New opens the store and binds the listeners, so that a caller knows at once
 // whether the server can start, and which addresses it got (":0" in tests).
-func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, error) {
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	if err := os.MkdirAll(cfg.Data, 0o755); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
@@ -58,7 +71,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, store: st}
+	s := &Server{cfg: cfg, log: log, store: st, now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
 	if err := s.open(); err != nil {
 		s.close()
 		return nil, err
@@ -71,11 +87,11 @@ func (s *Server) open() error {
 	var err error
 	s.events = newEventLog(s.store, s.log)
 	if s.engine, err = engine.NewLocal(engine.Config{
-		DataDir: s.cfg.Data, FFmpeg: s.cfg.FFmpeg, FFprobe: s.cfg.FFprobe, Log: s.log, OnEvent: s.events.add,
+		DataDir: s.cfg.Data, FFmpeg: s.cfg.FFmpeg, FFprobe: s.cfg.FFprobe, Log: s.log, OnEvent: s.events.add, Now: s.now,
 	}); err != nil {
 		return err
 	}
-	s.ctrl = controller.New(s.store, s.engine, controller.Options{Log: s.log})
+	s.ctrl = controller.New(s.store, s.engine, controller.Options{Log: s.log, Now: s.now, Resync: s.resync})
 	// A publisher that sends nothing for 10 s is gone (encoders send frames all
 	// the time): dropping it soon frees its key for the encoder's reconnect,
 	// since a key in use refuses a second publisher.
@@ -129,6 +145,7 @@ func (s *Server) routes() (http.Handler, error) {
 		PublicURL:  s.cfg.PublicURL,
 		IngestHost: s.ingestHost(),
 		Log:        s.log,
+		Now:        s.now,
 		Metrics:    metrics,
 	})
 	mux := http.NewServeMux()

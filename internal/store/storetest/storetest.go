@@ -36,6 +36,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteWorkflow", testDeleteWorkflow},
 		{"ListRuns", testListRuns},
 		{"ActiveChannelsAndCounts", testActiveChannelsAndCounts},
+		{"ManagedInputs", testManagedInputs},
+		{"ManagedInputsOrgIsolation", testManagedInputsOrgIsolation},
+		{"ManagedInputClaims", testManagedInputClaims},
+		{"ManagedInputClaimRace", testManagedInputClaimRace},
+		{"DeleteManagedInput", testDeleteManagedInput},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
