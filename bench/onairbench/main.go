@@ -63,6 +63,13 @@ func run(bin string, starts, seconds int) error {
 		fmt.Printf("  %-18s p50 %7.1f ms   p99 %7.1f ms   min %7.1f ms   max %7.1f ms\n", bp, ms(pct(d, 50)), ms(pct(d, 99)), ms(d[0]), ms(d[len(d)-1]))
 	}
 
+	fmt.Printf("\nP8: scheduled start error, startRequestedDateTime − startDateTime, %d scheduled starts\n", starts)
+	errs, err := scheduleErrors(c, starts)
+	if err != nil {
+		return fmt.Errorf("P8: %w", err)
+	}
+	fmt.Printf("  %-18s p50 %7.1f ms   p99 %7.1f ms   min %7.1f ms   max %7.1f ms\n", "schedules", ms(pct(errs, 50)), ms(pct(errs, 99)), ms(errs[0]), ms(errs[len(errs)-1]))
+
 	fmt.Printf("\nP4: publisher frame → segment listed in the live playlist, %d s of 320x180@15 with 2 s segments\n", seconds)
 	fmt.Println("  (first frame: the segment's first frame, so it includes the segment's own duration;")
 	fmt.Println("   last frame: the segment's newest frame, so it is the packaging delay alone)")
@@ -119,6 +126,44 @@ func startTimes(c client, blueprint string, n int) ([]time.Duration, error) {
 		if _, err := c.waitStatus(id, "DONE", 20*time.Millisecond); err != nil {
 			return nil, err
 		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out, nil
+}
+
+// scheduleErrors schedules n passthrough workflows a few seconds ahead, 250 ms
+// apart, and measures how late each start was requested; then stops them.
+func scheduleErrors(c client, n int) ([]time.Duration, error) {
+	var bp json.RawMessage
+	if err := c.call("GET", "/api/blueprints/rtmp-passthrough", nil, &bp); err != nil {
+		return nil, err
+	}
+	base := time.Now().UTC().Add(5 * time.Second).Truncate(time.Millisecond)
+	ids := make([]string, n)
+	at := make([]time.Time, n)
+	for i := range ids {
+		at[i] = base.Add(time.Duration(i) * 250 * time.Millisecond)
+		var id struct{ ID string }
+		err := c.call("POST", "/api/workflows", map[string]any{"name": "Scheduled", "blueprint": bp,
+			"schedule": map[string]any{"startDateTime": at[i].Format(time.RFC3339Nano), "duration": 5}}, &id)
+		if err != nil {
+			return nil, err
+		}
+		ids[i] = id.ID
+	}
+	var out []time.Duration
+	for i, id := range ids {
+		info, err := c.waitStatus(id, "RUNNING", 20*time.Millisecond)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, info.StartRequestedDateTime.Sub(at[i]))
+	}
+	for _, id := range ids {
+		c.call("DELETE", "/api/channels", map[string]any{"workflows": []string{id}}, nil)
+	}
+	for _, id := range ids {
+		c.waitStatus(id, "DONE", 50*time.Millisecond)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out, nil
@@ -306,9 +351,10 @@ func measure(playlist string, listed map[string]time.Time, t0 time.Time) (delays
 type client struct{ base string }
 
 type channelInfo struct {
-	Status    string
-	Cause     string
-	Endpoints struct {
+	Status                 string
+	StartRequestedDateTime time.Time
+	Cause                  string
+	Endpoints              struct {
 		Input []struct{ Endpoints []string }
 	}
 	Events []struct {

@@ -176,5 +176,6 @@ func (s *Server) routes() []route {
 			Responses: responses(ok(RegionList{})),
 		}, s.listRegions},
 	}
+	rts = append(rts, s.scheduleRoutes()...)
 	return append(rts, s.managedInputRoutes()...)
 }

@@ -25,6 +25,7 @@ func (s *Server) createWorkflow(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Store.CreateWorkflow(r.Context(), wf); err != nil {
 		return err
 	}
+	s.scheduleChanged()
 	writeJSON(w, http.StatusCreated, IDResponse{ID: wf.ID})
 	return nil
 }
@@ -70,6 +71,7 @@ func (s *Server) getWorkflow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.withNextRun(&wf)
 	writeJSON(w, http.StatusOK, wf)
 	return nil
 }
@@ -93,7 +95,10 @@ func (s *Server) updateWorkflow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, ch.Workflow)
+	s.scheduleChanged()
+	wf := ch.Workflow
+	s.withNextRun(&wf)
+	writeJSON(w, http.StatusOK, wf)
 	return nil
 }
 
@@ -117,6 +122,7 @@ func (s *Server) duplicateWorkflow(w http.ResponseWriter, r *http.Request) error
 	if err := s.Store.CreateWorkflow(r.Context(), dup); err != nil {
 		return err
 	}
+	s.scheduleChanged()
 	writeJSON(w, http.StatusCreated, IDResponse{ID: dup.ID})
 	return nil
 }

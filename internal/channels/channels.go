@@ -53,6 +53,11 @@ func (s *Service) Start(ctx context.Context, org, workflowID string, occurrence 
 		managed = in.Ingests
 	}
 	_, err = s.Store.UpdateChannel(ctx, org, workflowID, func(ch *domain.Channel) error {
+		// Checked in the transaction, so that two schedulers (two nodes) never
+		// start one occurrence twice.
+		if last := ch.Workflow.ScheduleState.LastOccurrence; occurrence != nil && last != nil && !occurrence.After(*last) {
+			return &domain.ConflictError{Message: "occurrence " + occurrence.UTC().Format(time.RFC3339) + " of workflow " + workflowID + " was already started"}
+		}
 		if err := ch.RequestStart(s.NewID(), occurrence == nil, s.Now().UTC()); err != nil {
 			return err
 		}

@@ -30,6 +30,9 @@ func workflowsResource() resource {
 				setup: func(*flag.FlagSet) runFunc { return duplicateWorkflow }},
 			{name: "delete", synopsis: "<id>", summary: "delete a workflow that is not running",
 				setup: func(*flag.FlagSet) runFunc { return deleteWorkflow }},
+			{name: "schedule", synopsis: "<id> --start TIME --duration MIN [--every day|mon,wed --until DATE] | --clear",
+				summary: "set when a workflow runs (times in UTC), or clear its schedule; prints the schedule and the next run",
+				setup:   setupScheduleWorkflow},
 		},
 	}
 }
@@ -103,6 +106,9 @@ func getWorkflow(ctx context.Context, s *session, args []string) error {
 	}
 	d.add("archives", archives)
 	d.add("schedule", fmtSchedule(w.Schedule))
+	if w.NextRun != nil {
+		d.add("next run", fmtUTC(*w.NextRun))
+	}
 	d.add("run", w.RunID)
 	d.add("created", fmtTime(w.Created))
 	d.add("updated", fmtTime(w.Updated))

@@ -23,7 +23,7 @@ Server:
 
 Client (talks to --server, env ONAIR_SERVER, default http://localhost:8080):
   onair blueprints list|get
-  onair workflows  list|get|create|duplicate|delete
+  onair workflows  list|get|create|duplicate|delete|schedule
   onair channels   start|stop|list|get
   onair inputs     list|create|delete
   onair version

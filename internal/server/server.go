@@ -13,12 +13,14 @@ import (
 	"os"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"onair/internal/api"
 	"onair/internal/catalog"
+	"onair/internal/channels"
 	"onair/internal/config"
 	"onair/internal/console"
 	"onair/internal/controller"
@@ -27,6 +29,7 @@ import (
 	"onair/internal/openapi"
 	"onair/internal/origin"
 	"onair/internal/rtmp"
+	"onair/internal/scheduler"
 	"onair/internal/store"
 )
 
@@ -41,6 +44,7 @@ type Server struct {
 	log     *slog.Logger
 	store   store.Store
 	ctrl    *controller.Controller
+	sched   *scheduler.Scheduler
 	engine  *engine.Local
 	events  *eventLog
 	origin  *origin.Origin
@@ -92,6 +96,9 @@ func (s *Server) open() error {
 		return err
 	}
 	s.ctrl = controller.New(s.store, s.engine, controller.Options{Log: s.log, Now: s.now, Resync: s.resync})
+	s.sched = scheduler.New(s.store,
+		&channels.Service{Store: s.store, Notify: s.ctrl.Notify, NewID: uuid.NewString, Now: s.now},
+		scheduler.Options{Log: s.log, Now: s.now, Resync: s.resync})
 	// A publisher that sends nothing for 10 s is gone (encoders send frames all
 	// the time): dropping it soon frees its key for the encoder's reconnect,
 	// since a key in use refuses a second publisher.
@@ -141,6 +148,7 @@ func (s *Server) routes() (http.Handler, error) {
 		Store:      s.store,
 		Catalog:    catalog.New(),
 		Controller: s.ctrl,
+		Scheduler:  s.sched,
 		Region:     s.cfg.Region,
 		PublicURL:  s.cfg.PublicURL,
 		IngestHost: s.ingestHost(),
@@ -214,6 +222,8 @@ func (s *Server) Run(ctx context.Context) error {
 	ctrlCtx, stopCtrl := context.WithCancel(context.Background())
 	ctrlDone := make(chan error, 1)
 	go func() { ctrlDone <- s.ctrl.Run(ctrlCtx) }()
+	schedDone := make(chan error, 1)
+	go func() { schedDone <- s.sched.Run(ctrlCtx) }()
 	eventsCtx, stopEvents := context.WithCancel(context.Background())
 	eventsDone := make(chan struct{})
 	go func() { s.events.run(eventsCtx); close(eventsDone) }()
@@ -248,6 +258,7 @@ func (s *Server) Run(ctx context.Context) error {
 	// start resumes them.
 	stopCtrl()
 	<-ctrlDone
+	<-schedDone
 	s.ingest.Close()
 	s.engine.Shutdown(shutdownCtx)
 	stopEvents()
