@@ -30,9 +30,12 @@ type Options struct {
 	Catalog    *catalog.Catalog
 	Controller Notifier
 	Scheduler  Notifier // told when a schedule changes; may be nil
-	Region     string   // the default (and, on one node, only) region
-	PublicURL  string   // base of playback URLs, without a trailing slash
-	IngestHost string   // host:port that encoders push RTMP to
+	// Channels starts and stops channels; one over Store, NewID, Now and
+	// Controller when nil.
+	Channels   *channels.Service
+	Region     string // the default (and, on one node, only) region
+	PublicURL  string // base of playback URLs, without a trailing slash
+	IngestHost string // host:port that encoders push RTMP to
 	Log        *slog.Logger
 	Now        func() time.Time
 	NewID      func() string
@@ -61,9 +64,12 @@ func New(o Options) *Server {
 		o.Catalog = catalog.New()
 	}
 	s := &Server{Options: o, log: o.Log.With("component", "api")}
-	s.channels = &channels.Service{Store: o.Store, NewID: o.NewID, Now: o.Now}
-	if o.Controller != nil {
-		s.channels.Notify = o.Controller.Notify
+	s.channels = o.Channels
+	if s.channels == nil {
+		s.channels = &channels.Service{Store: o.Store, NewID: o.NewID, Now: o.Now}
+		if o.Controller != nil {
+			s.channels.Notify = o.Controller.Notify
+		}
 	}
 	return s
 }

@@ -38,20 +38,21 @@ var Version = "0.1.0-dev"
 
 // Server is a running onair node.
 type Server struct {
-	now     func() time.Time
-	resync  time.Duration
-	cfg     config.Config
-	log     *slog.Logger
-	store   store.Store
-	ctrl    *controller.Controller
-	sched   *scheduler.Scheduler
-	engine  *engine.Local
-	events  *eventLog
-	origin  *origin.Origin
-	ingest  *rtmp.Server
-	httpLn  net.Listener
-	rtmpLn  net.Listener
-	handler http.Handler
+	now      func() time.Time
+	resync   time.Duration
+	cfg      config.Config
+	log      *slog.Logger
+	store    store.Store
+	ctrl     *controller.Controller
+	sched    *scheduler.Scheduler
+	channels *channels.Service
+	engine   *engine.Local
+	events   *eventLog
+	origin   *origin.Origin
+	ingest   *rtmp.Server
+	httpLn   net.Listener
+	rtmpLn   net.Listener
+	handler  http.Handler
 }
 
 // Option changes how a Server is built; tests use them.
@@ -96,9 +97,8 @@ func (s *Server) open() error {
 		return err
 	}
 	s.ctrl = controller.New(s.store, s.engine, controller.Options{Log: s.log, Now: s.now, Resync: s.resync})
-	s.sched = scheduler.New(s.store,
-		&channels.Service{Store: s.store, Notify: s.ctrl.Notify, NewID: uuid.NewString, Now: s.now},
-		scheduler.Options{Log: s.log, Now: s.now, Resync: s.resync})
+	s.channels = &channels.Service{Store: s.store, Notify: s.ctrl.Notify, NewID: uuid.NewString, Now: s.now}
+	s.sched = scheduler.New(s.store, s.channels, scheduler.Options{Log: s.log, Now: s.now, Resync: s.resync})
 	// A publisher that sends nothing for 10 s is gone (encoders send frames all
 	// the time): dropping it soon frees its key for the encoder's reconnect,
 	// since a key in use refuses a second publisher.
@@ -149,6 +149,7 @@ func (s *Server) routes() (http.Handler, error) {
 		Catalog:    catalog.New(),
 		Controller: s.ctrl,
 		Scheduler:  s.sched,
+		Channels:   s.channels,
 		Region:     s.cfg.Region,
 		PublicURL:  s.cfg.PublicURL,
 		IngestHost: s.ingestHost(),

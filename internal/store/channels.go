@@ -78,12 +78,7 @@ func (s *sqlStore) UpdateChannel(ctx context.Context, org, workflowID string, fn
 // ActiveChannels lists, across organizations, the workflows in a status that
 // holds resources (domain.Status.Active), oldest first.
 func (s *sqlStore) ActiveChannels(ctx context.Context) ([]ChannelRef, error) {
-	var active []any
-	for _, st := range domain.Statuses {
-		if st.Active() {
-			active = append(active, string(st))
-		}
-	}
+	active := activeStatuses()
 	return s.channelRefs(ctx, `status IN (`+placeholders(len(active))+`)`, active...)
 }
 
