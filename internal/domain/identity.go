@@ -1,0 +1,115 @@
+package domain
+
+import (
+	"slices"
+	"time"
+)
+
+// Role is a user's role in their organization.
+type Role string
+
+// The roles, from most to least powerful.
+const (
+	RoleAdmin  Role = "admin"
+	RoleEditor Role = "editor"
+	RoleViewer Role = "viewer"
+)
+
+// Roles lists the roles.
+var Roles = []Role{RoleAdmin, RoleEditor, RoleViewer}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return slices.Contains(Roles, r) }
+
+// Permission names one thing a caller may do.
+type Permission string
+
+// The permissions. Reading an organization's objects needs PermRead; each kind
+// of change has its own.
+const (
+	PermRead            Permission = "read"
+	PermWorkflowsWrite  Permission = "workflows:write"
+	PermBlueprintsWrite Permission = "blueprints:write"
+	PermChannelsStart   Permission = "channels:start"
+	PermInputsWrite     Permission = "inputs:write"
+	PermAPIKeysManage   Permission = "apikeys:manage"
+	PermUsersManage     Permission = "users:manage"
+	// PermOrganizationsManage belongs to server admins alone.
+	PermOrganizationsManage Permission = "organizations:manage"
+)
+
+// orgPermissions are everything that can be done within one organization.
+var orgPermissions = []Permission{PermRead, PermWorkflowsWrite, PermBlueprintsWrite, PermChannelsStart,
+	PermInputsWrite, PermAPIKeysManage, PermUsersManage}
+
+// Permissions are what a role may do.
+func (r Role) Permissions() []Permission {
+	switch r {
+	case RoleAdmin:
+		return slices.Clone(orgPermissions)
+	case RoleEditor:
+		return []Permission{PermRead, PermWorkflowsWrite, PermBlueprintsWrite, PermChannelsStart, PermInputsWrite}
+	case RoleViewer:
+		return []Permission{PermRead}
+	}
+	return nil
+}
+
+// Organization is a tenant: every workflow, blueprint, input, user and key
+// belongs to one, and none sees another's.
+type Organization struct {
+	ID      string    `json:"id"`
+	Name    string    `json:"name"`
+	Created time.Time `json:"created"`
+}
+
+// User logs in with an email and a password for idTokens.
+type User struct {
+	ID           string    `json:"id"`
+	OrgID        string    `json:"organizationId"`
+	Email        string    `json:"email"`
+	PasswordHash string    `json:"-"`
+	Role         Role      `json:"role"`
+	ServerAdmin  bool      `json:"serverAdmin,omitempty"`
+	Disabled     bool      `json:"disabled"`
+	Created      time.Time `json:"created"`
+}
+
+// APIKey is a server-to-server credential: no TTL, full access within its
+// organization, until it is disabled or revoked. Only its hash is kept.
+type APIKey struct {
+	ID          string    `json:"id"`
+	OrgID       string    `json:"-"`
+	Name        string    `json:"name"`
+	Enabled     bool      `json:"enabled"`
+	Hash        string    `json:"-"`
+	ServerAdmin bool      `json:"-"` // the bootstrap key may also manage organizations
+	Created     time.Time `json:"created"`
+}
+
+// Principal is who a request acts for, worked out from its credentials.
+type Principal struct {
+	OrgID       string
+	UserID      string // for idTokens
+	KeyID       string // for API keys
+	Role        Role
+	ServerAdmin bool
+	Permissions []Permission
+}
+
+// Can reports whether the principal holds a permission.
+func (p Principal) Can(perm Permission) bool {
+	if perm == PermOrganizationsManage {
+		return p.ServerAdmin
+	}
+	return slices.Contains(p.Permissions, perm)
+}
+
+// RefreshToken lets a user get a new idToken without the password. Only its
+// hash is kept, and each use replaces it with a new one.
+type RefreshToken struct {
+	Hash    string
+	UserID  string
+	OrgID   string
+	Expires time.Time
+}
