@@ -64,6 +64,8 @@ type Store interface {
 	// ReleaseManagedInputs frees every input the workflow holds.
 	ReleaseManagedInputs(ctx context.Context, org, workflowID string) error
 
+	IdentityStore
+
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -107,3 +109,44 @@ const (
 	DefaultLimit = 50
 	MaxLimit     = 500
 )
+
+// IdentityStore keeps organizations, users, API keys, refresh tokens and the
+// server's secrets. Emails are unique across the server (login is by email
+// alone); API keys and refresh tokens are looked up by their hash, across
+// organizations. Nothing here ever holds a password or key in plain text.
+type IdentityStore interface {
+	// CreateOrganization fails with a *domain.ConflictError when the id is taken.
+	CreateOrganization(ctx context.Context, o domain.Organization) error
+	GetOrganization(ctx context.Context, id string) (domain.Organization, error)
+	// ListOrganizations returns every organization, oldest first.
+	ListOrganizations(ctx context.Context) ([]domain.Organization, error)
+
+	// CreateUser fails with a *domain.ConflictError when the email is taken.
+	CreateUser(ctx context.Context, u domain.User) error
+	GetUser(ctx context.Context, org, id string) (domain.User, error)
+	// GetUserByEmail finds a user in any organization, for logging in.
+	GetUserByEmail(ctx context.Context, email string) (domain.User, error)
+	// ListUsers returns the organization's users, oldest first.
+	ListUsers(ctx context.Context, org string) ([]domain.User, error)
+	// UpdateUser reads a user, calls fn, and writes back what fn left (role,
+	// disabled, password hash), in one transaction.
+	UpdateUser(ctx context.Context, org, id string, fn func(*domain.User) error) (domain.User, error)
+
+	CreateAPIKey(ctx context.Context, k domain.APIKey) error
+	// GetAPIKeyByHash finds a key in any organization by the hash of its value.
+	GetAPIKeyByHash(ctx context.Context, hash string) (domain.APIKey, error)
+	// ListAPIKeys returns the organization's keys, oldest first.
+	ListAPIKeys(ctx context.Context, org string) ([]domain.APIKey, error)
+	// UpdateAPIKey reads a key, calls fn, and writes back name and enabled.
+	UpdateAPIKey(ctx context.Context, org, id string, fn func(*domain.APIKey) error) (domain.APIKey, error)
+	DeleteAPIKey(ctx context.Context, org, id string) error
+
+	CreateRefreshToken(ctx context.Context, t domain.RefreshToken) error
+	// TakeRefreshToken deletes the token with this hash and returns it, so that
+	// each refresh token is used once; a missing one is a *domain.NotFoundError.
+	TakeRefreshToken(ctx context.Context, hash string) (domain.RefreshToken, error)
+
+	// Secret returns the server secret with this name, creating it with create
+	// the first time; when several nodes race, every one gets the same value.
+	Secret(ctx context.Context, name string, create func() ([]byte, error)) ([]byte, error)
+}

@@ -41,6 +41,18 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ManagedInputClaims", testManagedInputClaims},
 		{"ManagedInputClaimRace", testManagedInputClaimRace},
 		{"DeleteManagedInput", testDeleteManagedInput},
+		{"Organizations", testOrganizations},
+		{"Users", testUsers},
+		{"UpdateUser", testUpdateUser},
+		{"UsersOrgIsolation", testUsersOrgIsolation},
+		{"APIKeys", testAPIKeys},
+		{"UpdateAPIKey", testUpdateAPIKey},
+		{"APIKeysOrgIsolation", testAPIKeysOrgIsolation},
+		{"RefreshTokens", testRefreshTokens},
+		{"RefreshTokenRace", testRefreshTokenRace},
+		{"Secrets", testSecrets},
+		{"SecretRace", testSecretRace},
+		{"NoPlaintext", testNoPlaintext},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
