@@ -44,6 +44,7 @@ func run(bin string, starts, seconds int) error {
 	srv := exec.Command(bin, "serve", "--data", data, "--http", httpAddr, "--rtmp", rtmpAddr,
 		"--public-url", "http://"+httpAddr, "--log-level", "warn")
 	srv.Stderr = os.Stderr
+	srv.Env = append(os.Environ(), "ONAIR_ADMIN_API_KEY="+benchKey)
 	if err := srv.Start(); err != nil {
 		return err
 	}
@@ -347,6 +348,9 @@ func measure(playlist string, listed map[string]time.Time, t0 time.Time) (delays
 	return d, nil
 }
 
+// benchKey is the admin API key the benchmarked server is started with.
+const benchKey = "onairbench-admin-key-0123456789"
+
 // client is a minimal onair API client.
 type client struct{ base string }
 
@@ -371,6 +375,7 @@ func (c client) call(method, path string, body, out any) error {
 	}
 	req, _ := http.NewRequest(method, c.base+path, rd)
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("x-api-key", benchKey)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err

@@ -62,12 +62,13 @@ func serve(t *testing.T, data, httpAddr, rtmpAddr string) *process {
 	t.Helper()
 	p := &process{out: &syncBuffer{}}
 	p.cmd = exec.Command(binary, "serve", "--data", data, "--http", httpAddr, "--rtmp", rtmpAddr, "--public-url", "http://"+httpAddr)
+	p.cmd.Env = append(os.Environ(), "ONAIR_ADMIN_API_KEY="+e2e.AdminKey)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { p.cmd.Process.Kill(); p.cmd.Wait() })
-	c := &e2e.Client{T: t, Base: "http://" + httpAddr}
+	c := &e2e.Client{T: t, Base: "http://" + httpAddr, APIKey: e2e.AdminKey}
 	e2e.WaitFor(t, "onair to answer", 20*time.Second, func() bool {
 		conn, err := net.Dial("tcp", httpAddr)
 		if err == nil {
@@ -109,7 +110,7 @@ func TestStopAndCrashResume(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
 	httpAddr, rtmpAddr := freeAddr(t), freeAddr(t)
-	c := &e2e.Client{T: t, Base: "http://" + httpAddr}
+	c := &e2e.Client{T: t, Base: "http://" + httpAddr, APIKey: e2e.AdminKey}
 
 	p := serve(t, data, httpAddr, rtmpAddr)
 	id, info := c.CreateAndStart(e2e.SmallBlueprint(domain.ClassSinglePipeline))

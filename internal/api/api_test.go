@@ -37,7 +37,8 @@ func newEnv(t *testing.T) *env {
 	a := api.New(api.Options{Store: st, Controller: e, Region: "local", PublicURL: "http://onair.test", IngestHost: "onair.test:1935"})
 	mux := http.NewServeMux()
 	a.Register(mux)
-	e.srv = httptest.NewServer(mux)
+	seedAdmin(t, st)
+	e.srv = httptest.NewServer(asAdmin(mux))
 	t.Cleanup(e.srv.Close)
 	return e
 }

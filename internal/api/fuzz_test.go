@@ -36,6 +36,8 @@ func FuzzRequestBodies(f *testing.F) {
 	a := api.New(api.Options{Store: st, Region: "local", PublicURL: "http://onair.test", IngestHost: "onair.test:1935"})
 	mux := http.NewServeMux()
 	a.Register(mux)
+	seedAdmin(f, st)
+	h := asAdmin(mux)
 	routes := []struct{ method, path string }{
 		{"POST", "/api/workflows"},
 		{"POST", "/api/blueprints"},
@@ -51,7 +53,7 @@ func FuzzRequestBodies(f *testing.F) {
 		req := httptest.NewRequest(rt.method, rt.path, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()
-		mux.ServeHTTP(rec, req)
+		h.ServeHTTP(rec, req)
 		if rec.Code >= 500 {
 			t.Fatalf("%s %s answered %d: %s", rt.method, rt.path, rec.Code, rec.Body)
 		}

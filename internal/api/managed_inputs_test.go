@@ -311,7 +311,8 @@ func TestManagedInputAcrossRestarts(t *testing.T) {
 		a := api.New(api.Options{Store: st, Region: "local", PublicURL: "http://onair.test", IngestHost: "onair.test:1935"})
 		mux := http.NewServeMux()
 		a.Register(mux)
-		e.srv = httptest.NewServer(mux)
+		seedAdmin(t, st)
+		e.srv = httptest.NewServer(asAdmin(mux))
 		return e, func() { e.srv.Close(); st.Close() }
 	}
 	e, stop := serve()

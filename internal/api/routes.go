@@ -14,6 +14,10 @@ var Tags = []openapi.Tag{
 	{Name: "Channels", Description: "Start and stop workflows, and read their runs: status, ingest and playback endpoints, archives."},
 	{Name: "Managed inputs", Description: "Inputs created on their own, whose endpoint (URL and stream key) stays the same across runs."},
 	{Name: "Regions", Description: "Where workflows run."},
+	{Name: "Authentication", Description: "Log in for an idToken (Authorization: Bearer), and refresh it."},
+	{Name: "API keys", Description: "Server-to-server credentials, sent as x-api-key: no TTL, full access within the organization."},
+	{Name: "Users", Description: "People who log in, each with a role in one organization: admin, editor or viewer."},
+	{Name: "Organizations", Description: "Tenants. Each sees only its own objects."},
 }
 
 var (
@@ -177,5 +181,6 @@ func (s *Server) routes() []route {
 		}, s.listRegions},
 	}
 	rts = append(rts, s.scheduleRoutes()...)
+	rts = append(rts, s.identityRoutes()...)
 	return append(rts, s.managedInputRoutes()...)
 }

@@ -40,7 +40,8 @@ func newScheduleEnv(t *testing.T, now time.Time) (*env, *schedulerKicks) {
 	})
 	mux := http.NewServeMux()
 	a.Register(mux)
-	e.srv = httptest.NewServer(mux)
+	seedAdmin(t, st)
+	e.srv = httptest.NewServer(asAdmin(mux))
 	t.Cleanup(e.srv.Close)
 	return e, k
 }

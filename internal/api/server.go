@@ -11,15 +11,12 @@ import (
 
 	"github.com/google/uuid"
 
+	"onair/internal/auth"
 	"onair/internal/catalog"
 	"onair/internal/channels"
 	"onair/internal/openapi"
 	"onair/internal/store"
 )
-
-// defaultOrg owns everything until organizations arrive (#5); org() is the one
-// place that decides a request's organization.
-const defaultOrg = "default"
 
 // Notifier is told when the store changed in a way the controller acts on.
 type Notifier interface{ Notify() }
@@ -40,6 +37,10 @@ type Options struct {
 	Now        func() time.Time
 	NewID      func() string
 	Metrics    *Metrics // nil: no metrics
+	// Tokens signs and verifies idTokens; nil refuses every bearer token.
+	Tokens *auth.Tokens
+	// Limiter slows down repeated failed logins; one is made when nil.
+	Limiter *auth.Limiter
 }
 
 // Server serves the API.
@@ -63,6 +64,9 @@ func New(o Options) *Server {
 	if o.Catalog == nil {
 		o.Catalog = catalog.New()
 	}
+	if o.Limiter == nil {
+		o.Limiter = auth.NewLimiter(5, 15*time.Minute, o.Now)
+	}
 	s := &Server{Options: o, log: o.Log.With("component", "api")}
 	s.channels = o.Channels
 	if s.channels == nil {
@@ -74,7 +78,8 @@ func New(o Options) *Server {
 	return s
 }
 
-func (s *Server) org(*http.Request) string { return defaultOrg }
+// org is the organization a request acts in: its principal's.
+func (s *Server) org(r *http.Request) string { return principal(r).OrgID }
 
 func (s *Server) now() time.Time { return s.Now().UTC() }
 
@@ -92,12 +97,16 @@ type route struct {
 func (s *Server) Register(mux *http.ServeMux) {
 	for _, rt := range s.routes() {
 		h := rt.h
-		pattern := rt.op.Method + " " + rt.op.Path
-		mux.Handle(pattern, s.Metrics.Instrument(rt.op.Path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var handler http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if err := h(w, r); err != nil {
 				s.writeError(w, r, err)
 			}
-		})))
+		})
+		if !rt.op.Public {
+			perm, _ := Permission(rt.op.Method, rt.op.OperationID)
+			handler = s.guard(perm, handler)
+		}
+		mux.Handle(rt.op.Method+" "+rt.op.Path, s.Metrics.Instrument(rt.op.Path, handler))
 	}
 }
 

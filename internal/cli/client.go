@@ -30,32 +30,50 @@ type client struct {
 	base   string // scheme://host[:port][/prefix], without a trailing slash
 	apiKey string
 	hc     *http.Client
+	login  *login // nil when the client sends an API key, or nothing
+	// otherLogin is the server of a login kept for another server than base,
+	// which a refused request mentions.
+	otherLogin string
 }
 
 // newClient checks the server URL: a bare host:port is taken as http.
 func newClient(server, apiKey string) (*client, error) {
+	base, err := normalizeServer(server)
+	if err != nil {
+		return nil, err
+	}
+	return &client{base: base, apiKey: apiKey, hc: &http.Client{Timeout: requestTimeout, CheckRedirect: keepKeyHome}}, nil
+}
+
+// normalizeServer checks a server URL and returns it the way the client and
+// the login file write it.
+func normalizeServer(server string) (string, error) {
 	if !strings.Contains(server, "://") {
 		server = "http://" + server
 	}
 	u, err := url.Parse(server)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("--server must be an http:// or https:// URL such as %s, got %q", defaultServer, server)
+		return "", fmt.Errorf("--server must be an http:// or https:// URL such as %s, got %q", defaultServer, server)
 	}
-	return &client{
-		base:   strings.TrimRight(u.String(), "/"),
-		apiKey: apiKey,
-		hc:     &http.Client{Timeout: requestTimeout},
-	}, nil
+	return strings.TrimRight(u.String(), "/"), nil
 }
 
 // apiError is an error answer of the API: its status and the JSON body the API
-// documents for every error.
+// documents for every error, with what the user can do about it when the
+// client knows better than the server.
 type apiError struct {
 	status string // "404 Not Found"
+	code   int
 	body   api.ErrorBody
+	hint   string
 }
 
-func (e *apiError) Error() string { return e.status + ": " + e.body.Message }
+func (e *apiError) Error() string {
+	if e.hint != "" {
+		return e.status + ": " + e.body.Message + "\n  " + e.hint
+	}
+	return e.status + ": " + e.body.Message
+}
 
 // connError is a request that got no answer at all.
 type connError struct {
@@ -71,42 +89,112 @@ func (e *connError) Error() string {
 
 func (e *connError) Unwrap() error { return e.err }
 
-// do sends one request and returns the answer's body when its status is 2xx.
-// in, when not nil, is sent as the JSON body.
+// do sends one request with the client's credentials and returns the answer's
+// body when its status is 2xx. in, when not nil, is sent as the JSON body. With
+// a login, an idToken that has expired, or that the server refuses, is
+// refreshed once and the request sent again.
 func (c *client) do(ctx context.Context, method, path string, query url.Values, in []byte) ([]byte, error) {
 	u := c.base + path
 	if len(query) > 0 {
 		u += "?" + query.Encode()
 	}
+	var (
+		token     string
+		refreshed bool
+	)
+	if c.login != nil {
+		var err error
+		if token, refreshed, err = c.login.token(ctx, c); err != nil {
+			return nil, err
+		}
+	}
+	auth := func(req *http.Request) {
+		switch {
+		case c.apiKey != "":
+			req.Header.Set("x-api-key", c.apiKey)
+		case token != "":
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+	}
+	resp, raw, err := c.roundTrip(ctx, method, u, in, auth)
+	if err == nil && resp.StatusCode == http.StatusUnauthorized && token != "" && !refreshed {
+		// The server may have restarted with another signing key, or its clock
+		// may run ahead of ours: a new idToken settles both.
+		if token, err = c.login.refresh(ctx, c, token); err != nil {
+			return nil, err
+		}
+		resp, raw, err = c.roundTrip(ctx, method, u, in, auth)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		e := decodeError(resp, raw)
+		if resp.StatusCode == http.StatusUnauthorized && c.apiKey == "" {
+			e.hint = c.loginHint()
+		}
+		return nil, e
+	}
+	return raw, nil
+}
+
+// loginHint tells a user whose request was refused for want of credentials
+// how to give some.
+func (c *client) loginHint() string {
+	switch {
+	case c.login != nil:
+		return "Your login no longer works: run \"onair login --email EMAIL\" again, or pass --api-key (env ONAIR_API_KEY)."
+	case c.otherLogin != "":
+		return fmt.Sprintf("You are logged in to %s, not %s: run \"onair login --email EMAIL --server %s\", or pass --api-key (env ONAIR_API_KEY).",
+			c.otherLogin, c.base, c.base)
+	}
+	return "Run \"onair login --email EMAIL\" or pass --api-key KEY (env ONAIR_API_KEY)."
+}
+
+// public sends in to one of the routes that need no credentials (logging in,
+// refreshing) and decodes the 2xx answer into out.
+func (c *client) public(ctx context.Context, path string, in, out any) error {
+	body, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	resp, raw, err := c.roundTrip(ctx, http.MethodPost, c.base+path, body, func(*http.Request) {})
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return decodeError(resp, raw)
+	}
+	return c.decode(path, raw, out)
+}
+
+// roundTrip sends one request, with the headers that setAuth adds, and reads
+// the answer whatever its status.
+func (c *client) roundTrip(ctx context.Context, method, u string, in []byte, setAuth func(*http.Request)) (*http.Response, []byte, error) {
 	var body io.Reader
 	if in != nil {
 		body = bytes.NewReader(in)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, body)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "onair/"+server.Version)
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if c.apiKey != "" {
-		req.Header.Set("x-api-key", c.apiKey)
-	}
+	setAuth(req)
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return nil, &connError{server: c.base, err: transportCause(err)}
+		return nil, nil, &connError{server: c.base, err: transportCause(err)}
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
-		return nil, &connError{server: c.base, err: transportCause(err)}
+		return nil, nil, &connError{server: c.base, err: transportCause(err)}
 	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, decodeError(resp, raw)
-	}
-	return raw, nil
+	return resp, raw, nil
 }
 
 // transportCause drops net/url's "Get \"http://...\":" prefix, which repeats the
@@ -127,8 +215,8 @@ func transportCause(err error) error {
 
 // decodeError turns an error answer into an *apiError. A body that is not the
 // API's error JSON (a proxy's HTML page, say) still gives the status and its start.
-func decodeError(resp *http.Response, raw []byte) error {
-	e := &apiError{status: resp.Status}
+func decodeError(resp *http.Response, raw []byte) *apiError {
+	e := &apiError{status: resp.Status, code: resp.StatusCode}
 	if err := json.Unmarshal(raw, &e.body); err != nil || e.body.Message == "" {
 		text := strings.TrimSpace(string(raw))
 		if len(text) > 200 {
@@ -194,4 +282,16 @@ func getOne(ctx context.Context, s *session, args []string, prefix, name string,
 		return true, printJSON(s.stdout, raw)
 	}
 	return false, nil
+}
+
+// keepKeyHome follows a redirect, but never takes the API key to another host
+// (Go already drops Authorization there, not custom headers).
+func keepKeyHome(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	if req.URL.Host != via[0].URL.Host {
+		req.Header.Del("x-api-key")
+	}
+	return nil
 }

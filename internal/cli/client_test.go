@@ -13,6 +13,7 @@ import (
 
 	"onair/internal/api"
 	"onair/internal/store"
+	"onair/internal/testutil/e2e"
 )
 
 // startAPI serves the real API over a real SQLite store in a temp dir. wrap, when
@@ -24,6 +25,7 @@ func startAPI(t *testing.T, wrap func(http.Handler) http.Handler) string {
 		t.Fatalf("store.Open: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
+	e2e.SeedAdmin(t, st)
 	a := api.New(api.Options{Store: st, Region: "local", PublicURL: "http://127.0.0.1:1", IngestHost: "127.0.0.1:1935"})
 	mux := http.NewServeMux()
 	a.Register(mux)
@@ -46,6 +48,10 @@ type result struct {
 func run(t *testing.T, env map[string]string, args ...string) result {
 	t.Helper()
 	var out, errOut bytes.Buffer
+	if env == nil {
+		// The commands act as the test server's admin unless a test says otherwise.
+		env = map[string]string{"ONAIR_API_KEY": e2e.AdminKey}
+	}
 	code := Main(args, &out, &errOut, func(k string) string { return env[k] })
 	return result{code: code, stdout: out.String(), err: errOut.String()}
 }
@@ -70,6 +76,8 @@ func TestAPIKeyHeader(t *testing.T) {
 			mu.Lock()
 			seen = append(seen, r.Header.Get("x-api-key"))
 			mu.Unlock()
+			// What is sent is the test's subject; the API itself is served as admin.
+			r.Header.Set("x-api-key", e2e.AdminKey)
 			next.ServeHTTP(w, r)
 		})
 	})
@@ -79,7 +87,7 @@ func TestAPIKeyHeader(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"none", nil, nil, ""},
+		{"none", map[string]string{}, nil, ""},
 		{"flag", nil, []string{"--api-key", "s3cret"}, "s3cret"},
 		{"env", map[string]string{"ONAIR_API_KEY": "from-env"}, nil, "from-env"},
 		{"flag over env", map[string]string{"ONAIR_API_KEY": "from-env"}, []string{"--api-key=flag"}, "flag"},
@@ -114,7 +122,7 @@ func TestServerFromEnvAndFlagPlacement(t *testing.T) {
 			t.Errorf("onair %s printed %q", strings.Join(args, " "), out)
 		}
 	}
-	r := run(t, map[string]string{"ONAIR_SERVER": url}, "blueprints", "list")
+	r := run(t, map[string]string{"ONAIR_SERVER": url, "ONAIR_API_KEY": e2e.AdminKey}, "blueprints", "list")
 	if r.code != 0 || !strings.Contains(r.stdout, "rtmp-abr-720") {
 		t.Errorf("with ONAIR_SERVER: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.err)
 	}

@@ -21,12 +21,21 @@ const usage = `onair: self-hosted live video.
 Server:
   onair serve [flags]            run the server (onair serve -h lists the flags)
 
+Operators (on the server's store, with serve's --config, --data, --database):
+  onair admin create-org|create-user|create-api-key
+
 Client (talks to --server, env ONAIR_SERVER, default http://localhost:8080):
+  onair login --email EMAIL      log in; later commands use this login
+  onair logout
   onair blueprints list|get
   onair workflows  list|get|create|duplicate|delete|schedule
   onair channels   start|stop|list|get
   onair inputs     list|create|delete
+  onair api-keys   create|list|disable|enable|delete
   onair version
+
+Every API call needs credentials: the login of "onair login", or an API key
+with --api-key (env ONAIR_API_KEY), sent as the x-api-key header.
 
 Run "onair <resource> -h" for a resource's verbs and flags.
 `
@@ -46,6 +55,14 @@ func Main(args []string, stdout, stderr io.Writer, getenv func(string) string) i
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
+	case "admin":
+		return runAdmin(args[1:], stdout, stderr, getenv)
+	case "login", "logout":
+		v := loginVerb()
+		if args[0] == "logout" {
+			v = logoutVerb()
+		}
+		return runVerb("onair "+v.name, &v, args[1:], stdout, stderr, getenv)
 	}
 	return runClient(args[0], args[1:], stdout, stderr, getenv)
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"text/tabwriter"
 )
@@ -30,6 +31,11 @@ type verb struct {
 	synopsis string // what follows "onair <resource> <verb>"
 	summary  string
 	setup    func(fs *flag.FlagSet) runFunc
+	// globals are the global flags the verb takes; nil means all of them.
+	globals []string
+	// anonymous verbs send no credentials and so never read the login, which
+	// lets login and logout replace one that is damaged.
+	anonymous bool
 }
 
 type runFunc func(ctx context.Context, s *session, args []string) error
@@ -41,6 +47,7 @@ type session struct {
 	json   bool
 	stdout io.Writer
 	stderr io.Writer
+	getenv func(string) string
 }
 
 // globals are the flags that every verb accepts, before or after it.
@@ -55,7 +62,7 @@ type globals struct {
 var globalFlags = map[string]bool{"server": true, "api-key": true, "o": true}
 
 func resources() []resource {
-	return []resource{blueprintsResource(), workflowsResource(), channelsResource(), inputsResource()}
+	return []resource{blueprintsResource(), workflowsResource(), channelsResource(), inputsResource(), apiKeysResource()}
 }
 
 // usageError is a mistake on the command line: it exits 2 with the usage.
@@ -101,15 +108,20 @@ func runClient(name string, args []string, stdout, stderr io.Writer, getenv func
 		fmt.Fprintf(stderr, "onair %s: unknown verb %q\n\n%s", res.name, verbName, res.usage())
 		return 2
 	}
+	return runVerb("onair "+res.name+" "+v.name, v, rest, stdout, stderr, getenv)
+}
 
-	fs := flag.NewFlagSet("onair "+res.name+" "+v.name, flag.ContinueOnError)
+// runVerb parses a verb's flags, makes its client and runs it. cmd is how the
+// verb is called, as in "onair workflows list".
+func runVerb(cmd string, v *verb, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	var g globals
+	g := globals{output: "table"}
 	run := v.setup(fs)
-	g.register(fs, getenv)
-	positional, err := parseInterspersed(fs, rest)
+	g.register(fs, getenv, v.globals)
+	positional, err := parseInterspersed(fs, args)
 	verbUsage := func(w io.Writer) {
-		fmt.Fprintf(w, "usage: onair %s %s %s\n\n%s\n", res.name, v.name, v.synopsis, v.summary)
+		fmt.Fprintf(w, "usage: %s\n\n%s\n", strings.TrimSpace(cmd+" "+v.synopsis), v.summary)
 		printFlags(w, fs)
 	}
 	if errors.Is(err, flag.ErrHelp) {
@@ -124,20 +136,26 @@ func runClient(name string, args []string, stdout, stderr io.Writer, getenv func
 		c, err = newClient(g.server, g.apiKey)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "onair %s %s: %v\n\n", res.name, v.name, err)
+		fmt.Fprintf(stderr, "%s: %v\n\n", cmd, err)
 		verbUsage(stderr)
 		return 2
+	}
+	if g.apiKey == "" && !v.anonymous {
+		if err := c.useLogin(getenv, stderr); err != nil {
+			fmt.Fprintf(stderr, "onair: %v\n", err)
+			return 1
+		}
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	err = run(ctx, &session{api: c, json: g.output == "json", stdout: stdout, stderr: stderr}, positional)
+	err = run(ctx, &session{api: c, json: g.output == "json", stdout: stdout, stderr: stderr, getenv: getenv}, positional)
 	var ue *usageError
 	switch {
 	case err == nil:
 		return 0
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "onair %s %s: %v\n\n", res.name, v.name, err)
+		fmt.Fprintf(stderr, "%s: %v\n\n", cmd, err)
 		verbUsage(stderr)
 		return 2
 	case errors.Is(err, errReported):
@@ -147,14 +165,25 @@ func runClient(name string, args []string, stdout, stderr io.Writer, getenv func
 	return 1
 }
 
-func (g *globals) register(fs *flag.FlagSet, getenv func(string) string) {
+// register declares the global flags in only, or all of them when only is nil.
+func (g *globals) register(fs *flag.FlagSet, getenv func(string) string, only []string) {
+	want := func(name string) bool { return only == nil || slices.Contains(only, name) }
 	server := getenv("ONAIR_SERVER")
 	if server == "" {
 		server = defaultServer
 	}
-	fs.StringVar(&g.server, "server", server, "the onair server's base `URL` (env ONAIR_SERVER)")
-	fs.StringVar(&g.apiKey, "api-key", getenv("ONAIR_API_KEY"), "`KEY` sent as the x-api-key header (env ONAIR_API_KEY)")
-	fs.StringVar(&g.output, "o", "table", "output `format`: table or json (the server's answer, indented)")
+	if want("server") {
+		fs.StringVar(&g.server, "server", server, "the onair server's base `URL` (env ONAIR_SERVER)")
+	} else {
+		g.server = server
+	}
+	if want("api-key") {
+		fs.StringVar(&g.apiKey, "api-key", getenv("ONAIR_API_KEY"),
+			"`KEY` sent as the x-api-key header (env ONAIR_API_KEY); without one, the login of \"onair login\" is used")
+	}
+	if want("o") {
+		fs.StringVar(&g.output, "o", "table", "output `format`: table or json (the server's answer, indented)")
+	}
 }
 
 // findVerb picks the verb out of a resource's arguments, skipping the global flags
@@ -205,11 +234,17 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 
 // printFlags lists a verb's own flags, then the global ones, one a line.
 func printFlags(w io.Writer, fs *flag.FlagSet) {
-	var own, global strings.Builder
+	printFlagGroups(w, fs, globalFlags, "Global flags")
+}
+
+// printFlagGroups lists the flags of fs, one a line: the verb's own, then
+// those in group under its title.
+func printFlagGroups(w io.Writer, fs *flag.FlagSet, group map[string]bool, title string) {
+	var own, grouped strings.Builder
 	fs.VisitAll(func(f *flag.Flag) {
 		b := &own
-		if globalFlags[f.Name] {
-			b = &global
+		if group[f.Name] {
+			b = &grouped
 		}
 		dash := "--"
 		if len(f.Name) == 1 {
@@ -225,7 +260,9 @@ func printFlags(w io.Writer, fs *flag.FlagSet) {
 	if own.Len() > 0 {
 		fmt.Fprintf(tw, "\nFlags:\n%s", own.String())
 	}
-	fmt.Fprintf(tw, "\nGlobal flags:\n%s", global.String())
+	if grouped.Len() > 0 {
+		fmt.Fprintf(tw, "\n%s:\n%s", title, grouped.String())
+	}
 	tw.Flush()
 }
 
@@ -241,7 +278,8 @@ func (r resource) usage() string {
 	fmt.Fprintf(&b, `
 Global flags, before or after the verb:
   --server URL     the onair server (env ONAIR_SERVER, default %s)
-  --api-key KEY    sent as the x-api-key header (env ONAIR_API_KEY)
+  --api-key KEY    sent as the x-api-key header (env ONAIR_API_KEY); without one,
+                   the login of "onair login" is used
   -o table|json    output format; json prints the server's answer
 
 Run "onair %s <verb> -h" for a verb's flags.

@@ -32,6 +32,11 @@ type Config struct {
 	FFprobe   string `yaml:"ffprobe" flag:"ffprobe" usage:"path of the ffprobe binary"`
 	LogLevel  string `yaml:"logLevel" flag:"log-level" usage:"debug, info, warn or error"`
 	LogFormat string `yaml:"logFormat" flag:"log-format" usage:"text or json"`
+	// Bootstrap credentials: secrets, so they come from the environment or the
+	// file, never from flags that ps would show.
+	AdminAPIKey   string `yaml:"adminApiKey" env:"ONAIR_ADMIN_API_KEY" usage:"an API key to create (or keep) for the first organization's server admin"`
+	AdminEmail    string `yaml:"adminEmail" env:"ONAIR_ADMIN_EMAIL" usage:"email of a server admin user to create on first start"`
+	AdminPassword string `yaml:"adminPassword" env:"ONAIR_ADMIN_PASSWORD" usage:"that user's password"`
 }
 
 // Defaults returns the settings used when nothing else is given.
@@ -63,7 +68,9 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	configPath := fs.String("config", "", "YAML configuration file (env ONAIR_CONFIG)")
 	flagVals := map[string]*string{}
 	for _, f := range fields() {
-		flagVals[f.flag] = fs.String(f.flag, f.get(&cfg), f.usage+" (env "+envName(f.flag)+")")
+		if f.flag != "" {
+			flagVals[f.flag] = fs.String(f.flag, f.get(&cfg), f.usage+" (env "+f.env+")")
+		}
 	}
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -85,7 +92,7 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		}
 	}
 	for _, f := range fields() {
-		if v, ok := lookupEnv(getenv, envName(f.flag)); ok {
+		if v, ok := lookupEnv(getenv, f.env); ok {
 			f.set(&cfg, v)
 		}
 	}
@@ -178,6 +185,12 @@ func (c *Config) Validate() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("logFormat", "must be text or json, got %q", c.LogFormat)
 	}
+	if (c.AdminEmail == "") != (c.AdminPassword == "") {
+		bad("adminEmail", "and adminPassword (ONAIR_ADMIN_EMAIL, ONAIR_ADMIN_PASSWORD) go together")
+	}
+	if c.AdminAPIKey != "" && len(c.AdminAPIKey) < 20 {
+		bad("adminApiKey", "must be at least 20 characters (ONAIR_ADMIN_API_KEY)")
+	}
 	return errors.Join(errs...)
 }
 
@@ -194,8 +207,8 @@ func (c *Config) IngestHost() string {
 // field is one string setting, reached by reflection so that the flag, the
 // environment variable and the YAML key are declared once, on the struct.
 type field struct {
-	flag, yaml, usage string
-	index             int
+	flag, env, yaml, usage string
+	index                  int
 }
 
 func (f field) get(c *Config) string    { return reflect.ValueOf(c).Elem().Field(f.index).String() }
@@ -206,7 +219,10 @@ func fields() []field {
 	out := make([]field, t.NumField())
 	for i := range out {
 		sf := t.Field(i)
-		out[i] = field{flag: sf.Tag.Get("flag"), yaml: sf.Tag.Get("yaml"), usage: sf.Tag.Get("usage"), index: i}
+		out[i] = field{flag: sf.Tag.Get("flag"), env: sf.Tag.Get("env"), yaml: sf.Tag.Get("yaml"), usage: sf.Tag.Get("usage"), index: i}
+		if out[i].env == "" {
+			out[i].env = envName(out[i].flag)
+		}
 	}
 	return out
 }

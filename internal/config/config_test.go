@@ -113,3 +113,20 @@ func TestSampleConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestAdminCredentials come from the environment or the file, never from flags.
+func TestAdminCredentials(t *testing.T) {
+	c, err := Load(nil, env(map[string]string{"ONAIR_ADMIN_API_KEY": "0123456789abcdefghij", "ONAIR_ADMIN_EMAIL": "a@b.c", "ONAIR_ADMIN_PASSWORD": "password1"}), io.Discard)
+	if err != nil || c.AdminAPIKey != "0123456789abcdefghij" || c.AdminEmail != "a@b.c" || c.AdminPassword != "password1" {
+		t.Fatalf("%+v %v", c, err)
+	}
+	if _, err := Load([]string{"--admin-api-key", "x"}, env(nil), io.Discard); err == nil {
+		t.Error("a secret was accepted as a flag")
+	}
+	if _, err := Load(nil, env(map[string]string{"ONAIR_ADMIN_EMAIL": "a@b.c"}), io.Discard); err == nil {
+		t.Error("an admin email without a password was accepted")
+	}
+	if _, err := Load(nil, env(map[string]string{"ONAIR_ADMIN_API_KEY": "short"}), io.Discard); err == nil {
+		t.Error("a short admin key was accepted")
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"onair/internal/api"
 	"onair/internal/domain"
 	"onair/internal/store"
+	"onair/internal/testutil/e2e"
 )
 
 // stepTimeout bounds each wait for the page; the whole test takes a few seconds.
@@ -156,6 +157,7 @@ func startConsole(t *testing.T) (url string, st store.Store, obs *seen) {
 	t.Cleanup(func() { st.Close() })
 	srv := httptest.NewUnstartedServer(nil)
 	url = "http://" + srv.Listener.Addr().String()
+	e2e.SeedAdmin(t, st)
 	a := api.New(api.Options{
 		Store: st, Region: "local", PublicURL: url, IngestHost: "127.0.0.1:1935",
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -260,16 +262,18 @@ func TestConsoleInBrowser(t *testing.T) {
 	p := openPage(t, chromium)
 	start := time.Now()
 
-	// The page loads and shows the empty list.
+	// Without credentials the page asks for them, where the key goes.
 	p.run("loading the console", chromedp.Navigate(url+"/"), chromedp.WaitVisible(chromedp.CSS("#workflows-table")))
+	p.waitFor("the request for credentials", `document.querySelector('#refresh-state').textContent === 'Signed out' &&
+		document.querySelector('#apikey').getAttribute('aria-invalid') === 'true'`)
+
+	// An API key set in the header goes with every later request: the list loads.
+	p.run("saving an API key",
+		chromedp.SetValue(chromedp.CSS("#apikey"), e2e.AdminKey),
+		chromedp.Click(chromedp.CSS("#apikey-form button")))
 	p.waitFor("the first refresh", `document.querySelector('#refresh-state').textContent.startsWith('Updated')`)
 	p.waitFor("the empty list to say so", `!document.querySelector('#workflows-empty').hidden`)
 	p.checkConsole()
-
-	// An API key set in the header goes with every later request.
-	p.run("saving an API key",
-		chromedp.SetValue(chromedp.CSS("#apikey"), "k-console-test"),
-		chromedp.Click(chromedp.CSS("#apikey-form button")))
 
 	// The create dialog lists the blueprints with their descriptions.
 	p.run("opening the create dialog", chromedp.Click(chromedp.CSS("#new-workflow")), chromedp.WaitVisible(chromedp.CSS("#create-dialog")))
@@ -309,7 +313,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Errorf("tags cell = %q, want news and sport", tags)
 	}
 	p.waitFor("the channel panel of the new workflow", `document.querySelector('#channel-status .badge')?.dataset.status === 'READY'`)
-	if got := obs.get().apiKey; got != "k-console-test" {
+	if got := obs.get().apiKey; got != e2e.AdminKey {
 		t.Errorf("x-api-key seen by the server = %q, want the key saved in the header", got)
 	}
 

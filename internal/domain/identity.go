@@ -113,3 +113,11 @@ type RefreshToken struct {
 	OrgID   string
 	Expires time.Time
 }
+
+// ValidateName checks a name a user gives (an API key's, an organization's)
+// with the same rules as a workflow's name.
+func ValidateName(field, v string) error {
+	p := &problems{}
+	checkText(p, field, v, true, maxNameLen)
+	return p.err()
+}

@@ -3,8 +3,10 @@ package engine
 import (
 	"context"
 	"errors"
+	"net"
 	"sync"
 
+	"onair/internal/auth"
 	"onair/internal/domain"
 	"onair/internal/flv"
 	"onair/internal/pipeline"
@@ -15,21 +17,32 @@ import (
 var (
 	ErrUnknownKey = errors.New("unknown stream key, or its channel is not running")
 	ErrKeyInUse   = errors.New("a publisher is already connected with this stream key")
+	ErrTooMany    = errors.New("too many refused publish attempts from this address; wait a minute")
 )
 
 // Publish routes an RTMP publisher to its run's pipeline: the key must belong to
-// a running run, and only one publisher may use it at a time.
+// a running run, and only one publisher may use it at a time. Keys are looked up
+// by their hash, so the lookup takes no longer for a near miss; an address that
+// keeps getting refused is turned away for a while, and every refusal is logged.
 func (l *Local) Publish(_ context.Context, req rtmp.PublishRequest) (rtmp.Sink, error) {
+	addr := hostOf(req.Remote)
+	if ok, _ := l.failures.Allow(addr); !ok {
+		l.refused.unknownKey.Add(1)
+		return nil, ErrTooMany
+	}
 	l.mu.Lock()
-	p := l.keys[req.StreamKey]
+	p := l.keys[auth.HashSecret(req.StreamKey)]
 	if p == nil || req.App != domain.IngestApp {
 		l.mu.Unlock()
 		l.refused.unknownKey.Add(1)
+		l.failures.Fail(addr)
+		l.log.Warn("publish refused: unknown stream key", "remote", addr, "app", req.App)
 		return nil, ErrUnknownKey
 	}
 	if p.publisher != nil {
 		l.mu.Unlock()
 		l.refused.keyInUse.Add(1)
+		l.log.Warn("publish refused: key in use", "remote", addr, "pipeline", p.index)
 		return nil, ErrKeyInUse
 	}
 	ref := l.refOfPipe(p)
@@ -91,3 +104,15 @@ func (s *session) Close(err error) {
 func (s *session) Done() <-chan struct{} { return s.done }
 
 func (s *session) kick() { s.once.Do(func() { close(s.done) }) }
+
+// hostOf is the IP of a remote address, the unit that refusals are counted by.
+func hostOf(a net.Addr) string {
+	if a == nil {
+		return ""
+	}
+	host, _, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	return host
+}

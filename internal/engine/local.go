@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"onair/internal/auth"
 	"onair/internal/domain"
 	"onair/internal/pipeline"
 )
@@ -46,9 +47,11 @@ type Local struct {
 
 	mu   sync.Mutex
 	runs map[string]*runtime // by run id
-	keys map[string]*pipe    // by stream key: only pipelines that accept publishers
+	keys map[string]*pipe    // by the stream key's hash: only pipelines that accept publishers
 
 	refused refusals
+	// failures slows down a client that keeps trying keys.
+	failures *auth.Limiter
 }
 
 // runtime is one run's media on this node.
@@ -89,7 +92,8 @@ func NewLocal(cfg Config) (*Local, error) {
 		return nil, err
 	}
 	cfg.DataDir = abs
-	return &Local{cfg: cfg, log: cfg.Log.With("component", "engine"), runs: map[string]*runtime{}, keys: map[string]*pipe{}}, nil
+	return &Local{cfg: cfg, log: cfg.Log.With("component", "engine"), runs: map[string]*runtime{}, keys: map[string]*pipe{},
+		failures: auth.NewLimiter(10, time.Minute, cfg.Now)}, nil
 }
 
 func refOf(ch domain.Channel) RunRef {
@@ -151,7 +155,7 @@ func (l *Local) Start(ctx context.Context, ch domain.Channel) error {
 	l.mu.Lock()
 	l.runs[ref.RunID] = rt
 	for _, p := range rt.pipes {
-		l.keys[p.key] = p
+		l.keys[auth.HashSecret(p.key)] = p
 	}
 	l.mu.Unlock()
 	for _, p := range rt.pipes {
@@ -279,7 +283,7 @@ func (l *Local) detach(runID string) *runtime {
 	}
 	delete(l.runs, runID)
 	for _, p := range rt.pipes {
-		delete(l.keys, p.key)
+		delete(l.keys, auth.HashSecret(p.key))
 		if p.publisher != nil {
 			p.publisher.kick()
 		}

@@ -31,6 +31,7 @@ func startNode(t *testing.T, change func(*config.Config), opts ...server.Option)
 	cfg.RTMP = "127.0.0.1:0"
 	cfg.Database = "sqlite://" + filepath.Join(dir, "onair.db")
 	cfg.PublicURL = public
+	cfg.AdminAPIKey = e2e.AdminKey
 	if change != nil {
 		change(&cfg)
 	}
@@ -57,7 +58,7 @@ func startNode(t *testing.T, change func(*config.Config), opts ...server.Option)
 			t.Error("server did not stop")
 		}
 	})
-	return &node{Client: &e2e.Client{T: t, Base: "http://" + srv.HTTPAddr()}, data: cfg.Data}
+	return &node{Client: &e2e.Client{T: t, Base: "http://" + srv.HTTPAddr(), APIKey: e2e.AdminKey}, data: cfg.Data}
 }
 
 // local maps a URL the node handed out to where the test reaches it.

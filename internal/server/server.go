@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"onair/internal/api"
+	"onair/internal/auth"
 	"onair/internal/catalog"
 	"onair/internal/channels"
 	"onair/internal/config"
@@ -46,6 +47,7 @@ type Server struct {
 	ctrl     *controller.Controller
 	sched    *scheduler.Scheduler
 	channels *channels.Service
+	tokens   *auth.Tokens
 	engine   *engine.Local
 	events   *eventLog
 	origin   *origin.Origin
@@ -79,6 +81,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	s := &Server{cfg: cfg, log: log, store: st, now: time.Now}
 	for _, o := range opts {
 		o(s)
+	}
+	if err := s.bootstrap(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("bootstrap: %w", err)
 	}
 	if err := s.open(); err != nil {
 		s.close()
@@ -150,6 +156,7 @@ func (s *Server) routes() (http.Handler, error) {
 		Controller: s.ctrl,
 		Scheduler:  s.sched,
 		Channels:   s.channels,
+		Tokens:     s.tokens,
 		Region:     s.cfg.Region,
 		PublicURL:  s.cfg.PublicURL,
 		IngestHost: s.ingestHost(),
@@ -168,6 +175,12 @@ func (s *Server) routes() (http.Handler, error) {
 			openapi.Tag{Name: "Playback", Description: "The origin: live HLS and recordings."},
 			openapi.Tag{Name: "Operations", Description: "Health, metrics and this reference."}),
 		Operations: append(a.Operations(), s.operations()...),
+		SecuritySchemes: map[string]openapi.SecurityScheme{
+			"apiKey": {Type: "apiKey", Name: "x-api-key", In: "header", Description: "An API key from POST /api/api-keys."},
+			"idToken": {Type: "http", Scheme: "bearer", BearerFormat: "JWT",
+				Description: "An IdToken from POST /api/auth/authorize, valid one hour."},
+		},
+		Security: []map[string][]string{{"apiKey": {}}, {"idToken": {}}},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("building the API reference: %w", err)

@@ -74,14 +74,28 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 		t.Fatalf("openapi.json: %d", code)
 	}
 	var spec struct {
-		OpenAPI string                                `json:"openapi"`
-		Paths   map[string]map[string]json.RawMessage `json:"paths"`
+		OpenAPI    string                                `json:"openapi"`
+		Paths      map[string]map[string]json.RawMessage `json:"paths"`
+		Security   []map[string][]string                 `json:"security"`
+		Components struct {
+			SecuritySchemes map[string]struct{ Type, Name, In, Scheme string } `json:"securitySchemes"`
+		} `json:"components"`
 	}
 	if err := json.Unmarshal([]byte(body), &spec); err != nil {
 		t.Fatal(err)
 	}
 	if spec.OpenAPI != "3.1.0" {
 		t.Errorf("openapi %q", spec.OpenAPI)
+	}
+	// Both credentials are documented, so that /docs can authorize with either.
+	if k := spec.Components.SecuritySchemes["apiKey"]; k.Type != "apiKey" || k.Name != "x-api-key" || k.In != "header" {
+		t.Errorf("apiKey scheme: %+v", k)
+	}
+	if b := spec.Components.SecuritySchemes["idToken"]; b.Type != "http" || b.Scheme != "bearer" {
+		t.Errorf("idToken scheme: %+v", b)
+	}
+	if len(spec.Security) != 2 {
+		t.Errorf("global security: %v", spec.Security)
 	}
 	for _, p := range []string{"/api/blueprints", "/api/blueprints/{id}", "/api/workflows", "/api/workflows/{id}",
 		"/api/workflows/{id}/duplicate", "/api/channels", "/api/channels/{workflowId}", "/api/regions", "/healthz", "/metrics", "/openapi.json",

@@ -56,10 +56,18 @@ function main() {
           await workflows.load();
           await channel.load();
           notices.clear('refresh');
+          keyInput.removeAttribute('aria-invalid');
           refreshState.textContent = `Updated ${timeOfDay.format(new Date())}`;
         } catch (err) {
-          notices.error(`Refreshing failed: ${err.message}`, 'refresh');
-          refreshState.textContent = 'Refresh failed';
+          if (err.status === 401) {
+            // No or bad credentials: ask for a key where it is entered.
+            notices.error('This server needs credentials: enter an API key above and save it.', 'refresh');
+            refreshState.textContent = 'Signed out';
+            keyInput.setAttribute('aria-invalid', 'true');
+          } else {
+            notices.error(`Refreshing failed: ${err.message}`, 'refresh');
+            refreshState.textContent = 'Refresh failed';
+          }
         }
       } while (again);
     } finally {

@@ -4,7 +4,9 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -15,17 +17,29 @@ import (
 	"time"
 
 	"onair/internal/api"
+	"onair/internal/auth"
 	"onair/internal/domain"
+	"onair/internal/store"
 )
+
+// AdminKey is the bootstrap API key that test servers are started with.
+const AdminKey = "test-admin-key-0123456789abcdef"
 
 // Client drives one onair's API for a test.
 type Client struct {
-	T    testing.TB
-	Base string // http://host:port
+	T      testing.TB
+	Base   string // http://host:port
+	APIKey string // sent as x-api-key when set
 }
 
 // Call sends a JSON request and decodes the answer into out; it returns the status.
 func (c *Client) Call(method, path string, body any, out any) int {
+	c.T.Helper()
+	return c.CallWith(method, path, body, out, "", "")
+}
+
+// CallWith is Call with one more header, such as Authorization.
+func (c *Client) CallWith(method, path string, body any, out any, header, value string) int {
 	c.T.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -34,6 +48,12 @@ func (c *Client) Call(method, path string, body any, out any) int {
 	}
 	req, _ := http.NewRequest(method, c.Base+path, rd)
 	req.Header.Set("Content-Type", "application/json")
+	if c.APIKey != "" {
+		req.Header.Set("x-api-key", c.APIKey)
+	}
+	if header != "" {
+		req.Header.Set(header, value)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		c.T.Fatal(err)
@@ -261,4 +281,20 @@ func LastSegment(playlist string) int {
 		}
 	}
 	return last
+}
+
+// SeedAdmin makes the "default" organization and its server admin's API key,
+// AdminKey, in a store; doing it again changes nothing.
+func SeedAdmin(t testing.TB, st store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	var ce *domain.ConflictError
+	if err := st.CreateOrganization(ctx, domain.Organization{ID: "default", Name: "Default", Created: time.Now().UTC()}); err != nil && !errors.As(err, &ce) {
+		t.Fatal(err)
+	}
+	err := st.CreateAPIKey(ctx, domain.APIKey{ID: "admin", OrgID: "default", Name: "admin", Enabled: true,
+		Hash: auth.HashSecret(AdminKey), ServerAdmin: true, Created: time.Now().UTC()})
+	if err != nil && !errors.As(err, &ce) {
+		t.Fatal(err)
+	}
 }

@@ -1,0 +1,123 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"onair/internal/auth"
+	"onair/internal/domain"
+)
+
+// Access control is part of the router: Register wraps every operation that is
+// not Public with authenticate and a permission check, so that a route added
+// later is protected without doing anything.
+
+// permissions names the permission each operation needs, by operationId. An
+// operation missing here needs PermRead for GET and is refused otherwise (the
+// router test lists every write that forgot its entry).
+var permissions = map[string]domain.Permission{
+	"createBlueprint": domain.PermBlueprintsWrite,
+	"updateBlueprint": domain.PermBlueprintsWrite,
+	"deleteBlueprint": domain.PermBlueprintsWrite,
+
+	"createWorkflow":         domain.PermWorkflowsWrite,
+	"updateWorkflow":         domain.PermWorkflowsWrite,
+	"deleteWorkflow":         domain.PermWorkflowsWrite,
+	"duplicateWorkflow":      domain.PermWorkflowsWrite,
+	"updateWorkflowSchedule": domain.PermWorkflowsWrite,
+
+	"startChannels": domain.PermChannelsStart,
+	"stopChannels":  domain.PermChannelsStart,
+
+	"createManagedInput": domain.PermInputsWrite,
+	"deleteManagedInput": domain.PermInputsWrite,
+
+	"createAPIKey": domain.PermAPIKeysManage,
+	"listAPIKeys":  domain.PermAPIKeysManage,
+	"updateAPIKey": domain.PermAPIKeysManage,
+	"deleteAPIKey": domain.PermAPIKeysManage,
+
+	"createUser": domain.PermUsersManage,
+	"listUsers":  domain.PermUsersManage,
+	"getUser":    domain.PermUsersManage,
+	"updateUser": domain.PermUsersManage,
+
+	"createOrganization": domain.PermOrganizationsManage,
+	"listOrganizations":  domain.PermOrganizationsManage,
+}
+
+// Permission returns what an operation needs, and whether that was declared.
+func Permission(method, operationID string) (domain.Permission, bool) {
+	if p, ok := permissions[operationID]; ok {
+		return p, true
+	}
+	if method == http.MethodGet {
+		return domain.PermRead, true
+	}
+	return domain.PermOrganizationsManage, false
+}
+
+type principalKey struct{}
+
+// principal is who the request acts for; Register puts it in the context.
+func principal(r *http.Request) domain.Principal {
+	p, _ := r.Context().Value(principalKey{}).(domain.Principal)
+	return p
+}
+
+var errUnauthenticated = &httpError{status: http.StatusUnauthorized,
+	msg: "credentials required: send an API key as x-api-key, or an idToken as Authorization: Bearer <token> (POST /api/auth/authorize)"}
+
+// guard authenticates a request and checks it may do what perm names.
+func (s *Server) guard(perm domain.Permission, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := s.authenticate(r)
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="onair"`)
+			s.writeError(w, r, err)
+			return
+		}
+		if !p.Can(perm) {
+			s.writeError(w, r, &httpError{status: http.StatusForbidden,
+				msg: "your credentials do not allow this: it needs the " + string(perm) + " permission"})
+			return
+		}
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+	})
+}
+
+// authenticate works out the principal from an API key or an idToken.
+func (s *Server) authenticate(r *http.Request) (domain.Principal, error) {
+	if key := r.Header.Get("x-api-key"); key != "" {
+		k, err := s.Store.GetAPIKeyByHash(r.Context(), auth.HashSecret(key))
+		if errors.Is(err, domain.ErrNotFound) || (err == nil && !k.Enabled) {
+			return domain.Principal{}, &httpError{status: http.StatusUnauthorized, msg: "this API key is unknown, disabled or revoked"}
+		}
+		if err != nil {
+			return domain.Principal{}, err
+		}
+		return auth.KeyPrincipal(k), nil
+	}
+	if h := r.Header.Get("Authorization"); h != "" {
+		token, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || s.Tokens == nil {
+			return domain.Principal{}, errUnauthenticated
+		}
+		p, err := s.Tokens.Verify(strings.TrimSpace(token))
+		if err != nil {
+			return domain.Principal{}, &httpError{status: http.StatusUnauthorized, msg: "the idToken is invalid or expired; log in again or refresh it"}
+		}
+		// A disabled or deleted user loses access at once, not when the token expires.
+		u, err := s.Store.GetUser(r.Context(), p.OrgID, p.UserID)
+		if errors.Is(err, domain.ErrNotFound) || (err == nil && u.Disabled) {
+			return domain.Principal{}, &httpError{status: http.StatusUnauthorized, msg: "this user is disabled or no longer exists"}
+		}
+		if err != nil {
+			return domain.Principal{}, err
+		}
+		return auth.UserPrincipal(u), nil
+	}
+	return domain.Principal{}, errUnauthenticated
+}
