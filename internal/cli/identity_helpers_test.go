@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"onair/internal/testutil/testclock"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,25 +17,6 @@ import (
 	"onair/internal/store"
 )
 
-// testClock is a clock that a test moves by hand, shared by the API and its
-// idTokens so that tokens expire when the test says.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // seen is one request as the server got it.
 type seen struct {
 	path, apiKey, authorization string
@@ -46,7 +28,7 @@ type seen struct {
 type identityServer struct {
 	url      string
 	st       store.Store
-	clock    *testClock
+	clock    *testclock.Clock
 	org      string
 	email    string
 	password string
@@ -66,7 +48,7 @@ func startIdentityAPI(t *testing.T, o identityOptions) *identityServer {
 	t.Helper()
 	ctx := context.Background()
 	s := &identityServer{
-		st: o.st, clock: &testClock{t: time.Now().UTC()},
+		st: o.st, clock: testclock.New(time.Now().UTC()),
 		org: "acme", email: "ann@example.com", password: "correct horse battery",
 	}
 	if s.st == nil {
@@ -77,7 +59,7 @@ func startIdentityAPI(t *testing.T, o identityOptions) *identityServer {
 		t.Cleanup(func() { st.Close() })
 		s.st = st
 
-		if err := st.CreateOrganization(ctx, domain.Organization{ID: s.org, Name: "Acme", Created: s.clock.now()}); err != nil {
+		if err := st.CreateOrganization(ctx, domain.Organization{ID: s.org, Name: "Acme", Created: s.clock.Now()}); err != nil {
 			t.Fatal(err)
 		}
 		hash, err := auth.HashPassword(s.password)
@@ -85,23 +67,23 @@ func startIdentityAPI(t *testing.T, o identityOptions) *identityServer {
 			t.Fatal(err)
 		}
 		if err := st.CreateUser(ctx, domain.User{ID: "u-ann", OrgID: s.org, Email: s.email, PasswordHash: hash,
-			Role: domain.RoleAdmin, Created: s.clock.now()}); err != nil {
+			Role: domain.RoleAdmin, Created: s.clock.Now()}); err != nil {
 			t.Fatal(err)
 		}
 		id, value := auth.NewAPIKey()
 		if err := st.CreateAPIKey(ctx, domain.APIKey{ID: id, OrgID: s.org, Name: "test", Enabled: true,
-			Hash: auth.HashSecret(value), Created: s.clock.now()}); err != nil {
+			Hash: auth.HashSecret(value), Created: s.clock.Now()}); err != nil {
 			t.Fatal(err)
 		}
 		s.apiKey = value
 	}
 
-	tokens, err := auth.NewTokens([]byte(strings.Repeat("k", 32)), "onair-test", s.clock.now)
+	tokens, err := auth.NewTokens([]byte(strings.Repeat("k", 32)), "onair-test", s.clock.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	a := api.New(api.Options{Store: s.st, Region: "local", PublicURL: "http://127.0.0.1:1", IngestHost: "127.0.0.1:1935",
-		Now: s.clock.now, Tokens: tokens, Limiter: o.limiter})
+		Now: s.clock.Now, Tokens: tokens, Limiter: o.limiter})
 	mux := http.NewServeMux()
 	a.Register(mux)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"onair/internal/testutil/testclock"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -161,8 +162,8 @@ func TestLoginPasswordSources(t *testing.T) {
 }
 
 func TestLoginRateLimited(t *testing.T) {
-	clock := &testClock{t: time.Now()}
-	srv := startIdentityAPI(t, identityOptions{limiter: auth.NewLimiter(1, time.Hour, clock.now)})
+	clock := testclock.New(time.Now())
+	srv := startIdentityAPI(t, identityOptions{limiter: auth.NewLimiter(1, time.Hour, clock.Now)})
 	env := map[string]string{"ONAIR_CREDENTIALS": filepath.Join(t.TempDir(), "creds.json"), "ONAIR_SERVER": srv.url}
 	run(t, env, "login", "--email", srv.email, "--password", "wrong password")
 	r := run(t, env, "login", "--email", srv.email, "--password", srv.password)
@@ -180,7 +181,7 @@ func TestLoginRefresh(t *testing.T) {
 
 	// The server's clock moves past the idToken's expiry while ours does not:
 	// the server refuses it, and the client refreshes once and tries again.
-	srv.clock.advance(2 * time.Hour)
+	srv.clock.Advance(2 * time.Hour)
 	srv.requests()
 	if out := mustRunEnv(t, env, "workflows", "list"); !strings.Contains(out, "no workflows") {
 		t.Errorf("list after the server expired the token:\n%s", out)

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"onair/internal/testutil/testclock"
 	"os"
 	"path/filepath"
 	"slices"
@@ -60,24 +61,6 @@ func (e *events) of(typ string) []Event {
 		}
 	}
 	return out
-}
-
-// clock is an injected clock that moves only when told.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }
 
 func stop(t *testing.T, s *Supervisor) error {
@@ -226,7 +209,7 @@ case $n in
 esac
 exec sleep 30`)
 	var ev events
-	clk := &clock{t: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clk := testclock.New(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 	var restarts []bool
 	var mu sync.Mutex
 	args := func(restart bool) ([]string, error) {
@@ -355,7 +338,7 @@ func TestBackoffNext(t *testing.T) {
 
 // TestProgressLines parses -progress output as ffmpeg writes it, split anywhere.
 func TestProgressLines(t *testing.T) {
-	clk := &clock{t: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clk := testclock.New(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 	s := New(Config{Now: clk.Now})
 	s.progress = Progress{Instance: 3}
 	in := &instance{sup: s, n: 3}
@@ -367,7 +350,7 @@ func TestProgressLines(t *testing.T) {
 		w.Write([]byte(out[i:min(i+7, len(out))]))
 		if i < 200 && s.Progress().Frame == 23 {
 			want := Progress{Instance: 3, Frame: 23, FPS: 15.21, Bitrate: 253.2, TotalSize: 30036, OutTime: 1044 * time.Millisecond,
-				DupFrames: 1, DropFrames: 2, Speed: 1.04, At: clk.t}
+				DupFrames: 1, DropFrames: 2, Speed: 1.04, At: clk.Now()}
 			if got := s.Progress(); got != want {
 				t.Fatalf("Progress = %+v, want %+v", got, want)
 			}

@@ -3,6 +3,7 @@ package scheduler_test
 import (
 	"context"
 	"errors"
+	"onair/internal/testutil/testclock"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -19,24 +20,6 @@ import (
 
 const org = "default"
 
-// clock is a fake time source that tests move by hand.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
 func at(s string) time.Time {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
@@ -50,7 +33,7 @@ type env struct {
 	t     *testing.T
 	ctx   context.Context
 	st    store.Store
-	clock *clock
+	clock *testclock.Clock
 	svc   *channels.Service
 	sched *scheduler.Scheduler
 }
@@ -63,7 +46,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	c := &clock{now: at("2026-11-30T00:00:00Z")}
+	c := testclock.New(at("2026-11-30T00:00:00Z"))
 	e := &env{t: t, ctx: ctx, st: st, clock: c}
 	e.svc = &channels.Service{Store: st, NewID: uuid.NewString, Now: c.Now}
 	e.sched = e.newScheduler()
