@@ -84,7 +84,7 @@ func serve(args []string, stdout, stderr io.Writer, getenv func(string) string) 
 		fmt.Fprintln(stderr, "onair serve:", err)
 		return 1
 	}
-	banner(stdout, cfg, srv.HTTPAddr())
+	banner(stdout, cfg, srv.HTTPAddr(), srv.GeneratedKey())
 	if err := srv.Run(ctx); err != nil {
 		fmt.Fprintln(stderr, "onair serve:", err)
 		return 1
@@ -103,14 +103,14 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 }
 
 // banner tells a person where everything is.
-func banner(w io.Writer, cfg config.Config, httpAddr string) {
+func banner(w io.Writer, cfg config.Config, httpAddr, generatedKey string) {
 	base := cfg.PublicURL
 	store := cfg.Database
 	if i := strings.Index(store, "@"); i > 0 && strings.HasPrefix(store, "postgres") {
 		store = "postgres://…" + store[i:] // never print a password
 	}
 	fmt.Fprintf(w, `onair %s is serving (HTTP on %s)
-  API         %s/api          (e.g. curl %s/api/blueprints)
+  API         %s/api          (e.g. curl -H "x-api-key: $ONAIR_API_KEY" %s/api/blueprints)
   API docs    %s/docs
   Console     %s/
   Metrics     %s/metrics
@@ -118,6 +118,12 @@ func banner(w io.Writer, cfg config.Config, httpAddr string) {
   Data        %s
   Encoders    push RTMP to rtmp://%s:%s/live/<stream key>; a running channel lists its URL (onair channels get <workflowId>)
 `, server.Version, httpAddr, base, base, base, base, base, store, cfg.Data, cfg.IngestHost(), port(cfg.RTMP))
+	if generatedKey != "" {
+		fmt.Fprintf(w, `  Admin key   %s
+              generated for this new server and shown only now: export ONAIR_API_KEY=%s
+              (the CLI and the console use it; ONAIR_ADMIN_API_KEY sets your own instead)
+`, generatedKey, generatedKey)
+	}
 }
 
 func port(addr string) string {

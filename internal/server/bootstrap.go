@@ -50,6 +50,7 @@ func (s *Server) bootstrap(ctx context.Context) error {
 		if err := s.ensureAdminKey(ctx, value); err != nil {
 			return err
 		}
+		s.generatedKey = value
 		s.log.Warn("generated an admin API key for this new server; it is shown only now: send it as x-api-key, "+
 			"or set ONAIR_ADMIN_API_KEY or ONAIR_ADMIN_EMAIL/ONAIR_ADMIN_PASSWORD before the first start",
 			"apiKey", value)
@@ -100,3 +101,7 @@ func (s *Server) ensureAdminUser(ctx context.Context) error {
 		Role: domain.RoleAdmin, ServerAdmin: true, Created: s.now().UTC(),
 	})
 }
+
+// GeneratedKey is the admin API key this start generated for a new store, or ""
+// when none was; the banner shows it, once.
+func (s *Server) GeneratedKey() string { return s.generatedKey }

@@ -48,13 +48,15 @@ type Server struct {
 	sched    *scheduler.Scheduler
 	channels *channels.Service
 	tokens   *auth.Tokens
-	engine   *engine.Local
-	events   *eventLog
-	origin   *origin.Origin
-	ingest   *rtmp.Server
-	httpLn   net.Listener
-	rtmpLn   net.Listener
-	handler  http.Handler
+	// generatedKey is the admin key bootstrap made for a new store, if it did.
+	generatedKey string
+	engine       *engine.Local
+	events       *eventLog
+	origin       *origin.Origin
+	ingest       *rtmp.Server
+	httpLn       net.Listener
+	rtmpLn       net.Listener
+	handler      http.Handler
 }
 
 // Option changes how a Server is built; tests use them.
