@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -274,14 +276,7 @@ func getOne(ctx context.Context, s *session, args []string, prefix, name string,
 	if err := exactArgs(args, name); err != nil {
 		return true, err
 	}
-	raw, err := s.api.get(ctx, pathID(prefix, args[0]), nil, out)
-	if err != nil {
-		return true, err
-	}
-	if s.json {
-		return true, printJSON(s.stdout, raw)
-	}
-	return false, nil
+	return getList(ctx, s, pathID(prefix, args[0]), nil, out)
 }
 
 // keepKeyHome follows a redirect, but never takes the API key to another host
@@ -294,4 +289,38 @@ func keepKeyHome(req *http.Request, via []*http.Request) error {
 		req.Header.Del("x-api-key")
 	}
 	return nil
+}
+
+// getList fetches path (one page of a list, or one object) into out. With -o
+// json it prints the server's answer itself and reports done.
+func getList(ctx context.Context, s *session, path string, q url.Values, out any) (done bool, err error) {
+	raw, err := s.api.get(ctx, path, q, out)
+	if err != nil {
+		return true, err
+	}
+	if s.json {
+		return true, printJSON(s.stdout, raw)
+	}
+	return false, nil
+}
+
+// paging is a list command's --limit and --next flags.
+type paging struct {
+	limit *int
+	next  *string
+}
+
+func pagingFlags(fs *flag.FlagSet) paging {
+	return paging{
+		limit: fs.Int("limit", 0, "page size, 1-500 (the server's default when 0)"),
+		next:  fs.String("next", "", "the cursor that the previous page printed"),
+	}
+}
+
+// set adds the flags that were given to a query.
+func (p paging) set(q url.Values) {
+	if *p.limit != 0 {
+		q.Set("limit", strconv.Itoa(*p.limit))
+	}
+	setQuery(q, "next", *p.next)
 }

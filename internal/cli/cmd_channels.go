@@ -59,25 +59,17 @@ func changeChannels(method, action string) runFunc {
 
 func setupListChannels(fs *flag.FlagSet) runFunc {
 	workflow := fs.String("workflow", "", "only this workflow's runs")
-	limit := fs.Int("limit", 0, "page size, 1-500 (the server's default when 0)")
-	next := fs.String("next", "", "the cursor that the previous page printed")
+	page := pagingFlags(fs)
 	return func(ctx context.Context, s *session, args []string) error {
 		if err := exactArgs(args); err != nil {
 			return err
 		}
 		q := url.Values{}
 		setQuery(q, "workflowId", *workflow)
-		if *limit != 0 {
-			q.Set("limit", strconv.Itoa(*limit))
-		}
-		setQuery(q, "next", *next)
+		page.set(q)
 		var list api.ChannelList
-		raw, err := s.api.get(ctx, "/api/channels", q, &list)
-		if err != nil {
+		if done, err := getList(ctx, s, "/api/channels", q, &list); done || err != nil {
 			return err
-		}
-		if s.json {
-			return printJSON(s.stdout, raw)
 		}
 		if len(list.Items) == 0 {
 			fmt.Fprintln(s.stdout, "no channel runs")

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
 
 	"onair/internal/api"
@@ -41,8 +40,7 @@ func setupListWorkflows(fs *flag.FlagSet) runFunc {
 	tags := fs.String("tags", "", "only workflows with all of these comma-separated tags")
 	status := fs.String("status", "", "only workflows with any of these comma-separated statuses, e.g. READY,DONE")
 	search := fs.String("search", "", "only workflows with this text in the name or description")
-	limit := fs.Int("limit", 0, "page size, 1-500 (the server's default when 0)")
-	next := fs.String("next", "", "the cursor that the previous page printed")
+	page := pagingFlags(fs)
 	return func(ctx context.Context, s *session, args []string) error {
 		if err := exactArgs(args); err != nil {
 			return err
@@ -51,17 +49,10 @@ func setupListWorkflows(fs *flag.FlagSet) runFunc {
 		setQuery(q, "tags", strings.Join(splitComma(*tags), ","))
 		setQuery(q, "status", strings.Join(splitComma(*status), ","))
 		setQuery(q, "search", *search)
-		if *limit != 0 {
-			q.Set("limit", strconv.Itoa(*limit))
-		}
-		setQuery(q, "next", *next)
+		page.set(q)
 		var list api.WorkflowList
-		raw, err := s.api.get(ctx, "/api/workflows", q, &list)
-		if err != nil {
+		if done, err := getList(ctx, s, "/api/workflows", q, &list); done || err != nil {
 			return err
-		}
-		if s.json {
-			return printJSON(s.stdout, raw)
 		}
 		if len(list.Items) == 0 {
 			fmt.Fprintln(s.stdout, "no workflows")
