@@ -19,9 +19,12 @@ type Run struct {
 	// Occurrence is the start of the scheduled occurrence this run is, nil for a
 	// run started by hand; the scheduler stops it at Occurrence + duration.
 	Occurrence *time.Time `json:"occurrence,omitempty"`
-	Archives   []Archive  `json:"archives,omitempty"`
-	Events     []RunEvent `json:"events,omitempty"`
-	Created    time.Time  `json:"created"`
+	// Options change how this one run is packaged (the Streams API sets them at
+	// each start); zero values keep the blueprint's settings.
+	Options  RunOptions `json:"options"`
+	Archives []Archive  `json:"archives,omitempty"`
+	Events   []RunEvent `json:"events,omitempty"`
+	Created  time.Time  `json:"created"`
 }
 
 // RunEvent is something that happened to a run's media, for the people watching
@@ -42,6 +45,21 @@ func (r *Run) AddEvent(e RunEvent) {
 	if n := len(r.Events) - MaxRunEvents; n > 0 {
 		r.Events = append([]RunEvent(nil), r.Events[n:]...)
 	}
+}
+
+// RunOptions are per-run packaging settings.
+type RunOptions struct {
+	// ArchiveDir, relative to the data directory's archive/, is where the run's
+	// archives go instead of <workflow>/<run>/.
+	ArchiveDir string `json:"archiveDir,omitempty"`
+	// WindowSeconds is the live playlist's start-over window, replacing the
+	// blueprint's HLS windowSeconds when not 0.
+	WindowSeconds int `json:"windowSeconds,omitempty"`
+	// KeyRotationSeconds encrypts the live HLS with AES-128, with a new key every
+	// so many seconds; 0 leaves it clear.
+	KeyRotationSeconds int `json:"keyRotationSeconds,omitempty"`
+	// ArchiveSegmentSeconds replaces the archive segment length when not 0.
+	ArchiveSegmentSeconds int `json:"archiveSegmentSeconds,omitempty"`
 }
 
 // Ingest is one pipeline's RTMP endpoint: rtmp://<host>/<app>/<key>.

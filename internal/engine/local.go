@@ -109,7 +109,7 @@ func (l *Local) Provision(ctx context.Context, ch domain.Channel) ([]domain.Inge
 		ingests = domain.NewIngests(ch.Workflow.Blueprint.Settings.Channel.Class)
 	}
 	for p := range ingests {
-		if err := l.mkdirs(pipeline.SpecFor(&ch.Workflow, ch.Run.ID, p)); err != nil {
+		if err := l.mkdirs(pipeline.SpecFor(&ch.Workflow, ch.Run, p)); err != nil {
 			return nil, err
 		}
 	}
@@ -171,7 +171,7 @@ func (l *Local) started(ref RunRef, p *pipe) {
 
 func (l *Local) startPipe(ctx context.Context, ch domain.Channel, in domain.Ingest) (*pipe, error) {
 	ref := refOf(ch)
-	spec := pipeline.SpecFor(&ch.Workflow, ch.Run.ID, in.Pipeline)
+	spec := pipeline.SpecFor(&ch.Workflow, ch.Run, in.Pipeline)
 	if err := l.mkdirs(spec); err != nil {
 		return nil, err
 	}
@@ -258,7 +258,7 @@ func (l *Local) Stop(ctx context.Context, ch domain.Channel) ([]domain.Archive, 
 	}
 	var archives []domain.Archive
 	for p := range ch.Workflow.Blueprint.Settings.Channel.Class.Pipelines() {
-		spec := pipeline.SpecFor(&ch.Workflow, ch.Run.ID, p)
+		spec := pipeline.SpecFor(&ch.Workflow, ch.Run, p)
 		if err := l.endPlaylists(spec); err != nil {
 			return nil, err
 		}
@@ -321,7 +321,7 @@ func (l *Local) Rollback(ctx context.Context, ch domain.Channel) error {
 	}
 	return errors.Join(
 		os.RemoveAll(filepath.Join(l.cfg.DataDir, pipeline.LiveRoot, ch.Workflow.ID)),
-		os.RemoveAll(filepath.Join(l.cfg.DataDir, pipeline.ArchiveRoot, ch.Workflow.ID, ch.Run.ID)),
+		os.RemoveAll(filepath.Join(l.cfg.DataDir, pipeline.ArchiveBase(&ch.Workflow, ch.Run))),
 	)
 }
 

@@ -11,6 +11,9 @@ import (
 	"onair/internal/domain"
 )
 
+// run is the run the golden tests resolve.
+var run = &domain.Run{ID: "run"}
+
 var update = flag.Bool("update", false, "rewrite the golden files")
 
 func workflow(t *testing.T, id string) *domain.Workflow {
@@ -47,7 +50,7 @@ func TestGolden(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			spec := SpecFor(tc.wf, "run", tc.pipeline)
+			spec := SpecFor(tc.wf, &domain.Run{ID: "run"}, tc.pipeline)
 			spec.Restart = tc.restart
 			args, err := Args(spec)
 			if err != nil {
@@ -75,7 +78,7 @@ func TestGolden(t *testing.T) {
 func TestSpecFor(t *testing.T) {
 	std := workflow(t, catalog.ABR720Standard)
 	for p, want := range []string{"archive/wf/run/0/1280x720VBR", "archive/wf/run/1/1280x720VBR"} {
-		s := SpecFor(std, "run", p)
+		s := SpecFor(std, run, p)
 		if len(s.Archives) != 1 || s.Archives[0].Dir != want {
 			t.Errorf("pipeline %d archives %+v, want %s", p, s.Archives, want)
 		}
@@ -83,12 +86,12 @@ func TestSpecFor(t *testing.T) {
 			t.Errorf("pipeline %d live dir %s", p, s.LiveDir)
 		}
 	}
-	if s := SpecFor(workflow(t, catalog.Passthrough), "run", 0); s.LiveDir != "live/wf" || s.Archives[0].Dir != "archive/wf/run/source" {
+	if s := SpecFor(workflow(t, catalog.Passthrough), run, 0); s.LiveDir != "live/wf" || s.Archives[0].Dir != "archive/wf/run/source" {
 		t.Errorf("passthrough: %+v", s)
 	}
 	noArch := workflow(t, catalog.ABR1080)
 	noArch.CreateArchives = false
-	if s := SpecFor(noArch, "run", 0); len(s.Archives) != 0 {
+	if s := SpecFor(noArch, run, 0); len(s.Archives) != 0 {
 		t.Errorf("createArchives false kept %+v", s.Archives)
 	}
 }
@@ -96,7 +99,7 @@ func TestSpecFor(t *testing.T) {
 // TestArgsShape checks the properties the golden files stand for, so that a
 // regenerated golden file cannot quietly lose them.
 func TestArgsShape(t *testing.T) {
-	args, _ := Args(SpecFor(workflow(t, catalog.ABR720), "run", 0))
+	args, _ := Args(SpecFor(workflow(t, catalog.ABR720), run, 0))
 	line := strings.Join(args, " ")
 	for _, want := range []string{
 		"-f flv -i pipe:0",
@@ -119,8 +122,25 @@ func TestArgsShape(t *testing.T) {
 	if strings.Contains(line, "append_list") {
 		t.Error("a first instance appends to old playlists")
 	}
-	pass, _ := Args(SpecFor(workflow(t, catalog.Passthrough), "run", 0))
+	pass, _ := Args(SpecFor(workflow(t, catalog.Passthrough), run, 0))
 	if line := strings.Join(pass, " "); strings.Contains(line, "libx264") || !strings.Contains(line, "-c:v:0 copy") || !strings.Contains(line, "-c:a copy") {
 		t.Errorf("passthrough transcodes: %s", line)
+	}
+}
+
+// TestRunOptions: a run's options move its archives, and change its window and
+// archive segment length.
+func TestRunOptions(t *testing.T) {
+	r := &domain.Run{ID: "run", Options: domain.RunOptions{ArchiveDir: "2026/11/22/s1-1700000000", WindowSeconds: 120, ArchiveSegmentSeconds: 2}}
+	wf := workflow(t, catalog.ABR720)
+	s := SpecFor(wf, r, 0)
+	if s.Archives[0].Dir != "archive/2026/11/22/s1-1700000000/1280x720VBR" || s.Archives[0].Settings.SegmentSeconds != 2 {
+		t.Errorf("archive %+v", s.Archives[0])
+	}
+	if h := originHLS(s.Settings); h.WindowSeconds != 120 {
+		t.Errorf("window %d", h.WindowSeconds)
+	}
+	if wf.Blueprint.Settings.OutputGroups[0].HLS.WindowSeconds != 3600 {
+		t.Error("the run's options changed the workflow's blueprint")
 	}
 }

@@ -25,9 +25,27 @@ func LiveDir(wf *domain.Workflow, p int) string {
 }
 
 // SpecFor resolves pipeline p of a run: its live directory, the directory of
-// each archive, and the URL of each RTMP destination.
-func SpecFor(wf *domain.Workflow, runID string, p int) Spec {
+// each archive, and the URL of each RTMP destination, with the run's options
+// (archive directory, start-over window, archive segment length) applied.
+func SpecFor(wf *domain.Workflow, run *domain.Run, p int) Spec {
 	s := wf.EffectiveSettings()
+	opts := run.Options
+	if opts.WindowSeconds > 0 || opts.ArchiveSegmentSeconds > 0 {
+		s.OutputGroups = append([]domain.OutputGroup(nil), s.OutputGroups...)
+		for i, g := range s.OutputGroups {
+			if g.Type == domain.OutputHLS && g.DestinationID == "" && opts.WindowSeconds > 0 {
+				h := *g.HLS
+				h.WindowSeconds = opts.WindowSeconds
+				s.OutputGroups[i].HLS = &h
+			}
+			if g.Type == domain.OutputArchive && opts.ArchiveSegmentSeconds > 0 {
+				a := *g.Archive
+				a.SegmentSeconds = opts.ArchiveSegmentSeconds
+				s.OutputGroups[i].Archive = &a
+			}
+		}
+	}
+	archiveBase := ArchiveBase(wf, run)
 	spec := Spec{Settings: s, LiveDir: LiveDir(wf, p)}
 	dests := map[string]domain.Destination{}
 	for _, d := range s.Destinations {
@@ -39,7 +57,7 @@ func SpecFor(wf *domain.Workflow, runID string, p int) Spec {
 			name := domain.ArchiveName(g.Archive.NameModifier, s.Channel.Class, p, archiveRendition(s, *g.Archive))
 			spec.Archives = append(spec.Archives, ArchiveOutput{
 				Settings: *g.Archive,
-				Dir:      path.Join(ArchiveRoot, wf.ID, runID, name),
+				Dir:      path.Join(archiveBase, name),
 			})
 		case domain.OutputRTMP:
 			d := dests[g.DestinationID]
@@ -70,4 +88,13 @@ func destinationURL(d domain.DestinationSetting) string {
 		return d.URL
 	}
 	return strings.TrimRight(d.URL, "/") + "/" + d.StreamName
+}
+
+// ArchiveBase is the directory under which a run's archives go: the run's
+// ArchiveDir option, or archive/<workflow>/<run>.
+func ArchiveBase(wf *domain.Workflow, run *domain.Run) string {
+	if run.Options.ArchiveDir != "" {
+		return path.Join(ArchiveRoot, run.Options.ArchiveDir)
+	}
+	return path.Join(ArchiveRoot, wf.ID, run.ID)
 }
