@@ -35,6 +35,23 @@ type Service struct {
 // (nil for a start by hand, which only a READY workflow allows). A managed input
 // is claimed first, so that two runs never use it at once.
 func (s *Service) Start(ctx context.Context, org, workflowID string, occurrence *time.Time) error {
+	return s.StartRun(ctx, org, workflowID, StartOptions{Occurrence: occurrence})
+}
+
+// StartOptions say what kind of start a run is.
+type StartOptions struct {
+	// Occurrence is the scheduled occurrence the run is, nil otherwise.
+	Occurrence *time.Time
+	// Again lets a workflow that has run (DONE or START_FAILED) start once
+	// more, as a stream's next session does; otherwise only READY starts by hand.
+	Again bool
+	// Run are the run's packaging options.
+	Run domain.RunOptions
+}
+
+// StartRun begins a run with options.
+func (s *Service) StartRun(ctx context.Context, org, workflowID string, o StartOptions) error {
+	occurrence := o.Occurrence
 	wf, err := s.Store.GetWorkflow(ctx, org, workflowID)
 	if err != nil {
 		return err
@@ -58,9 +75,10 @@ func (s *Service) Start(ctx context.Context, org, workflowID string, occurrence 
 		if last := ch.Workflow.ScheduleState.LastOccurrence; occurrence != nil && last != nil && !occurrence.After(*last) {
 			return &domain.ConflictError{Message: "occurrence " + occurrence.UTC().Format(time.RFC3339) + " of workflow " + workflowID + " was already started"}
 		}
-		if err := ch.RequestStart(s.NewID(), occurrence == nil, s.Now().UTC()); err != nil {
+		if err := ch.RequestStart(s.NewID(), occurrence == nil && !o.Again, s.Now().UTC()); err != nil {
 			return err
 		}
+		ch.Run.Options = o.Run
 		if managed != nil {
 			ch.Run.Inputs = managed
 		}
