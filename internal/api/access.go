@@ -34,6 +34,14 @@ var permissions = map[string]domain.Permission{
 	"createManagedInput": domain.PermInputsWrite,
 	"deleteManagedInput": domain.PermInputsWrite,
 
+	"createStream":         domain.PermWorkflowsWrite,
+	"updateStream":         domain.PermWorkflowsWrite,
+	"deleteStream":         domain.PermWorkflowsWrite,
+	"associateStreamLive":  domain.PermWorkflowsWrite,
+	"dissociateStreamLive": domain.PermWorkflowsWrite,
+	"startStream":          domain.PermChannelsStart,
+	"stopStream":           domain.PermChannelsStart,
+
 	"createAPIKey": domain.PermAPIKeysManage,
 	"listAPIKeys":  domain.PermAPIKeysManage,
 	"updateAPIKey": domain.PermAPIKeysManage,
@@ -43,6 +51,8 @@ var permissions = map[string]domain.Permission{
 	"listUsers":  domain.PermUsersManage,
 	"getUser":    domain.PermUsersManage,
 	"updateUser": domain.PermUsersManage,
+
+	"splitStream": domain.PermWorkflowsWrite,
 
 	"createOrganization": domain.PermOrganizationsManage,
 	"listOrganizations":  domain.PermOrganizationsManage,

@@ -13,6 +13,7 @@ var Tags = []openapi.Tag{
 	{Name: "Workflows", Description: "A blueprint snapshot with a name, region, tags and schedule. A workflow runs once; duplicate it to run again."},
 	{Name: "Channels", Description: "Start and stop workflows, and read their runs: status, ingest and playback endpoints, archives."},
 	{Name: "Managed inputs", Description: "Inputs created on their own, whose endpoint (URL and stream key) stays the same across runs."},
+	{Name: "Streams", Description: "The Streams API, in the FrontMaster and trackit shapes: long-lived channels with fixed main and backup RTMP endpoints, started and stopped many times, each session recorded to its own archive directory."},
 	{Name: "Regions", Description: "Where workflows run."},
 	{Name: "Authentication", Description: "Log in for an idToken (Authorization: Bearer), and refresh it."},
 	{Name: "API keys", Description: "Server-to-server credentials, sent as x-api-key: no TTL, full access within the organization."},
@@ -182,5 +183,7 @@ func (s *Server) routes() []route {
 	}
 	rts = append(rts, s.scheduleRoutes()...)
 	rts = append(rts, s.identityRoutes()...)
+	rts = append(rts, s.streamRoutes()...)
+	rts = append(rts, s.splitRoute())
 	return append(rts, s.managedInputRoutes()...)
 }

@@ -33,10 +33,17 @@ type Options struct {
 	Region     string // the default (and, on one node, only) region
 	PublicURL  string // base of playback URLs, without a trailing slash
 	IngestHost string // host:port that encoders push RTMP to
-	Log        *slog.Logger
-	Now        func() time.Time
-	NewID      func() string
-	Metrics    *Metrics // nil: no metrics
+	// LiveDomain is the host name of the CDN in front of the origin (such as
+	// cdn.example.com), for the Streams API's viewer_endpoint_cloudfront; the
+	// origin's URL is given when empty.
+	LiveDomain string
+	// DataDir and FFmpeg are where clips are written and what cuts them.
+	DataDir string
+	FFmpeg  string
+	Log     *slog.Logger
+	Now     func() time.Time
+	NewID   func() string
+	Metrics *Metrics // nil: no metrics
 	// Tokens signs and verifies idTokens; nil refuses every bearer token.
 	Tokens *auth.Tokens
 	// Limiter slows down repeated failed logins; one is made when nil.

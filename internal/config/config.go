@@ -22,16 +22,17 @@ import (
 // Config is every server setting. Workflows, channels and schedules are data in
 // the store, not configuration.
 type Config struct {
-	Data      string `yaml:"data" flag:"data" usage:"data directory: the SQLite database, live/, archive/ and clips/"`
-	HTTP      string `yaml:"http" flag:"http" usage:"HTTP listen address: API, docs, console and HLS playback"`
-	RTMP      string `yaml:"rtmp" flag:"rtmp" usage:"RTMP ingest listen address"`
-	Database  string `yaml:"database" flag:"database" usage:"sqlite://PATH or postgres://…; SQLite in the data directory when empty"`
-	PublicURL string `yaml:"publicUrl" flag:"public-url" usage:"base of every URL onair hands out (playback, ingest host); derived from --http when empty"`
-	Region    string `yaml:"region" flag:"region" usage:"name of the region this server forms"`
-	FFmpeg    string `yaml:"ffmpeg" flag:"ffmpeg" usage:"path of the ffmpeg binary"`
-	FFprobe   string `yaml:"ffprobe" flag:"ffprobe" usage:"path of the ffprobe binary"`
-	LogLevel  string `yaml:"logLevel" flag:"log-level" usage:"debug, info, warn or error"`
-	LogFormat string `yaml:"logFormat" flag:"log-format" usage:"text or json"`
+	Data       string `yaml:"data" flag:"data" usage:"data directory: the SQLite database, live/, archive/ and clips/"`
+	HTTP       string `yaml:"http" flag:"http" usage:"HTTP listen address: API, docs, console and HLS playback"`
+	RTMP       string `yaml:"rtmp" flag:"rtmp" usage:"RTMP ingest listen address"`
+	Database   string `yaml:"database" flag:"database" usage:"sqlite://PATH or postgres://…; SQLite in the data directory when empty"`
+	PublicURL  string `yaml:"publicUrl" flag:"public-url" usage:"base of every URL onair hands out (playback, ingest host); derived from --http when empty"`
+	Region     string `yaml:"region" flag:"region" usage:"name of the region this server forms"`
+	LiveDomain string `yaml:"liveDomain" flag:"live-domain" usage:"host name of the CDN in front of the origin, for the Streams API's viewer_endpoint_cloudfront; the origin when empty"`
+	FFmpeg     string `yaml:"ffmpeg" flag:"ffmpeg" usage:"path of the ffmpeg binary"`
+	FFprobe    string `yaml:"ffprobe" flag:"ffprobe" usage:"path of the ffprobe binary"`
+	LogLevel   string `yaml:"logLevel" flag:"log-level" usage:"debug, info, warn or error"`
+	LogFormat  string `yaml:"logFormat" flag:"log-format" usage:"text or json"`
 	// Bootstrap credentials: secrets, so they come from the environment or the
 	// file, never from flags that ps would show.
 	AdminAPIKey   string `yaml:"adminApiKey" env:"ONAIR_ADMIN_API_KEY" usage:"an API key to create (or keep) for the first organization's server admin"`
@@ -170,6 +171,9 @@ func (c *Config) Validate() error {
 	}
 	if !regionPattern.MatchString(c.Region) {
 		bad("region", "must be lower-case letters, digits and '-', got %q", c.Region)
+	}
+	if c.LiveDomain != "" && (strings.ContainsAny(c.LiveDomain, "/: ") || strings.HasPrefix(c.LiveDomain, ".")) {
+		bad("liveDomain", "must be a host name such as cdn.example.com, got %q", c.LiveDomain)
 	}
 	if c.FFmpeg == "" {
 		bad("ffmpeg", "must not be empty")

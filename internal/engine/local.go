@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -67,7 +68,8 @@ type pipe struct {
 	spec      pipeline.Spec
 	sup       *pipeline.Supervisor
 	feed      *pipeline.Feed
-	publisher *session // guarded by Local.mu
+	keys      *keyRotator // nil when the live HLS is clear
+	publisher *session    // guarded by Local.mu
 }
 
 // NewLocal returns the engine of this node.
@@ -178,6 +180,18 @@ func (l *Local) startPipe(ctx context.Context, ch domain.Channel, in domain.Inge
 	continuing := l.playlistsExist(spec)
 	p := &pipe{index: in.Pipeline, key: in.StreamKey, spec: spec}
 	log := l.log.With("workflow", ref.WorkflowID, "run", ref.RunID, "pipeline", in.Pipeline)
+	if spec.KeyInfoFile != "" {
+		// ffmpeg reads the key info file as it opens its first segment: the
+		// first key must be there before ffmpeg starts.
+		r, err := newKeyRotator(l.cfg.DataDir, spec, l.cfg.Now, log)
+		if err == nil {
+			err = r.Start()
+		}
+		if err != nil {
+			return nil, fmt.Errorf("live HLS keys: %w", err)
+		}
+		p.keys = r
+	}
 	p.sup = pipeline.New(pipeline.Config{
 		FFmpeg: l.cfg.FFmpeg,
 		Dir:    l.cfg.DataDir,
@@ -206,6 +220,9 @@ func (l *Local) startPipe(ctx context.Context, ch domain.Channel, in domain.Inge
 		},
 	})
 	if err := p.sup.Start(ctx); err != nil {
+		if p.keys != nil {
+			p.keys.Stop()
+		}
 		return nil, err
 	}
 	p.feed = pipeline.NewFeed(p.sup)
@@ -300,6 +317,10 @@ func (l *Local) stopPipes(ctx context.Context, pipes []*pipe) {
 			if err := p.sup.Stop(ctx); err != nil && p.feed != nil && p.feed.Received() {
 				l.log.Warn("ffmpeg did not finish cleanly", "pipeline", p.index, "err", err)
 			}
+			// After ffmpeg: it keeps re-reading the key info file to its last segment.
+			if p.keys != nil {
+				p.keys.Stop()
+			}
 		}()
 	}
 	wg.Wait()
@@ -313,16 +334,27 @@ func (l *Local) Delete(ctx context.Context, ch domain.Channel) error {
 	return os.RemoveAll(filepath.Join(l.cfg.DataDir, pipeline.LiveRoot, ch.Workflow.ID))
 }
 
-// Rollback undoes a failed start: the processes, the keys, and the run's live
-// and archive directories.
+// Rollback undoes a failed start: the processes, the keys, the live directory,
+// and the run's archive directories. Only what the run would write goes: an
+// archive base chosen by the user (a stream's path) is removed only if empty.
 func (l *Local) Rollback(ctx context.Context, ch domain.Channel) error {
 	if rt := l.detach(ch.Run.ID); rt != nil {
 		l.stopPipes(ctx, rt.pipes)
 	}
-	return errors.Join(
-		os.RemoveAll(filepath.Join(l.cfg.DataDir, pipeline.LiveRoot, ch.Workflow.ID)),
-		os.RemoveAll(filepath.Join(l.cfg.DataDir, pipeline.ArchiveBase(&ch.Workflow, ch.Run))),
-	)
+	errs := []error{os.RemoveAll(filepath.Join(l.cfg.DataDir, pipeline.LiveRoot, ch.Workflow.ID))}
+	base := filepath.Join(l.cfg.DataDir, pipeline.ArchiveBase(&ch.Workflow, ch.Run))
+	for p := range ch.Workflow.Blueprint.Settings.Channel.Class.Pipelines() {
+		for _, a := range pipeline.SpecFor(&ch.Workflow, ch.Run, p).Archives {
+			dir := filepath.Join(l.cfg.DataDir, a.Dir)
+			errs = append(errs, os.RemoveAll(dir))
+			// The empty directories between the archive and its base, and the
+			// base itself, go too; a directory that holds anything else stays.
+			for d := filepath.Dir(dir); strings.HasPrefix(d, base); d = filepath.Dir(d) {
+				os.Remove(d)
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Shutdown stops every run's ffmpeg without finalizing anything: the runs stay

@@ -24,15 +24,25 @@ var mediaTypes = map[string]string{
 	".m4s":  "video/iso.segment",
 	".aac":  "audio/aac",
 	".vtt":  "text/vtt; charset=utf-8",
+	".key":  "application/octet-stream", // a live HLS AES-128 key, only from a keys/ directory (see servable)
 }
 
 // Cache lifetimes: playlists change every segment, segments never change, an
-// archive's MP4 is final once its run is DONE.
+// archive's MP4 is final once its run is DONE. A key never changes either, but
+// it is what the encryption rests on: a shared cache or CDN that kept it would
+// hand it to whoever reaches the cache, the very path the segments travel, and
+// a browser's disk cache would keep it past the run. Players hold the keys they
+// use in memory, so no-store costs one 16-byte request per key per player.
 const (
 	playlistCache = "no-cache"
 	segmentCache  = "public, max-age=31536000, immutable"
 	mp4Cache      = "public, max-age=3600"
+	keyCache      = "no-store"
 )
+
+// keysDir is the directory name the live HLS keys sit in (live/<wf>[/<p>]/keys/,
+// as the pipeline lays them out); a .key file anywhere else is not served.
+const keysDir = "keys"
 
 // Origin serves the media under a data directory.
 type Origin struct {
@@ -84,7 +94,7 @@ func (o *Origin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	name, ok := clean(r.URL.Path)
 	ctype := mediaTypes[path.Ext(name)]
-	if !ok || ctype == "" {
+	if !ok || ctype == "" || !servable(name) {
 		http.NotFound(w, r)
 		return
 	}
@@ -107,10 +117,24 @@ func (o *Origin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("Cache-Control", playlistCache)
 	case ".mp4":
 		h.Set("Cache-Control", mp4Cache)
+	case ".key":
+		h.Set("Cache-Control", keyCache)
 	default:
 		h.Set("Cache-Control", segmentCache)
 	}
 	http.ServeContent(w, r, "", st.ModTime(), f)
+}
+
+// servable reports whether a media file may be served from where it is: a key
+// only from the keys/ directory of a live directory (live/<wf>/keys/ or
+// live/<wf>/<p>/keys/), so that no other file that happens to end in .key is
+// handed out as one.
+func servable(name string) bool {
+	if path.Ext(name) != ".key" {
+		return true
+	}
+	parts := strings.Split(name, "/")
+	return len(parts) >= 4 && parts[0] == "live" && parts[len(parts)-2] == keysDir
 }
 
 // clean turns a request path into a path relative to the data directory, or

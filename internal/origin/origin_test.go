@@ -23,6 +23,12 @@ func serve(t *testing.T) (string, *httptest.Server) {
 	write("live/wf/720p/seg_000001.ts", strings.Repeat("x", 1000))
 	write("archive/wf/run/a.mp4", "mp4data")
 	write("archive/wf/run/notes.txt", "not media")
+	write("live/wf/keys/3.key", "0123456789abcdef")
+	write("live/wf/0/keys/0.key", "0123456789abcdef")
+	write("live/wf/keys/keyinfo", "/live/wf/keys/3.key\n/data/live/wf/keys/3.key\n00\n")
+	write("live/wf/720p/3.key", "0123456789abcdef")
+	write("live/keys/stray.key", "0123456789abcdef")
+	write("archive/wf/keys/1.key", "0123456789abcdef")
 	os.WriteFile(filepath.Join(dir, "secret.m3u8"), []byte("secret"), 0o644)
 	os.Symlink(filepath.Join(dir, "secret.m3u8"), filepath.Join(data, "live", "wf", "escape.m3u8"))
 	o, err := New(data)
@@ -47,6 +53,13 @@ func TestServe(t *testing.T) {
 		{"/live/wf/720p/seg_000001.ts", "video/mp2t", "public, max-age=31536000, immutable", 200},
 		{"/archive/wf/run/a.mp4", "video/mp4", "public, max-age=3600", 200},
 		{"/archive/wf/run/notes.txt", "", "", 404},
+		{"/live/wf/keys/3.key", "application/octet-stream", "no-store", 200},
+		{"/live/wf/0/keys/0.key", "application/octet-stream", "no-store", 200},
+		{"/live/wf/keys/keyinfo", "", "", 404},
+		{"/live/wf/720p/3.key", "", "", 404},
+		{"/archive/wf/keys/1.key", "", "", 404},
+		{"/live/keys/stray.key", "", "", 404},
+		{"/live/wf/keys/missing.key", "", "", 404},
 		{"/live/wf/missing.m3u8", "", "", 404},
 		{"/live/wf/", "", "", 404},
 		{"/live/", "", "", 404},
@@ -81,6 +94,9 @@ func TestServe(t *testing.T) {
 		}
 		if resp.Header.Get("Access-Control-Allow-Origin") != "*" {
 			t.Errorf("%s: no CORS", tc.path)
+		}
+		if strings.HasSuffix(tc.path, ".key") && string(body) != "0123456789abcdef" {
+			t.Errorf("%s: key %q", tc.path, body)
 		}
 	}
 }

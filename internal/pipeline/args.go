@@ -8,6 +8,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 
 	"onair/internal/domain"
 )
@@ -21,6 +22,21 @@ type Spec struct {
 	Archives     []ArchiveOutput          // where each archive group of this pipeline writes
 	Destinations []string                 // RTMP URLs this pipeline pushes to
 	Restart      bool                     // the playlists exist (an instance after the first, or after a server restart): continue them
+	// KeyInfoFile, when set, encrypts the live HLS (never the archives) with
+	// AES-128: ffmpeg re-reads this key info file (e.g. live/<wf>/keys/keyinfo)
+	// before every segment, and the engine rewrites it with a new key every
+	// KeyRotation. The keys sit next to it, in the directory the origin serves them from.
+	KeyInfoFile string
+	KeyRotation time.Duration
+}
+
+// KeyDir is the directory of the live HLS keys, next to the key info file; ""
+// when the live HLS is clear.
+func (s Spec) KeyDir() string {
+	if s.KeyInfoFile == "" {
+		return ""
+	}
+	return path.Dir(s.KeyInfoFile)
 }
 
 // ArchiveOutput is one archive group resolved for a pipeline.
@@ -192,6 +208,9 @@ func (p *streams) liveSlave(s Spec, hls *domain.HLSSettings) string {
 		sel = append(sel, fmt.Sprintf("v:%d", i), fmt.Sprintf("a:%d", i))
 	}
 	flags := "delete_segments+independent_segments+program_date_time"
+	if s.KeyInfoFile != "" {
+		flags += "+periodic_rekey"
+	}
 	if s.Restart {
 		flags += continueFlags
 	}
@@ -206,8 +225,12 @@ func (p *streams) liveSlave(s Spec, hls *domain.HLSSettings) string {
 		"hls_flags=" + flags,
 		"master_pl_name=" + LivePlaylist,
 		"var_stream_map=" + teeQuote(strings.Join(vsm, " ")),
-		"hls_segment_filename=" + path.Join(s.LiveDir, "%v", "seg_%06d.ts"),
 	}
+	if s.KeyInfoFile != "" {
+		// TS segments, which ffmpeg 5.1 can encrypt (not fMP4).
+		opts = append(opts, "hls_key_info_file="+s.KeyInfoFile)
+	}
+	opts = append(opts, "hls_segment_filename="+path.Join(s.LiveDir, "%v", "seg_%06d.ts"))
 	return "[" + strings.Join(opts, ":") + "]" + path.Join(s.LiveDir, "%v", "index.m3u8")
 }
 

@@ -3,9 +3,11 @@ package pipeline
 import (
 	"flag"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"onair/internal/catalog"
 	"onair/internal/domain"
@@ -33,24 +35,32 @@ func TestGolden(t *testing.T) {
 	withDest.Blueprint.Settings.OutputGroups = append(withDest.Blueprint.Settings.OutputGroups, domain.OutputGroup{Type: domain.OutputRTMP, DestinationID: "yt"})
 	noArchive := workflow(t, catalog.ABR720)
 	noArchive.CreateArchives = false
+	encrypted := &domain.Run{ID: "run", Options: domain.RunOptions{KeyRotationSeconds: 60}}
 	cases := []struct {
 		name     string
 		wf       *domain.Workflow
 		pipeline int
 		restart  bool
+		run      *domain.Run // nil: a run without options
 	}{
-		{catalog.ABR720, workflow(t, catalog.ABR720), 0, false},
-		{catalog.ABR1080, workflow(t, catalog.ABR1080), 0, false},
-		{catalog.Passthrough, workflow(t, catalog.Passthrough), 0, false},
-		{catalog.ABR720Standard + "-0", workflow(t, catalog.ABR720Standard), 0, false},
-		{catalog.ABR720Standard + "-1", workflow(t, catalog.ABR720Standard), 1, false},
-		{"rtmp-abr-720-restart", workflow(t, catalog.ABR720), 0, true},
-		{"rtmp-abr-720-destination", withDest, 0, false},
-		{"rtmp-abr-720-no-archives", noArchive, 0, false},
+		{catalog.ABR720, workflow(t, catalog.ABR720), 0, false, nil},
+		{catalog.ABR1080, workflow(t, catalog.ABR1080), 0, false, nil},
+		{catalog.Passthrough, workflow(t, catalog.Passthrough), 0, false, nil},
+		{catalog.ABR720Standard + "-0", workflow(t, catalog.ABR720Standard), 0, false, nil},
+		{catalog.ABR720Standard + "-1", workflow(t, catalog.ABR720Standard), 1, false, nil},
+		{"rtmp-abr-720-restart", workflow(t, catalog.ABR720), 0, true, nil},
+		{"rtmp-abr-720-destination", withDest, 0, false, nil},
+		{"rtmp-abr-720-no-archives", noArchive, 0, false, nil},
+		{"rtmp-abr-720-encrypted", workflow(t, catalog.ABR720), 0, false, encrypted},
+		{"rtmp-abr-720-standard-1-encrypted-restart", workflow(t, catalog.ABR720Standard), 1, true, encrypted},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			spec := SpecFor(tc.wf, &domain.Run{ID: "run"}, tc.pipeline)
+			r := tc.run
+			if r == nil {
+				r = &domain.Run{ID: "run"}
+			}
+			spec := SpecFor(tc.wf, r, tc.pipeline)
 			spec.Restart = tc.restart
 			args, err := Args(spec)
 			if err != nil {
@@ -142,5 +152,43 @@ func TestRunOptions(t *testing.T) {
 	}
 	if wf.Blueprint.Settings.OutputGroups[0].HLS.WindowSeconds != 3600 {
 		t.Error("the run's options changed the workflow's blueprint")
+	}
+}
+
+// TestEncryption: a run with key rotation encrypts the live ladder from a key
+// info file ffmpeg re-reads at every segment, in its pipeline's live directory;
+// the archives stay clear, and a run without it is clear throughout.
+func TestEncryption(t *testing.T) {
+	r := &domain.Run{ID: "run", Options: domain.RunOptions{KeyRotationSeconds: 10}}
+	for p, want := range []string{"live/wf/0/keys/keyinfo", "live/wf/1/keys/keyinfo"} {
+		s := SpecFor(workflow(t, catalog.ABR720Standard), r, p)
+		if s.KeyInfoFile != want || s.KeyDir() != path.Dir(want) || s.KeyRotation != 10*time.Second {
+			t.Errorf("pipeline %d: key info %q, dir %q, rotation %v", p, s.KeyInfoFile, s.KeyDir(), s.KeyRotation)
+		}
+	}
+	args, err := Args(SpecFor(workflow(t, catalog.ABR720), r, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tee := args[len(args)-1]
+	slaves := strings.Split(tee, "|")
+	if len(slaves) != 2 {
+		t.Fatalf("tee %s", tee)
+	}
+	live, archive := slaves[0], slaves[1]
+	for _, want := range []string{"hls_key_info_file=live/wf/keys/keyinfo:", "hls_flags=delete_segments+independent_segments+program_date_time+periodic_rekey:", "seg_%06d.ts]"} {
+		if !strings.Contains(live, want) {
+			t.Errorf("live slave lacks %q: %s", want, live)
+		}
+	}
+	if strings.Contains(archive, "hls_key_info_file") || strings.Contains(archive, "rekey") {
+		t.Errorf("the archive is encrypted: %s", archive)
+	}
+	clear, _ := Args(SpecFor(workflow(t, catalog.ABR720), run, 0))
+	if line := strings.Join(clear, " "); strings.Contains(line, "hls_key_info_file") || strings.Contains(line, "rekey") {
+		t.Errorf("a run without key rotation is encrypted: %s", line)
+	}
+	if s := SpecFor(workflow(t, catalog.ABR720), run, 0); s.KeyInfoFile != "" || s.KeyDir() != "" {
+		t.Errorf("clear spec %+v", s)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 
 	"onair/internal/domain"
 )
@@ -12,6 +13,11 @@ import (
 const (
 	LiveRoot    = "live"
 	ArchiveRoot = "archive"
+	// KeysDir is the directory of a live directory that holds its AES-128 keys
+	// and key info file; the origin serves .key files only from a directory of this name.
+	KeysDir = "keys"
+	// KeyInfoName is the key info file in KeysDir.
+	KeyInfoName = "keyinfo"
 )
 
 // LiveDir is where pipeline p of a workflow's channel writes its live HLS: the
@@ -26,7 +32,7 @@ func LiveDir(wf *domain.Workflow, p int) string {
 
 // SpecFor resolves pipeline p of a run: its live directory, the directory of
 // each archive, and the URL of each RTMP destination, with the run's options
-// (archive directory, start-over window, archive segment length) applied.
+// (archive directory, start-over window, archive segment length, key rotation) applied.
 func SpecFor(wf *domain.Workflow, run *domain.Run, p int) Spec {
 	s := wf.EffectiveSettings()
 	opts := run.Options
@@ -47,6 +53,10 @@ func SpecFor(wf *domain.Workflow, run *domain.Run, p int) Spec {
 	}
 	archiveBase := ArchiveBase(wf, run)
 	spec := Spec{Settings: s, LiveDir: LiveDir(wf, p)}
+	if opts.KeyRotationSeconds > 0 {
+		spec.KeyInfoFile = path.Join(spec.LiveDir, KeysDir, KeyInfoName)
+		spec.KeyRotation = time.Duration(opts.KeyRotationSeconds) * time.Second
+	}
 	dests := map[string]domain.Destination{}
 	for _, d := range s.Destinations {
 		dests[d.ID] = d

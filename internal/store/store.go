@@ -65,6 +65,7 @@ type Store interface {
 	ReleaseManagedInputs(ctx context.Context, org, workflowID string) error
 
 	IdentityStore
+	StreamStore
 
 	Ping(ctx context.Context) error
 	Close() error
@@ -109,6 +110,28 @@ const (
 	DefaultLimit = 50
 	MaxLimit     = 500
 )
+
+// StreamStore keeps the Streams API's streams. A stream names its workflow and
+// managed input, which live in their own tables; deleting a stream leaves them.
+type StreamStore interface {
+	// CreateStream fails with a *domain.ConflictError when the id is taken.
+	CreateStream(ctx context.Context, st domain.Stream) error
+	GetStream(ctx context.Context, org, id string) (domain.Stream, error)
+	// ListStreams returns the organization's streams, newest first.
+	ListStreams(ctx context.Context, org string) ([]domain.Stream, error)
+	// UpdateStream reads a stream, calls fn, and writes back what fn left, in
+	// one transaction that no other update of the stream interleaves with. The
+	// id, organization, blueprint, workflow, input and creation time stay as
+	// they were. When fn returns an error nothing is written and that error is
+	// returned as is.
+	UpdateStream(ctx context.Context, org, id string, fn func(*domain.Stream) error) (domain.Stream, error)
+	DeleteStream(ctx context.Context, org, id string) error
+	// ArchivePathInUse reports whether a session of any stream, of any
+	// organization, recorded an archive directory that is dir, holds it or lies
+	// in it: the archive root is shared, so two sessions must never write into
+	// each other's directories.
+	ArchivePathInUse(ctx context.Context, dir string) (bool, error)
+}
 
 // IdentityStore keeps organizations, users, API keys, refresh tokens and the
 // server's secrets. Emails are unique across the server (login is by email

@@ -226,7 +226,20 @@ func Probe(t testing.TB, args ...string) map[string]any {
 // Decodes checks that ffmpeg decodes a whole file or URL without an error.
 func Decodes(t testing.TB, url string) {
 	t.Helper()
-	out, err := exec.Command("ffmpeg", "-v", "error", "-i", url, "-f", "null", "-").CombinedOutput()
+	decodes(t, url)
+}
+
+// DecodesLive checks that ffmpeg decodes the first seconds of a live playlist,
+// which has no end to wait for.
+func DecodesLive(t testing.TB, url string, seconds int) {
+	t.Helper()
+	decodes(t, url, "-t", strconv.Itoa(seconds))
+}
+
+func decodes(t testing.TB, url string, extra ...string) {
+	t.Helper()
+	args := append([]string{"-v", "error", "-rw_timeout", "10000000", "-i", url}, extra...)
+	out, err := exec.Command("ffmpeg", append(args, "-f", "null", "-")...).CombinedOutput()
 	if err != nil || len(strings.TrimSpace(string(out))) > 0 {
 		t.Errorf("%s does not decode cleanly: %v\n%s", url, err, out)
 	}

@@ -1,0 +1,551 @@
+package api
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"onair/internal/catalog"
+	"onair/internal/channels"
+	"onair/internal/domain"
+	"onair/internal/openapi"
+)
+
+// The Streams API, in the FrontMaster and trackit shapes. A stream is a
+// STANDARD managed input (rtmp1 and rtmp2 are its main and backup endpoints)
+// and a workflow that uses it, made from a blueprint switched to the STANDARD
+// class; pipeline 0's HLS is the viewer endpoint. Each start is a run of that
+// workflow: the session id is the run id, and the session records to its own
+// directory under the archive root. Answers are 200 with the whole stream, as
+// trackit's are.
+
+// StreamInfo is a stream as the Streams API shows it.
+type StreamInfo struct {
+	Name                     string            `json:"name"`
+	Description              string            `json:"description"`
+	ID                       string            `json:"id"`
+	RTMP1                    string            `json:"rtmp1" doc:"The main endpoint, rtmp://host:port/live/<stream key>: in OBS the server is everything before the key. The same for every session."`
+	RTMP2                    string            `json:"rtmp2" doc:"The backup endpoint, for the same signal from a second encoder."`
+	ViewerEndpoint           string            `json:"viewer_endpoint" doc:"The HLS master playlist on this server's origin."`
+	ViewerEndpointCloudfront string            `json:"viewer_endpoint_cloudfront" doc:"The same playlist through the CDN of the server's live domain (https); the origin's URL when none is configured."`
+	ArchivesPath             map[string]string `json:"archives_path" doc:"Each session id and its archive directory, relative to the archive root (served under /archive/<directory>/)."`
+	LastUpdate               string            `json:"last_update" doc:"When the stream last changed: Unix time in seconds, as a string."`
+	LastStarted              *string           `json:"last_started" doc:"Unix time in seconds, as a string; null before the first start."`
+	LastStopped              *string           `json:"last_stopped" doc:"Unix time in seconds, as a string; null before the first stop."`
+	Started                  bool              `json:"started" doc:"True from a start until its stop, or until the session ends on its own."`
+	CurrentSessionID         *string           `json:"current_session_id" doc:"The latest session, kept after its stop; null before the first start."`
+	LiveChannelID            string            `json:"live_channel_id" doc:"The stream's workflow: GET /api/channels?workflowId= lists its sessions (runs) and their archives."`
+	LiveInputID              string            `json:"live_input_id" doc:"The stream's managed input."`
+	PackageEndpointID        string            `json:"package_endpoint_id" doc:"The origin's path of the live master playlist."`
+	PackageChannelID         string            `json:"package_channel_id" doc:"The workflow that packages the stream, as live_channel_id."`
+	SegmentLength            int               `json:"segment_length" doc:"Archive segment length, in seconds."`
+	StartoverWindowSeconds   int               `json:"startover_window_seconds" doc:"The latest start's DVR window, in seconds."`
+	KeyRotationInterval      int               `json:"key_rotation_interval" doc:"The latest start's AES-128 key rotation, in seconds; 0 is clear."`
+	CloudfrontAssociated     bool              `json:"cloudfront_associated" doc:"Set by POST /api/streams/{id}/live, cleared by DELETE."`
+	BlueprintID              string            `json:"blueprint_id" doc:"An onair addition: the blueprint the stream was made from."`
+}
+
+func (s *Server) streamRoutes() []route {
+	const tag = "Streams"
+	body := func(extra ...int) []int { return append(append([]int{}, bodyErrs...), extra...) }
+	stream := func(extra ...int) []openapi.Response {
+		return responses(ok(StreamInfo{}), append([]int{http.StatusNotFound}, extra...)...)
+	}
+	return []route{
+		{openapi.Operation{
+			Method: "GET", Path: "/api/streams", Tag: tag, OperationID: "listStreams",
+			Summary: "List streams", Description: "A bare JSON array, newest first.",
+			Responses: responses(ok([]StreamInfo{})),
+		}, s.listStreams},
+		{openapi.Operation{
+			Method: "POST", Path: "/api/streams", Tag: tag, OperationID: "createStream",
+			Summary: "Create a stream",
+			Description: "Creates a STANDARD managed input and a workflow (named like the stream, tagged stream) from the blueprint, " +
+				"and answers the whole stream, with the RTMP endpoints to push to.",
+			Body:      domain.StreamSpec{},
+			Responses: responses(ok(StreamInfo{}), bodyErrs...),
+		}, s.createStream},
+		{openapi.Operation{
+			Method: "GET", Path: "/api/streams/{id}", Tag: tag, OperationID: "getStream",
+			Summary: "Get a stream", Params: []openapi.Param{idParam},
+			Responses: stream(),
+		}, s.getStream},
+		{openapi.Operation{
+			Method: "POST", Path: "/api/streams/{id}", Tag: tag, OperationID: "updateStream",
+			Summary:     "Update a stream's name and description",
+			Description: "The body may be the whole stream, as GET answers it: name and description are read, every other field is ignored.",
+			Params:      []openapi.Param{idParam},
+			Body:        StreamInfo{},
+			Responses:   stream(bodyErrs...),
+		}, s.updateStream},
+		{openapi.Operation{
+			Method: "DELETE", Path: "/api/streams/{id}", Tag: tag, OperationID: "deleteStream",
+			Summary: "Delete a stream",
+			Description: "Stops the stream if it is started, deletes it and answers its details. Its archives stay, and so do its workflow " +
+				"(whose runs list them) and managed input: delete those under /api/workflows and /api/managed-inputs once the channel is DONE.",
+			Params:    []openapi.Param{idParam},
+			Responses: stream(),
+		}, s.deleteStream},
+		{openapi.Operation{
+			Method: "POST", Path: "/api/streams/{id}/start", Tag: tag, OperationID: "startStream",
+			Summary: "Start a session",
+			Description: "Starts a new session: current_session_id and archives_path[session id] are set. The body is optional. " +
+				"409 while the stream is started or still stopping, or when path overlaps an earlier session's directory.",
+			Params:    []openapi.Param{idParam},
+			Body:      domain.StreamStart{},
+			Responses: stream(body(http.StatusConflict)...),
+		}, s.startStream},
+		{openapi.Operation{
+			Method: "POST", Path: "/api/streams/{id}/stop", Tag: tag, OperationID: "stopStream",
+			Summary:     "Stop the session",
+			Description: "Sets last_stopped; started is false at once while the channel winds down. 409 when the stream is not started.",
+			Params:      []openapi.Param{idParam},
+			Responses:   stream(http.StatusConflict),
+		}, s.stopStream},
+		{openapi.Operation{
+			Method: "POST", Path: "/api/streams/{id}/live", Tag: tag, OperationID: "associateStreamLive",
+			Summary:     "Associate the stream with the live CDN",
+			Description: "Sets cloudfront_associated. The CDN of the server's live domain pulls from the origin, so viewer_endpoint_cloudfront plays either way.",
+			Params:      []openapi.Param{idParam},
+			Responses:   stream(),
+		}, s.setStreamLive(true)},
+		{openapi.Operation{
+			Method: "DELETE", Path: "/api/streams/{id}/live", Tag: tag, OperationID: "dissociateStreamLive",
+			Summary:   "Dissociate the stream from the live CDN",
+			Params:    []openapi.Param{idParam},
+			Responses: stream(),
+		}, s.setStreamLive(false)},
+	}
+}
+
+func (s *Server) listStreams(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.Store.ListStreams(r.Context(), s.org(r))
+	if err != nil {
+		return err
+	}
+	out := make([]StreamInfo, len(list))
+	for i, st := range list {
+		if out[i], err = s.streamInfo(r.Context(), st); err != nil {
+			return err
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) getStream(w http.ResponseWriter, r *http.Request) error {
+	st, err := s.Store.GetStream(r.Context(), s.org(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return s.writeStream(w, r, st)
+}
+
+func (s *Server) createStream(w http.ResponseWriter, r *http.Request) error {
+	var spec domain.StreamSpec
+	if err := decode(w, r, &spec); err != nil {
+		return err
+	}
+	if err := spec.Validate(); err != nil {
+		return err
+	}
+	ctx, org, now := r.Context(), s.org(r), s.now()
+	in := (&domain.ManagedInputSpec{Name: spec.Name, Class: domain.ClassStandard}).NewManagedInput(s.NewID(), org, s.Region, now)
+	bp, err := s.streamBlueprint(ctx, org, spec.BlueprintID, in.ID)
+	if err != nil {
+		return err
+	}
+	wspec := domain.WorkflowSpec{Name: spec.Name, Description: spec.Description, Blueprint: &bp, Tags: []string{"stream"}}
+	if err := wspec.Validate(s.regions()); err != nil {
+		return err
+	}
+	wf := domain.Workflow{ID: s.NewID(), OrgID: org, Status: domain.StatusReady, Created: now, Updated: now}
+	wspec.Apply(&wf, s.Region)
+	st := domain.Stream{
+		ID: s.NewID(), OrgID: org, Name: spec.Name, Description: spec.Description, BlueprintID: bp.ID,
+		WorkflowID: wf.ID, InputID: in.ID, SegmentLength: archiveSegment(&wf),
+		StartoverWindowSeconds: domain.DefaultStartoverWindowSeconds, KeyRotationInterval: domain.DefaultKeyRotationInterval,
+		ArchivesPath: map[string]string{}, LastUpdate: now, Created: now,
+	}
+	if spec.SegmentLength != nil {
+		st.SegmentLength = *spec.SegmentLength
+	}
+	// Three rows in three tables: each step undoes the earlier ones when it fails.
+	if err := s.Store.CreateManagedInput(ctx, in); err != nil {
+		return err
+	}
+	if err := s.Store.CreateWorkflow(ctx, wf); err != nil {
+		s.undo("managed input", in.ID, s.Store.DeleteManagedInput(ctx, org, in.ID))
+		return err
+	}
+	if err := s.Store.CreateStream(ctx, st); err != nil {
+		s.undo("workflow", wf.ID, s.Store.DeleteWorkflow(ctx, org, wf.ID, nil))
+		s.undo("managed input", in.ID, s.Store.DeleteManagedInput(ctx, org, in.ID))
+		return err
+	}
+	st, err = s.Store.GetStream(ctx, org, st.ID)
+	if err != nil {
+		return err
+	}
+	return s.writeStream(w, r, st)
+}
+
+func (s *Server) undo(kind, id string, err error) {
+	if err != nil {
+		s.log.Error("a stream's creation failed and its "+kind+" could not be removed", "id", id, "err", err)
+	}
+}
+
+// streamBlueprint is the blueprint a new stream's workflow is made from, as a
+// STANDARD channel on the stream's managed input.
+func (s *Server) streamBlueprint(ctx context.Context, org, id, inputID string) (domain.Blueprint, error) {
+	if id == "" {
+		id = catalog.ABR1080
+	}
+	bp, ok := s.Catalog.Get(id)
+	if !ok {
+		var err error
+		bp, err = s.Store.GetBlueprint(ctx, org, id)
+		if errors.Is(err, domain.ErrNotFound) {
+			return bp, badRequest("blueprint_id", "no blueprint %q; GET /api/blueprints lists them", id)
+		}
+		if err != nil {
+			return bp, err
+		}
+	}
+	bp.Settings.Channel.Class = domain.ClassStandard
+	bp.Settings.Inputs = []domain.Input{{ManagedInput: &domain.ManagedInputRef{ID: inputID}}}
+	if originHLS(bp.Settings) == nil {
+		return bp, badRequest("blueprint_id", "blueprint %q has no HLS output to the origin, so a stream made from it has nothing to view", id)
+	}
+	if err := domain.ValidateBlueprint("blueprint", &bp); err != nil {
+		return bp, badRequest("blueprint_id", "blueprint %q cannot run as a stream's STANDARD channel: %v", id, err)
+	}
+	return bp, nil
+}
+
+// originHLS is the settings of the HLS output to the origin, or nil.
+func originHLS(s domain.BlueprintSettings) *domain.HLSSettings {
+	for _, g := range s.OutputGroups {
+		if g.Type == domain.OutputHLS && g.DestinationID == "" && g.HLS != nil {
+			return g.HLS
+		}
+	}
+	return nil
+}
+
+// archiveSegment is the archive segment length a workflow's blueprint gives:
+// its archive's own, or the origin HLS output's.
+func archiveSegment(wf *domain.Workflow) int {
+	s := wf.EffectiveSettings()
+	for _, g := range s.OutputGroups {
+		if g.Type == domain.OutputArchive && g.Archive.SegmentSeconds > 0 {
+			return g.Archive.SegmentSeconds
+		}
+	}
+	if h := originHLS(s); h != nil {
+		return h.SegmentSeconds
+	}
+	return 0
+}
+
+func (s *Server) updateStream(w http.ResponseWriter, r *http.Request) error {
+	ctx, org, id := r.Context(), s.org(r), r.PathValue("id")
+	st, err := s.Store.GetStream(ctx, org, id)
+	if err != nil {
+		return err
+	}
+	// trackit's clients send the whole stream back: read two fields, ignore the rest.
+	var body map[string]json.RawMessage
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	spec := domain.StreamSpec{Name: st.Name, Description: st.Description}
+	for field, dst := range map[string]*string{"name": &spec.Name, "description": &spec.Description} {
+		if raw, ok := body[field]; ok {
+			if err := json.Unmarshal(raw, dst); err != nil {
+				return badRequest(field, "must be a string, got %s", raw)
+			}
+		}
+	}
+	if err := spec.Validate(); err != nil {
+		return err
+	}
+	now := s.now()
+	st, err = s.Store.UpdateStream(ctx, org, id, func(st *domain.Stream) error {
+		st.Name, st.Description, st.LastUpdate = spec.Name, spec.Description, now
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// The workflow keeps the stream's name, so that /api/workflows shows it.
+	_, err = s.Store.UpdateChannel(ctx, org, st.WorkflowID, func(ch *domain.Channel) error {
+		ch.Workflow.Name, ch.Workflow.Description, ch.Workflow.Updated = spec.Name, spec.Description, now
+		return nil
+	})
+	if err != nil && !errors.Is(err, domain.ErrNotFound) {
+		return err
+	}
+	return s.writeStream(w, r, st)
+}
+
+func (s *Server) deleteStream(w http.ResponseWriter, r *http.Request) error {
+	ctx, org := r.Context(), s.org(r)
+	st, err := s.Store.GetStream(ctx, org, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	ch, err := s.streamChannel(ctx, st)
+	if err != nil {
+		return err
+	}
+	if domain.StreamStarted(ch) {
+		if err := s.channels.Stop(ctx, org, st.WorkflowID); err != nil {
+			return err
+		}
+		now := s.now()
+		st.LastStopped, st.LastUpdate = &now, now
+		if ch, err = s.streamChannel(ctx, st); err != nil {
+			return err
+		}
+	}
+	info, err := s.renderStream(ctx, st, ch)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.DeleteStream(ctx, org, st.ID); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, info)
+	return nil
+}
+
+func (s *Server) startStream(w http.ResponseWriter, r *http.Request) error {
+	ctx, org := r.Context(), s.org(r)
+	st, err := s.Store.GetStream(ctx, org, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	var body domain.StreamStart
+	if err := decodeOptional(w, r, &body); err != nil {
+		return err
+	}
+	ch, err := s.streamChannel(ctx, st)
+	if err != nil {
+		return err
+	}
+	if ch == nil {
+		return &domain.ConflictError{Message: "stream " + st.ID + "'s workflow " + st.WorkflowID + " was deleted; delete the stream and create it again"}
+	}
+	if ch.Workflow.Status.Active() {
+		if domain.StreamStarted(ch) {
+			return &domain.ConflictError{Message: "stream " + st.ID + " is already started (session " + st.CurrentSessionID + "); stop it first"}
+		}
+		return &domain.ConflictError{Message: "stream " + st.ID + " is still stopping (its workflow is " + string(ch.Workflow.Status) + "); start it again once it has stopped"}
+	}
+	segment := 0
+	if h := originHLS(ch.Workflow.Blueprint.Settings); h != nil {
+		segment = h.SegmentSeconds
+	}
+	opts, err := body.Resolve(segment)
+	if err != nil {
+		return err
+	}
+	now, session := s.now(), s.NewID()
+	dir := opts.ArchiveDir
+	if dir == "" {
+		dir = domain.DefaultArchivePath(st.ID, now)
+		if taken, err := s.Store.ArchivePathInUse(ctx, dir); err != nil {
+			return err
+		} else if taken { // a second start within the same second
+			dir += "-" + session
+		}
+	} else if taken, err := s.Store.ArchivePathInUse(ctx, dir); err != nil {
+		return err
+	} else if taken {
+		return &domain.ConflictError{Message: "path " + dir + " is, holds or lies in the archive directory of an earlier session; " +
+			"choose another, or leave path out for a new one"}
+	}
+	// A copy of the service whose run id is the session id chosen here, so
+	// that the session is exactly the run this start creates.
+	svc := *s.channels
+	svc.NewID = func() string { return session }
+	err = svc.StartRun(ctx, org, st.WorkflowID, channels.StartOptions{Again: true, Run: domain.RunOptions{
+		ArchiveDir: dir, WindowSeconds: opts.StartoverWindowSeconds,
+		KeyRotationSeconds: opts.KeyRotationInterval, ArchiveSegmentSeconds: st.SegmentLength,
+	}})
+	if errors.Is(err, domain.ErrNotFound) {
+		return &domain.ConflictError{Message: "stream " + st.ID + " cannot start: " + err.Error() + "; delete the stream and create it again"}
+	}
+	if err != nil {
+		return err
+	}
+	st, err = s.Store.UpdateStream(ctx, org, st.ID, func(st *domain.Stream) error {
+		st.ArchivesPath[session] = dir
+		st.CurrentSessionID = session
+		st.StartoverWindowSeconds, st.KeyRotationInterval = opts.StartoverWindowSeconds, opts.KeyRotationInterval
+		st.LastStarted, st.LastUpdate = &now, now
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.writeStream(w, r, st)
+}
+
+func (s *Server) stopStream(w http.ResponseWriter, r *http.Request) error {
+	ctx, org := r.Context(), s.org(r)
+	st, err := s.Store.GetStream(ctx, org, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	ch, err := s.streamChannel(ctx, st)
+	if err != nil {
+		return err
+	}
+	if !domain.StreamStarted(ch) {
+		msg := "stream " + st.ID + " is not started"
+		if ch != nil && ch.Workflow.Status.Active() {
+			msg = "stream " + st.ID + " is already stopping"
+		}
+		return &domain.ConflictError{Message: msg}
+	}
+	if err := s.channels.Stop(ctx, org, st.WorkflowID); err != nil {
+		return err
+	}
+	now := s.now()
+	st, err = s.Store.UpdateStream(ctx, org, st.ID, func(st *domain.Stream) error {
+		st.LastStopped, st.LastUpdate = &now, now
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.writeStream(w, r, st)
+}
+
+func (s *Server) setStreamLive(associated bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		now := s.now()
+		st, err := s.Store.UpdateStream(r.Context(), s.org(r), r.PathValue("id"), func(st *domain.Stream) error {
+			st.CloudfrontAssociated, st.LastUpdate = associated, now
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return s.writeStream(w, r, st)
+	}
+}
+
+// decodeOptional is decode for a body that may be left out: no body at all
+// leaves v as it is.
+func decodeOptional(w http.ResponseWriter, r *http.Request, v any) error {
+	if r.ContentLength == 0 {
+		return nil
+	}
+	br := bufio.NewReader(r.Body)
+	if _, err := br.Peek(1); errors.Is(err, io.EOF) {
+		return nil
+	}
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{br, r.Body}
+	return decode(w, r, v)
+}
+
+// streamChannel is the stream's workflow with its current run, or nil when
+// the workflow has been deleted through /api/workflows.
+func (s *Server) streamChannel(ctx context.Context, st domain.Stream) (*domain.Channel, error) {
+	ch, err := s.Store.GetChannel(ctx, st.OrgID, st.WorkflowID)
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &ch, nil
+}
+
+func (s *Server) writeStream(w http.ResponseWriter, r *http.Request, st domain.Stream) error {
+	info, err := s.streamInfo(r.Context(), st)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, info)
+	return nil
+}
+
+func (s *Server) streamInfo(ctx context.Context, st domain.Stream) (StreamInfo, error) {
+	ch, err := s.streamChannel(ctx, st)
+	if err != nil {
+		return StreamInfo{}, err
+	}
+	return s.renderStream(ctx, st, ch)
+}
+
+// renderStream shows a stream with its channel (nil when its workflow is gone)
+// and the endpoints of its managed input ("" when the input is gone).
+func (s *Server) renderStream(ctx context.Context, st domain.Stream, ch *domain.Channel) (StreamInfo, error) {
+	info := StreamInfo{
+		Name: st.Name, Description: st.Description, ID: st.ID,
+		ArchivesPath: st.ArchivesPath, LastUpdate: epoch(st.LastUpdate),
+		LastStarted: epochPtr(st.LastStarted), LastStopped: epochPtr(st.LastStopped),
+		Started:       domain.StreamStarted(ch),
+		LiveChannelID: st.WorkflowID, LiveInputID: st.InputID, PackageChannelID: st.WorkflowID,
+		SegmentLength: st.SegmentLength, StartoverWindowSeconds: st.StartoverWindowSeconds,
+		KeyRotationInterval: st.KeyRotationInterval, CloudfrontAssociated: st.CloudfrontAssociated,
+		BlueprintID: st.BlueprintID,
+	}
+	if info.ArchivesPath == nil {
+		info.ArchivesPath = map[string]string{}
+	}
+	if st.CurrentSessionID != "" {
+		info.CurrentSessionID = &st.CurrentSessionID
+	}
+	in, err := s.Store.GetManagedInput(ctx, st.OrgID, st.InputID)
+	switch {
+	case err == nil:
+		for _, ing := range in.Ingests {
+			switch ing.Pipeline {
+			case 0:
+				info.RTMP1 = s.IngestURL(ing)
+			case 1:
+				info.RTMP2 = s.IngestURL(ing)
+			}
+		}
+	case !errors.Is(err, domain.ErrNotFound):
+		return StreamInfo{}, err
+	}
+	wf := domain.Workflow{ID: st.WorkflowID}
+	wf.Blueprint.Settings.Channel.Class = domain.ClassStandard
+	if ch != nil {
+		wf = ch.Workflow
+	}
+	info.ViewerEndpoint = s.liveURL(wf)
+	info.PackageEndpointID = strings.TrimPrefix(info.ViewerEndpoint, s.PublicURL)
+	info.ViewerEndpointCloudfront = info.ViewerEndpoint
+	if s.LiveDomain != "" {
+		info.ViewerEndpointCloudfront = "https://" + s.LiveDomain + info.PackageEndpointID
+	}
+	return info, nil
+}
+
+// epoch is a time as trackit writes it: Unix seconds in a string.
+func epoch(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
+
+func epochPtr(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	v := epoch(*t)
+	return &v
+}
