@@ -298,11 +298,7 @@ func (s *Server) updateStream(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) deleteStream(w http.ResponseWriter, r *http.Request) error {
 	ctx, org := r.Context(), s.org(r)
-	st, err := s.Store.GetStream(ctx, org, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	ch, err := s.streamChannel(ctx, st)
+	st, ch, err := s.streamAndChannel(r)
 	if err != nil {
 		return err
 	}
@@ -402,11 +398,7 @@ func (s *Server) startStream(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) stopStream(w http.ResponseWriter, r *http.Request) error {
 	ctx, org := r.Context(), s.org(r)
-	st, err := s.Store.GetStream(ctx, org, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	ch, err := s.streamChannel(ctx, st)
+	st, ch, err := s.streamAndChannel(r)
 	if err != nil {
 		return err
 	}
@@ -548,4 +540,15 @@ func epochPtr(t *time.Time) *string {
 	}
 	v := epoch(*t)
 	return &v
+}
+
+// streamAndChannel loads the stream a request names, with its channel (nil
+// when the workflow was deleted meanwhile).
+func (s *Server) streamAndChannel(r *http.Request) (domain.Stream, *domain.Channel, error) {
+	st, err := s.Store.GetStream(r.Context(), s.org(r), r.PathValue("id"))
+	if err != nil {
+		return st, nil, err
+	}
+	ch, err := s.streamChannel(r.Context(), st)
+	return st, ch, err
 }
