@@ -7,9 +7,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strconv"
-	"strings"
-	"time"
 
 	"onair/internal/catalog"
 	"onair/internal/channels"
@@ -24,32 +21,6 @@ import (
 // workflow: the session id is the run id, and the session records to its own
 // directory under the archive root. Answers are 200 with the whole stream, as
 // trackit's are.
-
-// StreamInfo is a stream as the Streams API shows it.
-type StreamInfo struct {
-	Name                     string            `json:"name"`
-	Description              string            `json:"description"`
-	ID                       string            `json:"id"`
-	RTMP1                    string            `json:"rtmp1" doc:"The main endpoint, rtmp://host:port/live/<stream key>: in OBS the server is everything before the key. The same for every session."`
-	RTMP2                    string            `json:"rtmp2" doc:"The backup endpoint, for the same signal from a second encoder."`
-	ViewerEndpoint           string            `json:"viewer_endpoint" doc:"The HLS master playlist on this server's origin."`
-	ViewerEndpointCloudfront string            `json:"viewer_endpoint_cloudfront" doc:"The same playlist through the CDN of the server's live domain (https); the origin's URL when none is configured."`
-	ArchivesPath             map[string]string `json:"archives_path" doc:"Each session id and its archive directory, relative to the archive root (served under /archive/<directory>/)."`
-	LastUpdate               string            `json:"last_update" doc:"When the stream last changed: Unix time in seconds, as a string."`
-	LastStarted              *string           `json:"last_started" doc:"Unix time in seconds, as a string; null before the first start."`
-	LastStopped              *string           `json:"last_stopped" doc:"Unix time in seconds, as a string; null before the first stop."`
-	Started                  bool              `json:"started" doc:"True from a start until its stop, or until the session ends on its own."`
-	CurrentSessionID         *string           `json:"current_session_id" doc:"The latest session, kept after its stop; null before the first start."`
-	LiveChannelID            string            `json:"live_channel_id" doc:"The stream's workflow: GET /api/channels?workflowId= lists its sessions (runs) and their archives."`
-	LiveInputID              string            `json:"live_input_id" doc:"The stream's managed input."`
-	PackageEndpointID        string            `json:"package_endpoint_id" doc:"The origin's path of the live master playlist."`
-	PackageChannelID         string            `json:"package_channel_id" doc:"The workflow that packages the stream, as live_channel_id."`
-	SegmentLength            int               `json:"segment_length" doc:"Archive segment length, in seconds."`
-	StartoverWindowSeconds   int               `json:"startover_window_seconds" doc:"The latest start's DVR window, in seconds."`
-	KeyRotationInterval      int               `json:"key_rotation_interval" doc:"The latest start's AES-128 key rotation, in seconds; 0 is clear."`
-	CloudfrontAssociated     bool              `json:"cloudfront_associated" doc:"Set by POST /api/streams/{id}/live, cleared by DELETE."`
-	BlueprintID              string            `json:"blueprint_id" doc:"An onair addition: the blueprint the stream was made from."`
-}
 
 func (s *Server) streamRoutes() []route {
 	const tag = "Streams"
@@ -221,23 +192,13 @@ func (s *Server) streamBlueprint(ctx context.Context, org, id, inputID string) (
 	}
 	bp.Settings.Channel.Class = domain.ClassStandard
 	bp.Settings.Inputs = []domain.Input{{ManagedInput: &domain.ManagedInputRef{ID: inputID}}}
-	if originHLS(bp.Settings) == nil {
+	if bp.Settings.OriginHLS() == nil {
 		return bp, badRequest("blueprint_id", "blueprint %q has no HLS output to the origin, so a stream made from it has nothing to view", id)
 	}
 	if err := domain.ValidateBlueprint("blueprint", &bp); err != nil {
 		return bp, badRequest("blueprint_id", "blueprint %q cannot run as a stream's STANDARD channel: %v", id, err)
 	}
 	return bp, nil
-}
-
-// originHLS is the settings of the HLS output to the origin, or nil.
-func originHLS(s domain.BlueprintSettings) *domain.HLSSettings {
-	for _, g := range s.OutputGroups {
-		if g.Type == domain.OutputHLS && g.DestinationID == "" && g.HLS != nil {
-			return g.HLS
-		}
-	}
-	return nil
 }
 
 // archiveSegment is the archive segment length a workflow's blueprint gives:
@@ -249,7 +210,7 @@ func archiveSegment(wf *domain.Workflow) int {
 			return g.Archive.SegmentSeconds
 		}
 	}
-	if h := originHLS(s); h != nil {
+	if h := s.OriginHLS(); h != nil {
 		return h.SegmentSeconds
 	}
 	return 0
@@ -347,7 +308,7 @@ func (s *Server) startStream(w http.ResponseWriter, r *http.Request) error {
 		return &domain.ConflictError{Message: "stream " + st.ID + " is still stopping (its workflow is " + string(ch.Workflow.Status) + "); start it again once it has stopped"}
 	}
 	segment := 0
-	if h := originHLS(ch.Workflow.Blueprint.Settings); h != nil {
+	if h := ch.Workflow.Blueprint.Settings.OriginHLS(); h != nil {
 		segment = h.SegmentSeconds
 	}
 	opts, err := body.Resolve(segment)
@@ -465,81 +426,6 @@ func (s *Server) streamChannel(ctx context.Context, st domain.Stream) (*domain.C
 		return nil, err
 	}
 	return &ch, nil
-}
-
-func (s *Server) writeStream(w http.ResponseWriter, r *http.Request, st domain.Stream) error {
-	info, err := s.streamInfo(r.Context(), st)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, info)
-	return nil
-}
-
-func (s *Server) streamInfo(ctx context.Context, st domain.Stream) (StreamInfo, error) {
-	ch, err := s.streamChannel(ctx, st)
-	if err != nil {
-		return StreamInfo{}, err
-	}
-	return s.renderStream(ctx, st, ch)
-}
-
-// renderStream shows a stream with its channel (nil when its workflow is gone)
-// and the endpoints of its managed input ("" when the input is gone).
-func (s *Server) renderStream(ctx context.Context, st domain.Stream, ch *domain.Channel) (StreamInfo, error) {
-	info := StreamInfo{
-		Name: st.Name, Description: st.Description, ID: st.ID,
-		ArchivesPath: st.ArchivesPath, LastUpdate: epoch(st.LastUpdate),
-		LastStarted: epochPtr(st.LastStarted), LastStopped: epochPtr(st.LastStopped),
-		Started:       domain.StreamStarted(ch),
-		LiveChannelID: st.WorkflowID, LiveInputID: st.InputID, PackageChannelID: st.WorkflowID,
-		SegmentLength: st.SegmentLength, StartoverWindowSeconds: st.StartoverWindowSeconds,
-		KeyRotationInterval: st.KeyRotationInterval, CloudfrontAssociated: st.CloudfrontAssociated,
-		BlueprintID: st.BlueprintID,
-	}
-	if info.ArchivesPath == nil {
-		info.ArchivesPath = map[string]string{}
-	}
-	if st.CurrentSessionID != "" {
-		info.CurrentSessionID = &st.CurrentSessionID
-	}
-	in, err := s.Store.GetManagedInput(ctx, st.OrgID, st.InputID)
-	switch {
-	case err == nil:
-		for _, ing := range in.Ingests {
-			switch ing.Pipeline {
-			case 0:
-				info.RTMP1 = s.IngestURL(ing)
-			case 1:
-				info.RTMP2 = s.IngestURL(ing)
-			}
-		}
-	case !errors.Is(err, domain.ErrNotFound):
-		return StreamInfo{}, err
-	}
-	wf := domain.Workflow{ID: st.WorkflowID}
-	wf.Blueprint.Settings.Channel.Class = domain.ClassStandard
-	if ch != nil {
-		wf = ch.Workflow
-	}
-	info.ViewerEndpoint = s.liveURL(wf)
-	info.PackageEndpointID = strings.TrimPrefix(info.ViewerEndpoint, s.PublicURL)
-	info.ViewerEndpointCloudfront = info.ViewerEndpoint
-	if s.LiveDomain != "" {
-		info.ViewerEndpointCloudfront = "https://" + s.LiveDomain + info.PackageEndpointID
-	}
-	return info, nil
-}
-
-// epoch is a time as trackit writes it: Unix seconds in a string.
-func epoch(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
-
-func epochPtr(t *time.Time) *string {
-	if t == nil {
-		return nil
-	}
-	v := epoch(*t)
-	return &v
 }
 
 // streamAndChannel loads the stream a request names, with its channel (nil

@@ -176,3 +176,14 @@ func ArchiveName(mod string, class ChannelClass, pipeline int, v VideoRendition)
 	}
 	return name
 }
+
+// OriginHLS is the settings of the HLS output group that goes to the origin (the
+// one without a destination), or nil when the blueprint has none.
+func (s BlueprintSettings) OriginHLS() *HLSSettings {
+	for _, g := range s.OutputGroups {
+		if g.Type == OutputHLS && g.DestinationID == "" && g.HLS != nil {
+			return g.HLS
+		}
+	}
+	return nil
+}

@@ -67,7 +67,7 @@ type streams struct {
 // HLS ladder, each archive and each destination from those encodes.
 func Args(s Spec) ([]string, error) {
 	ch := s.Settings.Channel
-	hls := originHLS(s.Settings)
+	hls := s.Settings.OriginHLS()
 	if hls == nil {
 		return nil, fmt.Errorf("the blueprint has no HLS output group to the origin")
 	}
@@ -264,16 +264,6 @@ func segmentFor(a domain.ArchiveSettings, hls *domain.HLSSettings) int {
 		return a.SegmentSeconds
 	}
 	return hls.SegmentSeconds
-}
-
-// originHLS returns the settings of the HLS group that goes to the origin.
-func originHLS(s domain.BlueprintSettings) *domain.HLSSettings {
-	for _, g := range s.OutputGroups {
-		if g.Type == domain.OutputHLS && g.DestinationID == "" {
-			return g.HLS
-		}
-	}
-	return nil
 }
 
 func kbps(bps int) string { return strconv.Itoa(bps/1000) + "k" }

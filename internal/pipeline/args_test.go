@@ -147,7 +147,7 @@ func TestRunOptions(t *testing.T) {
 	if s.Archives[0].Dir != "archive/2026/11/22/s1-1700000000/1280x720VBR" || s.Archives[0].Settings.SegmentSeconds != 2 {
 		t.Errorf("archive %+v", s.Archives[0])
 	}
-	if h := originHLS(s.Settings); h.WindowSeconds != 120 {
+	if h := s.Settings.OriginHLS(); h.WindowSeconds != 120 {
 		t.Errorf("window %d", h.WindowSeconds)
 	}
 	if wf.Blueprint.Settings.OutputGroups[0].HLS.WindowSeconds != 3600 {
