@@ -286,16 +286,12 @@ func (s *Server) deleteStream(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) startStream(w http.ResponseWriter, r *http.Request) error {
 	ctx, org := r.Context(), s.org(r)
-	st, err := s.Store.GetStream(ctx, org, r.PathValue("id"))
+	st, ch, err := s.streamAndChannel(r)
 	if err != nil {
 		return err
 	}
 	var body domain.StreamStart
 	if err := decodeOptional(w, r, &body); err != nil {
-		return err
-	}
-	ch, err := s.streamChannel(ctx, st)
-	if err != nil {
 		return err
 	}
 	if ch == nil {
