@@ -66,8 +66,9 @@ func TestPutSchedule(t *testing.T) {
 		!slices.Equal(s.Recurrence.Days, []string{"MON", "WED"}) || s.Recurrence.EndDate != "2026-12-31" {
 		t.Fatalf("answered schedule %+v, want it normalized to UTC", s)
 	}
-	if wf.NextRun == nil || !wf.NextRun.Equal(time.Date(2026, 12, 1, 18, 0, 0, 0, time.UTC)) {
-		t.Errorf("nextRun %v, want the start", wf.NextRun)
+	// 2026-12-01 is a Tuesday, not a listed day: the first run is on Wednesday.
+	if wf.NextRun == nil || !wf.NextRun.Equal(time.Date(2026, 12, 2, 18, 0, 0, 0, time.UTC)) {
+		t.Errorf("nextRun %v, want Wednesday 2026-12-02T18:00Z, the first listed day", wf.NextRun)
 	}
 	if kicks.n.Load() != 1 {
 		t.Errorf("scheduler told %d times, want 1", kicks.n.Load())

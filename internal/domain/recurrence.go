@@ -3,9 +3,11 @@ package domain
 import "time"
 
 // The recurrence rules. Every occurrence of a schedule starts at the time of
-// day of startDateTime, in UTC: the first at startDateTime itself, then (with a
-// recurrence) on each later day that matches (every day for DAY, the listed
-// weekdays for WEEK) whose date is on or before endDate. Occurrences are thus
+// day of startDateTime, in UTC, on each day from startDateTime's on that
+// matches (every day for DAY, the listed weekdays for WEEK) and whose date is on
+// or before endDate. Without a recurrence the one occurrence is startDateTime.
+// So a WEEK schedule whose startDateTime falls on a day it does not list first
+// runs on the next listed day, as a calendar would have it. Occurrences are thus
 // at least a day apart, and a duration is at most 12 hours, so two windows
 // [start, start+duration) never overlap: at any instant at most one is open.
 
@@ -27,8 +29,26 @@ func (s *Schedule) endDay() (time.Time, bool) {
 	return end, true
 }
 
+// first returns the schedule's first occurrence, and false when it has none
+// (a WEEK recurrence whose listed days all fall after its endDate).
+func (s *Schedule) first() (time.Time, bool) {
+	start := s.Start()
+	end, ok := s.endDay()
+	if !ok {
+		return start, true
+	}
+	tod := start.Sub(startDay(start))
+	// A week holds every weekday, so eight days without a match mean none ever.
+	for d, i := startDay(start), 0; i < 8 && !d.After(end); d, i = d.Add(oneDay), i+1 {
+		if s.occursOn(d) {
+			return d.Add(tod), true
+		}
+	}
+	return time.Time{}, false
+}
+
 // occursOn reports whether an occurrence starts on day d (midnight UTC), given
-// that d is after the start day and not after the end day.
+// that d is not before the start day nor after the end day.
 func (s *Schedule) occursOn(d time.Time) bool {
 	switch s.Recurrence.Unit {
 	case "DAY":
@@ -49,7 +69,10 @@ func (s *Schedule) NextOccurrence(after time.Time) (time.Time, bool) {
 	if s.IsEmpty() {
 		return time.Time{}, false
 	}
-	start := s.Start()
+	start, ok := s.first()
+	if !ok {
+		return time.Time{}, false
+	}
 	if after.Before(start) {
 		return start, true
 	}
@@ -78,8 +101,8 @@ func (s *Schedule) LatestOccurrence(t time.Time) (time.Time, bool) {
 	if s.IsEmpty() {
 		return time.Time{}, false
 	}
-	start := s.Start()
-	if t.Before(start) {
+	start, ok := s.first()
+	if !ok || t.Before(start) {
 		return time.Time{}, false
 	}
 	end, ok := s.endDay()

@@ -64,14 +64,17 @@ func TestOccurrences(t *testing.T) {
 			"2026-12-01T18:30:00Z", "2026-12-02T18:30:00Z")},
 		{"daily at 23:58: endDate is the last start day, the run may end after it",
 			daily("2026-12-30T23:58:00Z", 10, "2026-12-31"), times("2026-12-30T23:58:00Z", "2026-12-31T23:58:00Z")},
-		{"weekly MON,WED from a Tuesday: the start, then the listed days",
+		{"weekly MON,WED from a Tuesday: first on the next listed day, Wednesday",
 			weekly("2026-12-01T09:00:00Z", 30, "2026-12-14", "MON", "WED"), times(
-				"2026-12-01T09:00:00Z", "2026-12-02T09:00:00Z", "2026-12-07T09:00:00Z", "2026-12-09T09:00:00Z", "2026-12-14T09:00:00Z")},
+				"2026-12-02T09:00:00Z", "2026-12-07T09:00:00Z", "2026-12-09T09:00:00Z", "2026-12-14T09:00:00Z")},
+		{"weekly SAT from a Tuesday: the first Saturday, at the start's time of day",
+			weekly("2026-12-01T21:15:00Z", 30, "2026-12-12", "SAT"), times(
+				"2026-12-05T21:15:00Z", "2026-12-12T21:15:00Z")},
 		{"weekly on the start's own weekday", weekly("2026-12-01T09:00:00Z", 30, "2026-12-22", "TUE"), times(
 			"2026-12-01T09:00:00Z", "2026-12-08T09:00:00Z", "2026-12-15T09:00:00Z", "2026-12-22T09:00:00Z")},
-		{"weekly, endDate before the next listed day", weekly("2026-12-01T09:00:00Z", 30, "2026-12-06", "MON"), times(
+		{"weekly, endDate before the second listed day", weekly("2026-12-01T09:00:00Z", 30, "2026-12-06", "TUE", "MON"), times(
 			"2026-12-01T09:00:00Z")},
-		{"weekly across a year end", weekly("2026-12-28T12:00:00Z", 30, "2027-01-06", "FRI", "MON"), times(
+		{"weekly across a year end, starting on a listed day", weekly("2026-12-28T12:00:00Z", 30, "2027-01-06", "FRI", "MON"), times(
 			"2026-12-28T12:00:00Z", "2027-01-01T12:00:00Z", "2027-01-04T12:00:00Z")},
 		{"daily across February of a leap year", daily("2028-02-28T06:00:00.250Z", 5, "2028-03-01"), times(
 			"2028-02-28T06:00:00.25Z", "2028-02-29T06:00:00.25Z", "2028-03-01T06:00:00.25Z")},
@@ -102,14 +105,15 @@ func TestOccurrences(t *testing.T) {
 }
 
 func TestNextOccurrenceFromAnyTime(t *testing.T) {
-	s := weekly("2026-12-01T18:00:00Z", 60, "2026-12-31", "MON", "WED")
+	s := weekly("2026-12-01T18:00:00Z", 60, "2026-12-31", "MON", "WED") // from a Tuesday
 	cases := []struct {
 		after string
 		want  string // "" for none
 	}{
-		{"2020-01-01T00:00:00Z", "2026-12-01T18:00:00Z"},
-		{"2026-12-01T17:59:59Z", "2026-12-01T18:00:00Z"},
-		{"2026-12-01T18:00:00Z", "2026-12-02T18:00:00Z"}, // strictly after
+		{"2020-01-01T00:00:00Z", "2026-12-02T18:00:00Z"},
+		{"2026-12-01T17:59:59Z", "2026-12-02T18:00:00Z"},
+		{"2026-12-01T18:00:00Z", "2026-12-02T18:00:00Z"},
+		{"2026-12-02T18:00:00Z", "2026-12-07T18:00:00Z"}, // strictly after
 		{"2026-12-02T18:30:00Z", "2026-12-07T18:00:00Z"},
 		{"2026-12-07T00:00:00Z", "2026-12-07T18:00:00Z"},
 		{"2026-12-30T18:00:00Z", ""}, // Wednesday 30th was the last

@@ -79,6 +79,11 @@ func (s *Schedule) Validate(prefix string) error {
 			p.add(join(at, "endDate"), "must be a date such as 2021-04-23, got %q", r.EndDate)
 		case s.StartDateTime != "" && !start.IsZero() && end.Before(startDay(start)):
 			p.add(join(at, "endDate"), "must not be before the start date %s", start.UTC().Format(time.DateOnly))
+		case len(p.list) == 0 && !start.IsZero():
+			if _, ok := s.first(); !ok {
+				p.add(join(at, "days"), "no listed day falls between the start date %s and endDate %s, so the schedule would never run",
+					start.UTC().Format(time.DateOnly), r.EndDate)
+			}
 		}
 	}
 	return p.err()

@@ -147,6 +147,7 @@ func TestScheduleValidation(t *testing.T) {
 		{"unknown day", &domain.Schedule{StartDateTime: start, Duration: 10, Recurrence: rec("WEEK", []string{"MON", "FUN"}, "2021-04-23")}, "schedule.recurrence.days[1]"},
 		{"repeated day", &domain.Schedule{StartDateTime: start, Duration: 10, Recurrence: rec("WEEK", []string{"MON", "MON"}, "2021-04-23")}, "schedule.recurrence.days[1]"},
 		{"unit", &domain.Schedule{StartDateTime: start, Duration: 10, Recurrence: rec("MONTH", nil, "2021-04-23")}, "schedule.recurrence.unit"},
+		{"weekly, no listed day before the end", &domain.Schedule{StartDateTime: start, Duration: 10, Recurrence: rec("WEEK", []string{"MON"}, "2021-03-24")}, "schedule.recurrence.days"},
 		{"end before start", &domain.Schedule{StartDateTime: start, Duration: 10, Recurrence: rec("DAY", nil, "2021-03-22")}, "schedule.recurrence.endDate"},
 		{"end not a date", &domain.Schedule{StartDateTime: start, Duration: 10, Recurrence: rec("DAY", nil, "2021-04-23T00:00:00Z")}, "schedule.recurrence.endDate"},
 		{"end missing", &domain.Schedule{StartDateTime: start, Duration: 10, Recurrence: rec("DAY", nil, "")}, "schedule.recurrence.endDate"},
