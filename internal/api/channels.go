@@ -102,6 +102,7 @@ func (s *Server) channelInfo(wf domain.Workflow, run *domain.Run) ChannelInfo {
 		Endpoints: Endpoints{Input: []InputEndpoints{}, Output: []OutputEndpoint{}},
 		Archives:  []ArchiveInfo{},
 		Events:    []domain.RunEvent{},
+		Alerts:    []domain.Alert{},
 	}
 	if len(wf.PreparedInputs) > 0 {
 		// An availableImmediately input: its endpoints are known before the start.
@@ -120,6 +121,9 @@ func (s *Server) channelInfo(wf domain.Workflow, run *domain.Run) ChannelInfo {
 	info.StoppedDateTime = run.Stopped
 	if run.Events != nil {
 		info.Events = run.Events
+	}
+	if run.Alerts != nil {
+		info.Alerts = run.Alerts
 	}
 	if run.Status.Active() && len(run.Inputs) > 0 {
 		info.Endpoints.Input = s.inputEndpoints(run.Inputs)

@@ -80,6 +80,7 @@ type ChannelInfo struct {
 	Archives               []ArchiveInfo     `json:"archives"`
 	Cause                  string            `json:"cause,omitempty" doc:"Why the run failed or stopped on its own."`
 	Events                 []domain.RunEvent `json:"events" doc:"What happened to the run's media: publishers connecting and leaving, pipeline restarts. The latest 200."`
+	Alerts                 []domain.Alert    `json:"alerts" doc:"What is wrong with the run's media now, one per pipeline that keeps failing: since when, and the latest cause. Empty while all is well."`
 }
 
 // Endpoints lists where to push and where to play.

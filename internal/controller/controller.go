@@ -29,8 +29,9 @@ type Engine interface {
 	Stop(ctx context.Context, ch domain.Channel) ([]domain.Archive, error)
 	// Delete removes what the run no longer needs: rolling live files, unmanaged inputs.
 	Delete(ctx context.Context, ch domain.Channel) error
-	// Rollback removes everything a failed start created.
-	Rollback(ctx context.Context, ch domain.Channel) error
+	// Rollback removes everything a failed start created, and tells the
+	// run's waiting publishers why it failed.
+	Rollback(ctx context.Context, ch domain.Channel, cause error) error
 }
 
 // Store is the part of the store the controller reads and writes.
@@ -241,7 +242,7 @@ var errMoved = errors.New("channel moved meanwhile")
 // failStart rolls back what the start created and records the cause.
 func (c *Controller) failStart(ctx context.Context, ref store.ChannelRef, ch domain.Channel, cause error) (bool, error) {
 	msg := cause.Error()
-	if err := c.engine.Rollback(ctx, ch); err != nil {
+	if err := c.engine.Rollback(ctx, ch, cause); err != nil {
 		msg = fmt.Sprintf("%s (and the rollback failed: %v)", msg, err)
 	}
 	c.log.Warn("start failed", "workflow", ref.WorkflowID, "cause", msg)

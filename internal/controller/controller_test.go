@@ -68,7 +68,7 @@ func (e *testEngine) Stop(_ context.Context, ch domain.Channel) ([]domain.Archiv
 
 func (e *testEngine) Delete(_ context.Context, ch domain.Channel) error { return e.step("delete", ch) }
 
-func (e *testEngine) Rollback(_ context.Context, ch domain.Channel) error {
+func (e *testEngine) Rollback(_ context.Context, ch domain.Channel, _ error) error {
 	return e.step("rollback", ch)
 }
 

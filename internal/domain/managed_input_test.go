@@ -81,3 +81,24 @@ func TestNewManagedInput(t *testing.T) {
 		t.Error("two inputs got the same stream key")
 	}
 }
+
+func TestStreamKeyOfPath(t *testing.T) {
+	cases := []struct {
+		path, key string
+		ok        bool
+	}{
+		{"live/0123abcd", "0123abcd", true}, // rtmp://host/live/KEY, and OBS's rtmp://host/ + live/KEY
+		{"0123abcd", "0123abcd", true},      // FrontMaster's rtmp://host/KEY
+		{"live", "live", true},              // rtmp://host/live, no name: the FrontMaster form, whose key no key is
+		{"", "", false},
+		{"app/0123abcd", "", false},      // another application
+		{"live/sub/0123abcd", "", false}, // a deeper path
+		{"live/live", "live", true},      // a key that happens to read "live"
+	}
+	for _, c := range cases {
+		key, ok := domain.StreamKeyOfPath(c.path)
+		if key != c.key || ok != c.ok {
+			t.Errorf("StreamKeyOfPath(%q) = %q, %v; want %q, %v", c.path, key, ok, c.key, c.ok)
+		}
+	}
+}

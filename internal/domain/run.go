@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Run is one execution of a workflow: a channel while it is up. Its status follows
 // the workflow's while it is the workflow's current run, and keeps the last one after.
@@ -24,26 +27,57 @@ type Run struct {
 	Options  RunOptions `json:"options"`
 	Archives []Archive  `json:"archives,omitempty"`
 	Events   []RunEvent `json:"events,omitempty"`
-	Created  time.Time  `json:"created"`
+	// Alerts are the run's open alerts, at most one per pipeline: what is
+	// wrong with its media now. Events open and close them (AddEvent).
+	Alerts  []Alert   `json:"alerts,omitempty"`
+	Created time.Time `json:"created"`
 }
 
 // RunEvent is something that happened to a run's media, for the people watching
-// it: a publisher came or went, a pipeline restarted.
+// it: a publisher came or went, a pipeline restarted, kept failing, recovered.
 type RunEvent struct {
 	Time     time.Time `json:"time"`
-	Type     string    `json:"type" enum:"pipeline_started,pipeline_restarted,publisher_connected,publisher_disconnected"`
+	Type     string    `json:"type" enum:"pipeline_started,pipeline_restarted,pipeline_failing,pipeline_recovered,publisher_connected,publisher_disconnected"`
 	Pipeline int       `json:"pipeline"`
 	Message  string    `json:"message,omitempty"`
+}
+
+// The run event types that open and close a pipeline's alert.
+const (
+	// EventPipelineFailing: the pipeline's encoder failed again after a
+	// restart; Message is the cause. It opens the pipeline's alert, or
+	// updates its cause.
+	EventPipelineFailing = "pipeline_failing"
+	// EventPipelineRecovered: the pipeline works again; its alert closes.
+	EventPipelineRecovered = "pipeline_recovered"
+)
+
+// Alert says what is wrong with one pipeline of a run, since when.
+type Alert struct {
+	Pipeline int       `json:"pipeline"`
+	Since    time.Time `json:"since" doc:"When the pipeline started failing."`
+	Cause    string    `json:"cause" doc:"The latest failure, in words a person can act on."`
 }
 
 // MaxRunEvents bounds a run's event log; the oldest events go first.
 const MaxRunEvents = 200
 
-// AddEvent appends e to the run's event log, dropping the oldest beyond MaxRunEvents.
+// AddEvent appends e to the run's event log, dropping the oldest beyond
+// MaxRunEvents, and opens or closes the pipeline's alert as e says.
 func (r *Run) AddEvent(e RunEvent) {
 	r.Events = append(r.Events, e)
 	if n := len(r.Events) - MaxRunEvents; n > 0 {
 		r.Events = append([]RunEvent(nil), r.Events[n:]...)
+	}
+	i := slices.IndexFunc(r.Alerts, func(a Alert) bool { return a.Pipeline == e.Pipeline })
+	switch {
+	case e.Type == EventPipelineFailing && i >= 0:
+		r.Alerts[i].Cause = e.Message
+	case e.Type == EventPipelineFailing:
+		r.Alerts = append(r.Alerts, Alert{Pipeline: e.Pipeline, Since: e.Time, Cause: e.Message})
+		slices.SortFunc(r.Alerts, func(a, b Alert) int { return a.Pipeline - b.Pipeline })
+	case e.Type == EventPipelineRecovered && i >= 0:
+		r.Alerts = slices.Delete(r.Alerts, i, i+1)
 	}
 }
 
@@ -114,8 +148,12 @@ func (c *Channel) SetStatus(to Status, cause string, now time.Time) error {
 	}
 	if !to.Active() {
 		// The run is over: a recurring workflow's next run gets fresh endpoints,
-		// known ahead again when its input is availableImmediately.
+		// known ahead again when its input is availableImmediately. Its media
+		// is gone, and with it what was wrong with it (the events keep that).
 		c.Workflow.PrepareInputs()
+		if c.Run != nil {
+			c.Run.Alerts = nil
+		}
 	}
 	return nil
 }

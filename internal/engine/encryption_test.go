@@ -207,7 +207,7 @@ func TestEncryptedLive(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 
-	sink, err := l.Publish(ctx, rtmp.PublishRequest{App: domain.IngestApp, StreamKey: key, Remote: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 50000}})
+	sink, err := l.Publish(ctx, rtmp.PublishRequest{App: domain.IngestApp, Name: key, Path: domain.IngestApp + "/" + key, Remote: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 50000}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +255,7 @@ func TestEncryptedLive(t *testing.T) {
 	l.mu.Lock()
 	pid = l.runs["run"].pipes[0].sup.PID()
 	l.mu.Unlock()
-	sink, err = l.Publish(ctx, rtmp.PublishRequest{App: domain.IngestApp, StreamKey: key, Remote: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 50001}})
+	sink, err = l.Publish(ctx, rtmp.PublishRequest{App: domain.IngestApp, Name: key, Path: domain.IngestApp + "/" + key, Remote: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 50001}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,63 +20,85 @@ var (
 	ErrTooMany    = errors.New("too many refused publish attempts from this address; wait a minute")
 )
 
-// Publish routes an RTMP publisher to its run's pipeline: the key must belong to
-// a running run, and only one publisher may use it at a time. Keys are looked up
-// by their hash, so the lookup takes no longer for a near miss; an address that
-// keeps getting refused is turned away for a while, and every refusal is logged.
-func (l *Local) Publish(_ context.Context, req rtmp.PublishRequest) (rtmp.Sink, error) {
+// Publish routes an RTMP publisher to its run's pipeline. The stream path
+// (app and name joined, however the encoder split its URL) must name the key
+// of a run that has endpoints, and only one publisher may use a key at a
+// time. A run that is still starting accepts its publisher at once and holds
+// its media until the pipeline is up. Keys are looked up by their hash, so the
+// lookup takes no longer for a near miss. A right key is always accepted; an
+// address that keeps sending wrong ones is told to wait, and every refusal is
+// logged.
+func (l *Local) Publish(ctx context.Context, req rtmp.PublishRequest) (rtmp.Sink, error) {
 	addr := hostOf(req.Remote)
-	if ok, _ := l.failures.Allow(addr); !ok {
-		l.refused.unknownKey.Add(1)
-		return nil, ErrTooMany
+	log := l.log.With("remote", addr, "path", rtmp.PathForLog(req.Path))
+	p, err := l.pipeFor(ctx, req.Path)
+	if err != nil {
+		l.log.Error("publish refused: looking up the stream key failed", "err", err)
+		return nil, errors.New("the server could not look up this stream key; try again")
 	}
-	l.mu.Lock()
-	p := l.keys[auth.HashSecret(req.StreamKey)]
-	if p == nil || req.App != domain.IngestApp {
-		l.mu.Unlock()
+	if p == nil {
 		l.refused.unknownKey.Add(1)
+		if ok, _ := l.failures.Allow(addr); !ok {
+			log.Warn("publish refused: unknown stream key, from an address over its limit of refusals")
+			return nil, ErrTooMany
+		}
 		l.failures.Fail(addr)
-		l.log.Warn("publish refused: unknown stream key", "remote", addr, "app", req.App)
+		log.Warn("publish refused: unknown stream key")
 		return nil, ErrUnknownKey
 	}
+	l.mu.Lock()
 	if p.publisher != nil {
 		l.mu.Unlock()
 		l.refused.keyInUse.Add(1)
-		l.log.Warn("publish refused: key in use", "remote", addr, "pipeline", p.index)
+		log.Warn("publish refused: key in use", "workflow", p.ref.WorkflowID, "pipeline", p.index)
 		return nil, ErrKeyInUse
 	}
-	ref := l.refOfPipe(p)
-	s := &session{l: l, p: p, ref: ref, done: make(chan struct{})}
+	s := &session{l: l, p: p, done: make(chan struct{})}
 	p.publisher = s
 	p.feed.Begin()
 	l.mu.Unlock()
-	l.cfg.OnEvent(ref, domain.RunEvent{Time: l.cfg.Now().UTC(), Type: "publisher_connected", Pipeline: p.index, Message: req.Remote.String()})
+	l.cfg.OnEvent(p.ref, domain.RunEvent{Time: l.cfg.Now().UTC(), Type: "publisher_connected", Pipeline: p.index, Message: req.Remote.String()})
 	return s, nil
 }
 
-// refOfPipe finds the run a pipeline belongs to; l.mu is held.
-func (l *Local) refOfPipe(p *pipe) RunRef {
-	for _, rt := range l.runs {
-		for _, q := range rt.pipes {
-			if q == p {
-				return rt.ref
-			}
-		}
+// pipeFor finds the pipeline whose key a stream path names: one of the runs
+// here, or an active run in the store that has not got here yet, which is
+// then held here until the controller starts it. nil when none.
+func (l *Local) pipeFor(ctx context.Context, path string) (*pipe, error) {
+	key, ok := domain.StreamKeyOfPath(path)
+	if !ok {
+		return nil, nil
 	}
-	return RunRef{}
+	hash := auth.HashSecret(key)
+	l.mu.Lock()
+	p := l.keys[hash]
+	l.mu.Unlock()
+	if p != nil || l.cfg.Lookup == nil {
+		return p, nil
+	}
+	ch, found, err := l.cfg.Lookup(ctx, key)
+	if err != nil || !found {
+		return nil, err
+	}
+	l.hold(ch, ch.Run.Inputs)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.keys[hash], nil
 }
 
 // session is one publisher's connection to a pipeline.
 type session struct {
 	l    *Local
 	p    *pipe
-	ref  RunRef
 	done chan struct{}
 	once sync.Once
+	// cause is why the session was ended, nil for a stop; set before done closes.
+	cause error
 }
 
-// WriteTag feeds the pipeline. Tags that arrive while ffmpeg restarts are
-// dropped: the feed starts the new instance at the next keyframe.
+// WriteTag feeds the pipeline (or its hold, before the pipeline is up). Tags
+// that arrive while ffmpeg restarts are dropped: the feed starts the new
+// instance at the next keyframe.
 func (s *session) WriteTag(t flv.Tag) error {
 	err := s.p.feed.WriteTag(t)
 	if errors.Is(err, pipeline.ErrNotReady) {
@@ -97,13 +119,22 @@ func (s *session) Close(err error) {
 	if err != nil {
 		msg = err.Error()
 	}
-	s.l.cfg.OnEvent(s.ref, domain.RunEvent{Time: s.l.cfg.Now().UTC(), Type: "publisher_disconnected", Pipeline: s.p.index, Message: msg})
+	s.l.cfg.OnEvent(s.p.ref, domain.RunEvent{Time: s.l.cfg.Now().UTC(), Type: "publisher_disconnected", Pipeline: s.p.index, Message: msg})
 }
 
 // Done is closed when the run stops and the publisher must go.
 func (s *session) Done() <-chan struct{} { return s.done }
 
-func (s *session) kick() { s.once.Do(func() { close(s.done) }) }
+// Cause is why the publisher had to go: nil when its run stopped, the
+// failure when its run could not start (rtmp.Causer).
+func (s *session) Cause() error { return s.cause }
+
+func (s *session) kick(cause error) {
+	s.once.Do(func() {
+		s.cause = cause
+		close(s.done)
+	})
+}
 
 // hostOf is the IP of a remote address, the unit that refusals are counted by.
 func hostOf(a net.Addr) string {

@@ -6,28 +6,39 @@ import (
 	"net"
 	"testing"
 
+	"onair/internal/domain"
 	"onair/internal/rtmp"
 )
 
-// TestRefusalsAreLimited: an address that keeps trying unknown keys is turned
-// away before its keys are even looked at; another address is not.
+// TestRefusalsAreLimited: an address that keeps trying unknown keys is told to
+// wait; another address is not; and a right key is accepted even from the
+// address that was told to wait.
 func TestRefusalsAreLimited(t *testing.T) {
-	l, err := NewLocal(Config{DataDir: t.TempDir()})
+	key := domain.NewStreamKey()
+	ch := provisioning(key)
+	l, err := NewLocal(Config{DataDir: t.TempDir(), Lookup: lookupOf(ch)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	from := func(ip string) rtmp.PublishRequest {
-		return rtmp.PublishRequest{App: "live", StreamKey: "0123456789abcdef0123456789abcdef", Remote: &net.TCPAddr{IP: net.ParseIP(ip), Port: 5000}}
+	from := func(ip, key string) rtmp.PublishRequest {
+		return rtmp.PublishRequest{App: "live", Name: key, Path: "live/" + key, Remote: &net.TCPAddr{IP: net.ParseIP(ip), Port: 5000}}
 	}
+	wrong := "0123456789abcdef0123456789abcdef"
 	for i := 0; i < 10; i++ {
-		if _, err := l.Publish(context.Background(), from("192.0.2.1")); !errors.Is(err, ErrUnknownKey) {
+		if _, err := l.Publish(context.Background(), from("192.0.2.1", wrong)); !errors.Is(err, ErrUnknownKey) {
 			t.Fatalf("attempt %d: %v, want ErrUnknownKey", i, err)
 		}
 	}
-	if _, err := l.Publish(context.Background(), from("192.0.2.1")); !errors.Is(err, ErrTooMany) {
+	if _, err := l.Publish(context.Background(), from("192.0.2.1", wrong)); !errors.Is(err, ErrTooMany) {
 		t.Fatalf("11th attempt: %v, want ErrTooMany", err)
 	}
-	if _, err := l.Publish(context.Background(), from("192.0.2.2")); !errors.Is(err, ErrUnknownKey) {
+	if _, err := l.Publish(context.Background(), from("192.0.2.2", wrong)); !errors.Is(err, ErrUnknownKey) {
 		t.Fatalf("another address: %v, want ErrUnknownKey", err)
+	}
+	if _, err := l.Publish(context.Background(), from("192.0.2.1", key)); err != nil {
+		t.Fatalf("the right key from the address over its limit: %v, want it accepted", err)
+	}
+	if got := l.refused.unknownKey.Load(); got != 12 {
+		t.Errorf("%d refusals counted, want 12", got)
 	}
 }

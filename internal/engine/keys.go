@@ -132,13 +132,15 @@ func (r *keyRotator) rotate() error {
 	rand.Read(iv)
 	name := strconv.Itoa(r.next) + ".key"
 	file := filepath.Join(r.dir, name)
-	if err := writeAtomic(file, key); err != nil {
+	// Keys are secrets: only the server's user reads them (ffmpeg and the
+	// origin run as it).
+	if err := writeAtomic(file, key, 0o600); err != nil {
 		return err
 	}
 	// The key's URI as players fetch it from the origin, the key file ffmpeg
 	// reads, and the IV, in hex without 0x.
 	info := path.Join(r.uri, name) + "\n" + file + "\n" + hex.EncodeToString(iv) + "\n"
-	if err := writeAtomic(r.info, []byte(info)); err != nil {
+	if err := writeAtomic(r.info, []byte(info), 0o600); err != nil {
 		return err
 	}
 	r.next++
@@ -146,11 +148,11 @@ func (r *keyRotator) rotate() error {
 	return nil
 }
 
-// writeAtomic writes a file through a temporary one renamed into place. Keys
-// are secrets: only the server's user reads them (ffmpeg and the origin run as it).
-func writeAtomic(file string, b []byte) error {
+// writeAtomic writes a file through a temporary one renamed into place, so
+// that ffmpeg and the origin, which read it at any moment, never see half of it.
+func writeAtomic(file string, b []byte, perm os.FileMode) error {
 	tmp := file + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+	if err := os.WriteFile(tmp, b, perm); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, file); err != nil {

@@ -1,6 +1,11 @@
 // Package engine runs the media plane on this machine: it gives each run its
 // stream keys, one supervised ffmpeg per pipeline fed by the RTMP ingest, and at
 // the end finalized archives. It is the controller's engine and the ingest's router.
+//
+// A run's life here: Provision (or a publisher whose key the store knows)
+// makes its runtime, whose pipelines accept publishers at once and hold what
+// they send; Start brings up each pipeline's ffmpeg and hands it what was
+// held; Stop, Delete and Rollback take the runtime down again.
 package engine
 
 import (
@@ -10,7 +15,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -30,9 +34,17 @@ type Config struct {
 	// OnEvent records an event in a run's log (the server appends it to the run
 	// in the store). It must not block for long.
 	OnEvent func(ref RunRef, e domain.RunEvent)
+	// Lookup finds the active run (PROVISIONING, STARTING or RUNNING) one of
+	// whose endpoints has this stream key, for a publisher whose key this
+	// engine does not hold yet: a start the controller has not got to, or a
+	// run to resume after a restart. nil: such publishers are refused.
+	Lookup func(ctx context.Context, streamKey string) (domain.Channel, bool, error)
 	// Grace is how long a stopping ffmpeg may take to finish before it is
 	// signalled; the supervisor's default when 0.
 	Grace time.Duration
+	// HoldTimeout is how long a run's publishers are held for a start that
+	// does not begin (default 60 s); they are then let go.
+	HoldTimeout time.Duration
 }
 
 // RunRef names a run across organizations.
@@ -41,35 +53,43 @@ type RunRef struct {
 }
 
 // Local runs the media plane on this machine: it is the controller's engine and
-// the RTMP server's router. One ffmpeg runs per pipeline of each running run.
+// the RTMP server's router. One ffmpeg runs per pipeline of each started run.
 type Local struct {
 	cfg Config
 	log *slog.Logger
 
 	mu   sync.Mutex
 	runs map[string]*runtime // by run id
-	keys map[string]*pipe    // by the stream key's hash: only pipelines that accept publishers
+	keys map[string]*pipe    // by the stream key's hash: every pipeline of every run here
 
 	refused refusals
 	// failures slows down a client that keeps trying keys.
 	failures *auth.Limiter
 }
 
-// runtime is one run's media on this node.
+// runtime is one run's media on this node. Its fields but pipes' publishers
+// are guarded by Local.mu.
 type runtime struct {
 	ref   RunRef
 	pipes []*pipe
+	// starting is set when Start takes the run up; started once it did.
+	starting, started bool
+	// hold lets the held publishers go if no start begins in time.
+	hold *time.Timer
 }
 
-// pipe is one pipeline: its ffmpeg, the feed into it, and its publisher.
+// pipe is one pipeline: its feed, which exists from the start on and holds
+// what a publisher sends until the ffmpeg is up, the ffmpeg, and its publisher.
 type pipe struct {
+	ref       RunRef
 	index     int
 	key       string
 	spec      pipeline.Spec
-	sup       *pipeline.Supervisor
 	feed      *pipeline.Feed
-	keys      *keyRotator // nil when the live HLS is clear
-	publisher *session    // guarded by Local.mu
+	sup       *pipeline.Supervisor // nil until Start
+	keys      *keyRotator          // nil when the live HLS is clear
+	publisher *session             // guarded by Local.mu
+	alert     pipeAlert
 }
 
 // NewLocal returns the engine of this node.
@@ -89,6 +109,9 @@ func NewLocal(cfg Config) (*Local, error) {
 	if cfg.OnEvent == nil {
 		cfg.OnEvent = func(RunRef, domain.RunEvent) {}
 	}
+	if cfg.HoldTimeout <= 0 {
+		cfg.HoldTimeout = time.Minute
+	}
 	abs, err := filepath.Abs(cfg.DataDir)
 	if err != nil {
 		return nil, err
@@ -104,7 +127,8 @@ func refOf(ch domain.Channel) RunRef {
 
 // Provision gives the run its endpoints and directories: the ones prepared
 // ahead (a managed input's, or an availableImmediately input's) when the run
-// has them, fresh stream keys otherwise.
+// has them, fresh stream keys otherwise. From then on its keys accept
+// publishers, held until Start.
 func (l *Local) Provision(ctx context.Context, ch domain.Channel) ([]domain.Ingest, error) {
 	ingests := ch.Run.Inputs
 	if len(ingests) == 0 {
@@ -115,7 +139,23 @@ func (l *Local) Provision(ctx context.Context, ch domain.Channel) ([]domain.Inge
 			return nil, err
 		}
 	}
+	l.hold(ch, ingests)
 	return ingests, nil
+}
+
+// errHoldExpired is what held publishers are told when no start came.
+var errHoldExpired = errors.New("the channel did not start in time; try again")
+
+// holdExpired lets a run's held publishers go when no start began: the run
+// was stopped or failed in a way that never reached this engine.
+func (l *Local) holdExpired(rt *runtime) {
+	l.mu.Lock()
+	expired := l.runs[rt.ref.RunID] == rt && !rt.starting
+	l.mu.Unlock()
+	if expired {
+		l.log.Warn("no start came for a run with endpoints; letting its publishers go", "workflow", rt.ref.WorkflowID, "run", rt.ref.RunID)
+		l.detach(rt.ref.RunID, errHoldExpired)
+	}
 }
 
 func (l *Local) mkdirs(spec pipeline.Spec) error {
@@ -131,124 +171,92 @@ func (l *Local) mkdirs(spec pipeline.Spec) error {
 	return nil
 }
 
-// Start brings up one ffmpeg per pipeline and opens the run's stream keys to
-// publishers. It is idempotent: a run already up is left alone, and a run whose
-// playlists exist (after a server restart) continues them.
+// startHealthTimeout bounds how long Start waits for a pipeline that has media
+// to show that it encodes it; a slower one is taken to be up.
+const startHealthTimeout = 15 * time.Second
+
+// Start brings up one ffmpeg per pipeline and hands each what its publisher
+// sent meanwhile. When a publisher is already there, Start waits until each
+// such pipeline encodes its media, so that an ffmpeg that fails on it fails
+// the start, with its cause, rather than loop behind a RUNNING status. It is
+// idempotent: a run already up is left alone, and a run whose playlists exist
+// (after a server restart) continues them.
 func (l *Local) Start(ctx context.Context, ch domain.Channel) error {
-	ref := refOf(ch)
-	l.mu.Lock()
-	_, up := l.runs[ref.RunID]
-	l.mu.Unlock()
-	if up {
-		return nil
-	}
 	if len(ch.Run.Inputs) == 0 {
 		return errors.New("the run has no input endpoints")
 	}
-	rt := &runtime{ref: ref}
-	for _, in := range ch.Run.Inputs {
-		p, err := l.startPipe(ctx, ch, in)
-		if err != nil {
-			l.stopPipes(context.Background(), rt.pipes)
-			return fmt.Errorf("pipeline %d: %w", in.Pipeline, err)
-		}
-		rt.pipes = append(rt.pipes, p)
-	}
+	rt := l.hold(ch, ch.Run.Inputs)
 	l.mu.Lock()
-	l.runs[ref.RunID] = rt
-	for _, p := range rt.pipes {
-		l.keys[auth.HashSecret(p.key)] = p
+	if rt.started || rt.starting {
+		l.mu.Unlock()
+		return nil
 	}
+	rt.starting = true
+	rt.hold.Stop()
 	l.mu.Unlock()
+
+	err := l.startPipes(ctx, rt)
+	l.mu.Lock()
+	rt.starting = false
+	gone := l.runs[rt.ref.RunID] != rt
+	rt.started = err == nil && !gone
+	l.mu.Unlock()
+	if gone && err == nil {
+		// Taken down meanwhile (the controller never does that, but a start
+		// must not leave an ffmpeg nobody owns): what started goes again.
+		l.stopPipes(context.Background(), rt.pipes)
+		return errors.New("the run was taken down while it started")
+	}
+	return err
+}
+
+// startPipes starts every pipeline of a runtime; on failure it stops those it
+// started and leaves the runtime as it found it, its publishers held.
+func (l *Local) startPipes(ctx context.Context, rt *runtime) error {
+	var started []*pipe
+	fail := func(p *pipe, err error) error {
+		l.stopPipes(context.Background(), started)
+		for _, q := range rt.pipes {
+			q.sup, q.keys = nil, nil
+		}
+		return fmt.Errorf("pipeline %d: %w", p.index, err)
+	}
 	for _, p := range rt.pipes {
-		l.started(ref, p)
+		if err := l.startPipe(ctx, p); err != nil {
+			return fail(p, err)
+		}
+		started = append(started, p)
+	}
+	for _, p := range rt.pipes {
+		p.feed.Attach(p.sup)
+	}
+	for _, p := range rt.pipes {
+		l.mu.Lock()
+		publishing := p.publisher != nil
+		l.mu.Unlock()
+		if !publishing && !p.feed.Received() {
+			continue // nobody publishes yet: a failure on media shows as an alert later
+		}
+		wctx, cancel := context.WithTimeout(ctx, startHealthTimeout)
+		err := p.sup.WaitHealthy(wctx)
+		cancel()
+		if err != nil {
+			return fail(p, fmt.Errorf("ffmpeg keeps failing on the publisher's media: %w", err))
+		}
+	}
+	for _, p := range rt.pipes {
+		l.started(p)
 	}
 	return nil
-}
-
-// started logs that a pipeline's ffmpeg is up and its key accepts publishers.
-func (l *Local) started(ref RunRef, p *pipe) {
-	l.cfg.OnEvent(ref, domain.RunEvent{Time: l.cfg.Now().UTC(), Type: "pipeline_started", Pipeline: p.index, Message: "ffmpeg pid " + strconv.Itoa(p.sup.PID())})
-}
-
-func (l *Local) startPipe(ctx context.Context, ch domain.Channel, in domain.Ingest) (*pipe, error) {
-	ref := refOf(ch)
-	spec := pipeline.SpecFor(&ch.Workflow, ch.Run, in.Pipeline)
-	if err := l.mkdirs(spec); err != nil {
-		return nil, err
-	}
-	continuing := l.playlistsExist(spec)
-	p := &pipe{index: in.Pipeline, key: in.StreamKey, spec: spec}
-	log := l.log.With("workflow", ref.WorkflowID, "run", ref.RunID, "pipeline", in.Pipeline)
-	if spec.KeyInfoFile != "" {
-		// ffmpeg reads the key info file as it opens its first segment: the
-		// first key must be there before ffmpeg starts.
-		r, err := newKeyRotator(l.cfg.DataDir, spec, l.cfg.Now, log)
-		if err == nil {
-			err = r.Start()
-		}
-		if err != nil {
-			return nil, fmt.Errorf("live HLS keys: %w", err)
-		}
-		p.keys = r
-	}
-	p.sup = pipeline.New(pipeline.Config{
-		FFmpeg: l.cfg.FFmpeg,
-		Dir:    l.cfg.DataDir,
-		Args: func(restart bool) ([]string, error) {
-			s := spec
-			s.Restart = restart || continuing
-			return pipeline.Args(s)
-		},
-		Log:   log,
-		Grace: l.cfg.Grace,
-		// ffmpeg blocks on its FLV input before it opens any output, so only an
-		// exec failure or a bad argument can end it early; both show within
-		// milliseconds.
-		Settle: 300 * time.Millisecond,
-		Now:    l.cfg.Now,
-		OnEvent: func(e pipeline.Event) {
-			switch e.Type {
-			case "started":
-				// The first instance is announced by Start, once the key accepts publishers.
-				if e.Instance > 1 {
-					l.started(ref, p)
-				}
-			case "restarting":
-				l.cfg.OnEvent(ref, domain.RunEvent{Time: e.Time, Type: "pipeline_restarted", Pipeline: in.Pipeline, Message: e.Cause})
-			}
-		},
-	})
-	if err := p.sup.Start(ctx); err != nil {
-		if p.keys != nil {
-			p.keys.Stop()
-		}
-		return nil, err
-	}
-	p.feed = pipeline.NewFeed(p.sup)
-	return p, nil
-}
-
-// playlistsExist reports whether an earlier instance wrote this pipeline's
-// playlists, which a new ffmpeg must then continue rather than overwrite.
-func (l *Local) playlistsExist(spec pipeline.Spec) bool {
-	if _, err := os.Stat(filepath.Join(l.cfg.DataDir, spec.LiveDir, pipeline.LivePlaylist)); err == nil {
-		return true
-	}
-	for _, a := range spec.Archives {
-		if _, err := os.Stat(filepath.Join(l.cfg.DataDir, a.Playlist())); err == nil {
-			return true
-		}
-	}
-	return false
 }
 
 // Running reports whether every pipeline of the run has its ffmpeg on this node.
 func (l *Local) Running(ch domain.Channel) bool {
 	l.mu.Lock()
 	rt := l.runs[ch.Run.ID]
+	up := rt != nil && rt.started
 	l.mu.Unlock()
-	if rt == nil {
+	if !up {
 		return false
 	}
 	for _, p := range rt.pipes {
@@ -265,12 +273,7 @@ func (l *Local) Running(ch domain.Channel) bool {
 // finish its outputs, and finalizes the archives: the VOD playlist ends with
 // #EXT-X-ENDLIST, one MP4 is made from it, and its size and duration recorded.
 func (l *Local) Stop(ctx context.Context, ch domain.Channel) ([]domain.Archive, error) {
-	rt := l.detach(ch.Run.ID)
-	received := map[int]bool{}
-	if rt != nil {
-		for _, p := range rt.pipes {
-			received[p.index] = p.feed.Received()
-		}
+	if rt := l.detach(ch.Run.ID, nil); rt != nil {
 		l.stopPipes(ctx, rt.pipes)
 	}
 	var archives []domain.Archive
@@ -290,8 +293,9 @@ func (l *Local) Stop(ctx context.Context, ch domain.Channel) ([]domain.Archive, 
 	return archives, nil
 }
 
-// detach removes a run from the engine and closes its keys and publishers.
-func (l *Local) detach(runID string) *runtime {
+// detach removes a run from the engine, closes its keys, and disconnects its
+// publishers, telling them cause when it is not nil.
+func (l *Local) detach(runID string, cause error) *runtime {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	rt := l.runs[runID]
@@ -299,10 +303,11 @@ func (l *Local) detach(runID string) *runtime {
 		return nil
 	}
 	delete(l.runs, runID)
+	rt.hold.Stop()
 	for _, p := range rt.pipes {
 		delete(l.keys, auth.HashSecret(p.key))
 		if p.publisher != nil {
-			p.publisher.kick()
+			p.publisher.kick(cause)
 		}
 	}
 	return rt
@@ -311,10 +316,13 @@ func (l *Local) detach(runID string) *runtime {
 func (l *Local) stopPipes(ctx context.Context, pipes []*pipe) {
 	var wg sync.WaitGroup
 	for _, p := range pipes {
+		if p.sup == nil {
+			continue // held, never started
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := p.sup.Stop(ctx); err != nil && p.feed != nil && p.feed.Received() {
+			if err := p.sup.Stop(ctx); err != nil && p.feed.Received() {
 				l.log.Warn("ffmpeg did not finish cleanly", "pipeline", p.index, "err", err)
 			}
 			// After ffmpeg: it keeps re-reading the key info file to its last segment.
@@ -328,17 +336,18 @@ func (l *Local) stopPipes(ctx context.Context, pipes []*pipe) {
 
 // Delete removes the run's rolling live files; its archives stay.
 func (l *Local) Delete(ctx context.Context, ch domain.Channel) error {
-	if rt := l.detach(ch.Run.ID); rt != nil {
+	if rt := l.detach(ch.Run.ID, nil); rt != nil {
 		l.stopPipes(ctx, rt.pipes)
 	}
 	return os.RemoveAll(filepath.Join(l.cfg.DataDir, pipeline.LiveRoot, ch.Workflow.ID))
 }
 
-// Rollback undoes a failed start: the processes, the keys, the live directory,
-// and the run's archive directories. Only what the run would write goes: an
-// archive base chosen by the user (a stream's path) is removed only if empty.
-func (l *Local) Rollback(ctx context.Context, ch domain.Channel) error {
-	if rt := l.detach(ch.Run.ID); rt != nil {
+// Rollback undoes a failed start: the processes, the keys (a held publisher
+// is told cause), the live directory, and the run's archive directories.
+// Only what the run would write goes: an archive base chosen by the user (a
+// stream's path) is removed only if empty.
+func (l *Local) Rollback(ctx context.Context, ch domain.Channel, cause error) error {
+	if rt := l.detach(ch.Run.ID, cause); rt != nil {
 		l.stopPipes(ctx, rt.pipes)
 	}
 	errs := []error{os.RemoveAll(filepath.Join(l.cfg.DataDir, pipeline.LiveRoot, ch.Workflow.ID))}
@@ -361,17 +370,16 @@ func (l *Local) Rollback(ctx context.Context, ch domain.Channel) error {
 // RUNNING in the store, and the controller resumes them at the next start.
 func (l *Local) Shutdown(ctx context.Context) {
 	l.mu.Lock()
-	var pipes []*pipe
-	for id, rt := range l.runs {
-		pipes = append(pipes, rt.pipes...)
-		delete(l.runs, id)
-	}
-	for k, p := range l.keys {
-		if p.publisher != nil {
-			p.publisher.kick()
-		}
-		delete(l.keys, k)
+	var ids []string
+	for id := range l.runs {
+		ids = append(ids, id)
 	}
 	l.mu.Unlock()
+	var pipes []*pipe
+	for _, id := range ids {
+		if rt := l.detach(id, nil); rt != nil {
+			pipes = append(pipes, rt.pipes...)
+		}
+	}
 	l.stopPipes(ctx, pipes)
 }

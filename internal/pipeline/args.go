@@ -93,7 +93,16 @@ func Args(s Spec) ([]string, error) {
 
 	args := []string{
 		"-hide_banner", "-loglevel", "warning", "-nostats",
-		"-progress", "pipe:1", "-stats_period", "1",
+		"-progress", "pipe:1", "-stats_period", "0.5",
+		// The outputs keep the input's timestamps, which the Feed keeps going
+		// forward across publisher reconnects and ffmpeg restarts: a restarted
+		// instance's segments then continue the archive's timeline (with a
+		// gap for the restart) instead of starting it again from zero.
+		"-copyts",
+		// ffmpeg probes a live FLV input for 5 s by default before it writes
+		// anything (about 2.5 s of it in practice); the Feed's FLV header
+		// names the tracks that come, so a second of media is enough.
+		"-analyzeduration", "1000000",
 		"-f", "flv", "-i", "pipe:0",
 	}
 	if len(plan.filter) > 0 {

@@ -112,7 +112,7 @@ func TestArgsShape(t *testing.T) {
 	args, _ := Args(SpecFor(workflow(t, catalog.ABR720), run, 0))
 	line := strings.Join(args, " ")
 	for _, want := range []string{
-		"-f flv -i pipe:0",
+		"-copyts -analyzeduration 1000000 -f flv -i pipe:0",
 		"split=4",
 		"scale=1280:720", "scale=960:540", "scale=640:360", "scale=480:270",
 		"-b:v:0 4096k", "-b:v:3 496k",

@@ -3,7 +3,8 @@ package pipeline
 import "time"
 
 // Backoff is the delay before restarting an ffmpeg that exited: it doubles from
-// Min up to Max, and goes back to Min once an instance ran StableAfter.
+// Min up to Max, and goes back to Min once an instance ran StableAfter, or
+// wrote output before it died (the Supervisor sees to that).
 type Backoff struct {
 	Min, Max, StableAfter time.Duration // defaults 500 ms, 30 s, 30 s
 }

@@ -3,8 +3,10 @@ package pipeline
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"onair/internal/flv"
 )
@@ -13,15 +15,24 @@ import (
 // frame at 30 fps.
 const frameGap = 33
 
+// maxHold bounds what a Feed holds before its Supervisor is attached: about a
+// minute of an 8 Mbit/s stream. Beyond it the oldest GOPs go.
+const maxHold = 64 << 20
+
 // Feed sits between the ingest and a Supervisor and owns the FLV stream that
 // ffmpeg reads, across ffmpeg restarts and publisher reconnects: each instance
 // gets a stream that starts cleanly (header, metadata, sequence headers, a
-// keyframe) and whose timestamps never go back. It is safe for concurrent use.
+// keyframe) and whose timestamps never go back. Until a Supervisor is
+// attached it holds what it is given, so that a publisher can be accepted
+// before its pipeline is up and lose nothing. It is safe for concurrent use.
 type Feed struct {
-	s        *Supervisor
 	received atomic.Bool
 
 	mu sync.Mutex
+	s  *Supervisor // nil until Attach
+	// Held until Attach: tags with their timestamps rebased.
+	held      []heldTag
+	heldBytes int
 	// The publisher session.
 	rebase             bool  // the next tag sets offset
 	offset             int64 // added to the session's timestamps
@@ -56,9 +67,29 @@ const (
 // cacheKinds counts the kinds the Feed caches, the first three: they index Feed.cache.
 const cacheKinds = 3
 
-// NewFeed returns a Feed that writes into s.
-func NewFeed(s *Supervisor) *Feed {
-	return &Feed{s: s, rebase: true}
+type heldTag struct {
+	tag  flv.Tag
+	kind kind
+}
+
+// NewFeed returns a Feed that holds what it is written until Attach.
+func NewFeed() *Feed {
+	return &Feed{rebase: true}
+}
+
+// Attach makes the Feed write into s's instances from now on, starting with
+// what it held, in order. A Feed is attached once.
+func (f *Feed) Attach(s *Supervisor) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.s = s
+	held := f.held
+	f.held, f.heldBytes = nil, 0
+	for _, h := range held {
+		if err := f.send(h.tag, h.kind); errors.Is(err, ErrNotReady) {
+			return // the instance went as it started: the next one starts afresh
+		}
+	}
 }
 
 // Begin starts a publisher session. Its timestamps are rebased so that the
@@ -72,6 +103,18 @@ func (f *Feed) Begin() {
 	f.waitKey = true
 	f.cache = [cacheKinds][]byte{}
 	f.sawAudio, f.sawVideo = false, false
+}
+
+// Continue makes the stream go on after a timeline an earlier Feed fed (that
+// of a run resumed after a restart): the next publisher session starts one
+// frame after end, so that no timestamp goes back in the run's playlists.
+func (f *Feed) Continue(end time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if ms := end.Milliseconds(); !f.hasLast || ms > f.last {
+		f.last, f.hasLast = ms, true
+	}
+	f.rebase = true
 }
 
 // End records that the publisher left. Whatever is written next continues
@@ -91,10 +134,11 @@ func (f *Feed) Received() bool { return f.received.Load() }
 // when a new instance is up, the Feed first writes it a fresh FLV header, the
 // cached metadata and sequence headers, and drops video and audio until the
 // next keyframe. Repeats of the metadata or sequence headers the instance has
-// are not sent again. An error wrapping ErrNotReady means the tag did not reach
-// an ffmpeg (none up, or it died or hung during the write): it is dropped, and
-// the next instance starts afresh; tags dropped while waiting for a keyframe
-// return nil. Any other error is a tag FLV cannot carry.
+// are not sent again. Before Attach the tag is held, and nil returned. An
+// error wrapping ErrNotReady means the tag did not reach an ffmpeg (none up,
+// or it died or hung during the write): it is dropped, and the next instance
+// starts afresh; tags dropped while waiting for a keyframe return nil. Any
+// other error is a tag FLV cannot carry.
 func (f *Feed) WriteTag(t flv.Tag) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -107,7 +151,34 @@ func (f *Feed) WriteTag(t flv.Tag) error {
 	}
 	t.Timestamp = f.timestamp(t, k)
 	f.remember(t, k)
+	if f.s == nil {
+		f.hold(t, k)
+		return nil
+	}
+	return f.send(t, k)
+}
 
+// hold keeps a tag until Attach, dropping the oldest GOPs beyond maxHold.
+func (f *Feed) hold(t flv.Tag, k kind) {
+	f.held = append(f.held, heldTag{t, k})
+	f.heldBytes += len(t.Data)
+	for f.heldBytes > maxHold && len(f.held) > 1 {
+		cut := 1
+		for cut < len(f.held) && !(f.held[cut].kind == kindVideo && flv.IsKeyframe(f.held[cut].tag)) {
+			cut++
+		}
+		if cut == len(f.held) {
+			cut = len(f.held) / 2 // audio alone, or one huge GOP
+		}
+		for _, h := range f.held[:cut] {
+			f.heldBytes -= len(h.tag.Data)
+		}
+		f.held = append(f.held[:0:0], f.held[cut:]...)
+	}
+}
+
+// send writes one tag, its timestamp rebased, to the instance up; f.mu is held.
+func (f *Feed) send(t flv.Tag, k kind) error {
 	in := f.s.acquire()
 	if in == nil {
 		return ErrNotReady

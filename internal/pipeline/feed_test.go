@@ -127,11 +127,14 @@ func TestFeedFraming(t *testing.T) {
 	cat := script(t, dir, `exec cat > "$1"`)
 	s := New(Config{FFmpeg: cat, Dir: dir, Args: perInstance(), Settle: 50 * time.Millisecond,
 		Backoff: Backoff{Min: 10 * time.Millisecond}})
-	f := NewFeed(s)
+	f := NewFeed()
+	f.Attach(s)
 	if f.Received() {
 		t.Error("Received before anything")
 	}
-	if err := NewFeed(s).WriteTag(keyframe(0)); err != ErrNotReady {
+	early := NewFeed()
+	early.Attach(s)
+	if err := early.WriteTag(keyframe(0)); err != ErrNotReady {
 		t.Errorf("WriteTag before Start = %v, want ErrNotReady", err)
 	}
 	if err := s.Start(context.Background()); err != nil {
@@ -255,5 +258,72 @@ func TestSetDataFrameAndMetaKeys(t *testing.T) {
 	}
 	if _, n := amfString([]byte{0x02, 0x00, 0x09, 'a'}); n != 0 {
 		t.Error("amfString read past a short buffer")
+	}
+}
+
+// TestFeedHoldsUntilAttach: a publisher accepted before its pipeline is up
+// loses nothing: what it sent reaches the first instance, in order, first.
+func TestFeedHoldsUntilAttach(t *testing.T) {
+	dir := t.TempDir()
+	cat := script(t, dir, `exec cat > "$1"`)
+	s := New(Config{FFmpeg: cat, Dir: dir, Args: perInstance(), Settle: 50 * time.Millisecond})
+	f := NewFeed()
+	f.Begin()
+	held := session()
+	write(t, f, held...) // no supervisor yet: held
+	if !f.Received() {
+		t.Error("Received false after held media")
+	}
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f.Attach(s)
+	write(t, f, interframe(1023), audio(1028))
+	size := int64(13)
+	for i, tag := range append(held, interframe(1023), audio(1028)) {
+		size += 15 + int64(len(tag.Data))
+		if i == 0 {
+			size -= int64(len(amf0String("@setDataFrame")))
+		}
+	}
+	waitFor(t, 5*time.Second, "cat to write it all", func() bool {
+		fi, err := os.Stat(filepath.Join(dir, "out-1.flv"))
+		return err == nil && fi.Size() == size
+	})
+	if err := stop(t, s); err != nil {
+		t.Fatalf("Stop = %v", err)
+	}
+	tags, _, _ := readFLV(t, filepath.Join(dir, "out-1.flv"))
+	if len(tags) != len(held)+2 {
+		t.Fatalf("out-1 has %d tags, want the %d held and the 2 after", len(tags), len(held)+2)
+	}
+	if first := tags[3]; !flv.IsKeyframe(first) || first.Timestamp != 0 {
+		t.Errorf("the first frame is %+v, want the held keyframe at 0", first)
+	}
+	if last := tags[len(tags)-2]; last.Timestamp != 1023 {
+		t.Errorf("the frame after the held ones is at %d ms, want 1023", last.Timestamp)
+	}
+}
+
+// TestFeedHoldIsBounded: a pipeline that takes long to come up costs at most
+// maxHold bytes; the oldest GOPs go, and what is held still starts at a keyframe.
+func TestFeedHoldIsBounded(t *testing.T) {
+	f := NewFeed()
+	f.Begin()
+	frame := make([]byte, 1<<20)
+	for i := range 100 { // 100 MiB, a keyframe every tenth frame
+		tag := flv.Tag{Type: flv.TagVideo, Timestamp: uint32(i * 33), Data: append([]byte{0x27, 0x01, 0, 0, 0}, frame...)}
+		if i%10 == 0 {
+			tag.Data[0] = 0x17
+		}
+		if err := f.WriteTag(tag); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if f.heldBytes > maxHold {
+		t.Errorf("holding %d bytes, more than %d", f.heldBytes, maxHold)
+	}
+	if !flv.IsKeyframe(f.held[0].tag) || f.held[len(f.held)-1].tag.Timestamp != 99*33 {
+		t.Errorf("held from %+v to %d ms, want a keyframe first and the latest frame last", f.held[0].tag.Timestamp, f.held[len(f.held)-1].tag.Timestamp)
 	}
 }

@@ -120,7 +120,8 @@ func TestFFmpegReadsTheFeed(t *testing.T) {
 	if err := s.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	f := NewFeed(s)
+	f := NewFeed()
+	f.Attach(s)
 	f.Begin()
 	play(t, f, tags, 2)
 	f.End()
@@ -153,7 +154,8 @@ func TestFFmpegAcrossReconnect(t *testing.T) {
 	if err := s.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	f := NewFeed(s)
+	f := NewFeed()
+	f.Attach(s)
 	for range 2 {
 		f.Begin()
 		play(t, f, tags, 3)
@@ -199,7 +201,8 @@ func TestFFmpegRestartGetsACleanStream(t *testing.T) {
 	if err := s.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	f := NewFeed(s)
+	f := NewFeed()
+	f.Attach(s)
 	f.Begin()
 	cut := len(tags) / 3 // about 1 s in
 	play(t, f, tags[:cut], 3)

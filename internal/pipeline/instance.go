@@ -63,6 +63,9 @@ type instance struct {
 	ended  time.Time
 	exit   *ExitError
 	exited chan struct{}
+	// healthy is closed at the first progress block that shows output.
+	healthy     chan struct{}
+	healthyOnce sync.Once
 }
 
 // spawn launches an instance. A failure, recorded as the last exit, is returned
@@ -98,10 +101,13 @@ func (s *Supervisor) spawn(restart bool) (*instance, *ExitError) {
 	cmd := exec.Command(s.cfg.FFmpeg, args...)
 	cmd.Dir = s.cfg.Dir
 	cmd.Stdin = pr
-	// Its own process group, so that signals reach whatever ffmpeg runs too.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own process group, so that signals reach whatever ffmpeg runs too;
+	// and it dies with onair (Pdeathsig), so that after a kill -9 of the
+	// server no old ffmpeg goes on writing next to the one a restart starts.
+	cmd.SysProcAttr = procAttr()
 	cmd.WaitDelay = waitDelay
-	in := &instance{sup: s, n: n, log: log, cmd: cmd, stdin: pw, timeout: s.cfg.WriteTimeout, exited: make(chan struct{})}
+	in := &instance{sup: s, n: n, log: log, cmd: cmd, stdin: pw, timeout: s.cfg.WriteTimeout,
+		exited: make(chan struct{}), healthy: make(chan struct{})}
 	in.stdout = &lineWriter{fn: in.progressLine}
 	in.stderr = &lineWriter{fn: in.stderrLine}
 	cmd.Stdout, cmd.Stderr = in.stdout, in.stderr
@@ -269,6 +275,9 @@ func (in *instance) progressLine(line string) {
 	p.At = in.sup.cfg.Now()
 	in.pending = Progress{}
 	in.sup.setProgress(p)
+	if p.writesOutput() {
+		in.healthyOnce.Do(func() { close(in.healthy) })
+	}
 }
 
 // Progress is one -progress block of an instance.

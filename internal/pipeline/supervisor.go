@@ -35,7 +35,11 @@ type Config struct {
 
 // Event types.
 const (
-	EventStarted    = "started"
+	EventStarted = "started"
+	// EventHealthy: the instance showed in its progress that it writes output.
+	EventHealthy = "healthy"
+	// EventStable: the instance has been up for Backoff.StableAfter.
+	EventStable     = "stable"
 	EventExited     = "exited"
 	EventRestarting = "restarting"
 	EventStopped    = "stopped"
@@ -50,7 +54,15 @@ type Event struct {
 	Cause    string        // exited, restarting, stopped: the exit's cause
 	Message  string        // a sentence for a person
 	Delay    time.Duration // restarting: the wait before the next instance
+	// Failures is, for restarting, how many instances in a row have exited
+	// without becoming healthy in between, this one included: 1 for a
+	// one-off crash, 2 and more for a pipeline that keeps failing.
+	Failures int
 }
+
+// MaxStartFailures is how many instances in a row may fail before
+// WaitHealthy gives up on the pipeline.
+const MaxStartFailures = 2
 
 // ErrNotReady is returned (or wrapped) by Write when no ffmpeg took the bytes:
 // between restarts, before Start, after Stop, or as an instance dies. The
@@ -84,8 +96,11 @@ type Supervisor struct {
 	count    int       // instances launched (or tried)
 	restarts int
 	progress Progress
-	last     *ExitError // the latest exit
-	final    error      // what Stop returns
+	last     *ExitError    // the latest exit
+	final    error         // what Stop returns
+	healthy  bool          // an instance showed output since the last exit
+	failures int           // instances in a row that exited without showing output
+	changed  chan struct{} // closed and replaced when healthy, failures or the state change
 }
 
 // New returns a Supervisor for cfg, with defaults filled in. Nothing runs until Start.
@@ -110,11 +125,45 @@ func New(cfg Config) *Supervisor {
 		cfg.Now = time.Now
 	}
 	return &Supervisor{
-		cfg:   cfg,
-		log:   cfg.Log,
-		stop:  make(chan struct{}),
-		hurry: make(chan struct{}),
-		done:  make(chan struct{}),
+		cfg:     cfg,
+		log:     cfg.Log,
+		stop:    make(chan struct{}),
+		hurry:   make(chan struct{}),
+		done:    make(chan struct{}),
+		changed: make(chan struct{}),
+	}
+}
+
+// notifyLocked wakes WaitHealthy; s.mu is held.
+func (s *Supervisor) notifyLocked() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// WaitHealthy waits until the pipeline shows that it works: an instance's
+// progress reports output written. It returns nil then, and also when ctx ends
+// first (no verdict: the caller goes on). It returns the last exit when
+// MaxStartFailures instances in a row exited without getting that far, or
+// when supervision ended: a pipeline that keeps failing, which its caller
+// should give up on rather than retry for ever.
+func (s *Supervisor) WaitHealthy(ctx context.Context) error {
+	for {
+		s.mu.Lock()
+		healthy, failures, ended, last, changed := s.healthy, s.failures, s.state == stateEnded, s.last, s.changed
+		s.mu.Unlock()
+		switch {
+		case healthy:
+			return nil
+		case failures >= MaxStartFailures || ended && last != nil:
+			return last
+		case ended:
+			return ErrNotReady
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return nil
+		}
 	}
 }
 
@@ -161,6 +210,32 @@ func (s *Supervisor) Start(ctx context.Context) error {
 	return nil
 }
 
+// watch waits for an instance to exit, telling on the way when it becomes
+// healthy and when it has been up long enough to be stable. It reports false
+// when Stop came first; the instance is then still up.
+func (s *Supervisor) watch(in *instance) bool {
+	stable := time.NewTimer(s.cfg.Backoff.StableAfter - s.cfg.Now().Sub(in.started))
+	defer stable.Stop()
+	healthy := in.healthy
+	for {
+		select {
+		case <-in.exited:
+			return true
+		case <-s.stop:
+			return false
+		case <-healthy:
+			healthy = nil
+			s.mu.Lock()
+			s.healthy, s.failures = true, 0
+			s.notifyLocked()
+			s.mu.Unlock()
+			s.emit(Event{Type: EventHealthy, Instance: in.n, Message: "ffmpeg is writing its outputs"})
+		case <-stable.C:
+			s.emit(Event{Type: EventStable, Instance: in.n, Message: fmt.Sprintf("ffmpeg has been up for %s", s.cfg.Backoff.StableAfter)})
+		}
+	}
+}
+
 // run owns the instances after Start: it waits for each to exit, restarts it
 // after the backoff, and on Stop shuts the current one down.
 func (s *Supervisor) run(in *instance) {
@@ -169,9 +244,7 @@ func (s *Supervisor) run(in *instance) {
 		var exit *ExitError
 		started, ended := s.cfg.Now(), s.cfg.Now()
 		if in != nil {
-			select {
-			case <-in.exited:
-			case <-s.stop:
+			if !s.watch(in) {
 				s.halt(in)
 				s.reap(in)
 				s.finish(in.exit, true)
@@ -182,8 +255,19 @@ func (s *Supervisor) run(in *instance) {
 		} else {
 			exit = s.LastExit()
 		}
+		s.mu.Lock()
+		if s.healthy {
+			// It worked until it died: a crash, not a pipeline that cannot
+			// work, so the next one comes as soon as it may.
+			delay = 0
+		}
+		s.healthy = false
+		s.failures++
+		failures := s.failures
+		s.notifyLocked()
+		s.mu.Unlock()
 		delay = s.cfg.Backoff.next(delay, started, ended)
-		s.emit(Event{Type: EventRestarting, Instance: s.instances(), ExitCode: exit.Code, Cause: exit.Cause, Delay: delay,
+		s.emit(Event{Type: EventRestarting, Instance: s.instances(), ExitCode: exit.Code, Cause: exit.Cause, Delay: delay, Failures: failures,
 			Message: fmt.Sprintf("restarting ffmpeg in %s after: %s", delay, exit.Error())})
 		if !s.sleep(delay) {
 			s.finish(exit, true)
@@ -282,6 +366,7 @@ func (s *Supervisor) finish(x *ExitError, stopped bool) {
 		}
 	}
 	n := s.count
+	s.notifyLocked()
 	s.mu.Unlock()
 	if stopped {
 		e := Event{Type: EventStopped, Instance: n, Message: "ffmpeg stopped"}
@@ -405,6 +490,12 @@ func (s *Supervisor) setProgress(p Progress) {
 	if p.Instance == s.progress.Instance {
 		s.progress = p
 	}
+}
+
+// writesOutput reports whether a progress block shows that ffmpeg got past
+// opening its input and outputs and writes media.
+func (p Progress) writesOutput() bool {
+	return p.Frame > 0 || p.OutTime > 0 || p.TotalSize > 0
 }
 
 func (s *Supervisor) emit(e Event) {

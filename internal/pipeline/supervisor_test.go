@@ -341,7 +341,7 @@ func TestProgressLines(t *testing.T) {
 	clk := testclock.New(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 	s := New(Config{Now: clk.Now})
 	s.progress = Progress{Instance: 3}
-	in := &instance{sup: s, n: 3}
+	in := &instance{sup: s, n: 3, healthy: make(chan struct{})}
 	w := &lineWriter{fn: in.progressLine}
 	out := "frame=23\nfps=15.21\nstream_0_0_q=-1.0\nbitrate= 253.2kbits/s\ntotal_size=30036\n" +
 		"out_time_us=1044000\nout_time_ms=1044000\nout_time=00:00:01.044000\ndup_frames=1\ndrop_frames=2\nspeed=1.04x\nprogress=continue\n" +
@@ -359,8 +359,13 @@ func TestProgressLines(t *testing.T) {
 	if got := s.Progress(); got.Frame != 30 || !got.End || got.Bitrate != 0 || got.Speed != 0 {
 		t.Errorf("last Progress = %+v", got)
 	}
+	select {
+	case <-in.healthy:
+	default:
+		t.Error("a block with frames written did not mark the instance healthy")
+	}
 	// A block from an older instance does not overwrite the current one's.
-	old := &instance{sup: s, n: 2}
+	old := &instance{sup: s, n: 2, healthy: make(chan struct{})}
 	old.progressLine("frame=99")
 	old.progressLine("progress=continue")
 	if s.Progress().Frame != 30 {
@@ -377,4 +382,74 @@ func TestLineWriterBoundsLines(t *testing.T) {
 	if len(lines) != 2 || len(lines[0]) != maxLine || lines[1] != "z" {
 		t.Errorf("lines = %d, first %d bytes, last %q", len(lines), len(lines[0]), lines[len(lines)-1])
 	}
+}
+
+// TestWaitHealthy: an ffmpeg whose progress shows output is healthy; one that
+// keeps exiting once it has run past Settle is given up on at the second
+// failure, with its cause, and its restarts count the failures in a row.
+func TestWaitHealthy(t *testing.T) {
+	t.Run("healthy", func(t *testing.T) {
+		dir := t.TempDir()
+		ff := script(t, dir, `printf 'frame=0\nprogress=continue\n'; sleep 0.2; printf 'frame=3\ntotal_size=4096\nprogress=continue\n'; exec sleep 30`)
+		var ev events
+		s := New(Config{FFmpeg: ff, Dir: dir, Args: noArgs, Settle: 50 * time.Millisecond, Grace: 50 * time.Millisecond, OnEvent: ev.add})
+		if err := s.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		defer stop(t, s)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := s.WaitHealthy(ctx); err != nil || ctx.Err() != nil {
+			t.Fatalf("WaitHealthy = %v (ctx %v), want healthy", err, ctx.Err())
+		}
+		waitFor(t, 2*time.Second, "the healthy event", func() bool { return len(ev.of(EventHealthy)) == 1 })
+	})
+	t.Run("failing in a loop", func(t *testing.T) {
+		dir := t.TempDir()
+		ff := script(t, dir, `sleep 0.3; echo "Unknown encoder 'libx264'" >&2; exit 1`)
+		var ev events
+		s := New(Config{FFmpeg: ff, Dir: dir, Args: noArgs, Settle: 50 * time.Millisecond, OnEvent: ev.add,
+			Backoff: Backoff{Min: 20 * time.Millisecond, Max: 40 * time.Millisecond}})
+		if err := s.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		defer stop(t, s)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		err := s.WaitHealthy(ctx)
+		var x *ExitError
+		if !errors.As(err, &x) || !strings.Contains(x.Cause, "libx264") {
+			t.Fatalf("WaitHealthy = %v, want the exit with its cause", err)
+		}
+		waitFor(t, 5*time.Second, "a third failure", func() bool { return len(ev.of(EventRestarting)) >= 3 })
+		for i, e := range ev.of(EventRestarting)[:3] {
+			if e.Failures != i+1 {
+				t.Errorf("restart %d says %d failures in a row, want %d", i+1, e.Failures, i+1)
+			}
+		}
+		if n := len(ev.of(EventHealthy)); n != 0 {
+			t.Errorf("%d healthy events from an ffmpeg that never wrote", n)
+		}
+	})
+	t.Run("a healthy instance resets the count", func(t *testing.T) {
+		dir := t.TempDir()
+		// Fails once, then writes: the restart after the healthy one counts 1 again.
+		marker := filepath.Join(dir, "ran")
+		ff := script(t, dir, `if [ -e `+marker+` ]; then printf 'frame=9\nprogress=continue\n'; sleep 0.3; exit 1; fi; touch `+marker+`; sleep 0.2; exit 1`)
+		var ev events
+		s := New(Config{FFmpeg: ff, Dir: dir, Args: noArgs, Settle: 50 * time.Millisecond, OnEvent: ev.add,
+			Backoff: Backoff{Min: 20 * time.Millisecond, Max: 40 * time.Millisecond}})
+		if err := s.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		defer stop(t, s)
+		waitFor(t, 5*time.Second, "three restarts", func() bool { return len(ev.of(EventRestarting)) >= 3 })
+		got := []int{}
+		for _, e := range ev.of(EventRestarting)[:3] {
+			got = append(got, e.Failures)
+		}
+		if !slices.Equal(got, []int{1, 1, 1}) {
+			t.Errorf("failures in a row at each restart = %v, want [1 1 1]: each instance after the first was healthy", got)
+		}
+	})
 }

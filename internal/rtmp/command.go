@@ -108,15 +108,16 @@ func (c *conn) publish(streamID uint32, vals []any) error {
 	if c.sink != nil {
 		return c.refusePublish(streamID, errors.New("already publishing on this connection"))
 	}
-	key, query, _ := strings.Cut(name, "?")
+	name, query, _ := strings.Cut(name, "?")
 	req := PublishRequest{
-		App:       c.app,
-		StreamKey: key,
-		Query:     joinQuery(c.appQuery, query),
-		TCURL:     c.tcURL,
-		Remote:    c.nc.RemoteAddr(),
+		App:    c.app,
+		Name:   name,
+		Path:   StreamPath(c.app, name),
+		Query:  joinQuery(c.appQuery, query),
+		TCURL:  c.tcURL,
+		Remote: c.nc.RemoteAddr(),
 	}
-	log := c.log.With("key", keyPrefix(key))
+	log := c.log.With("path", PathForLog(req.Path))
 	sink, err := c.srv.router.Publish(c.ctx, req)
 	if err == nil && sink == nil {
 		err = errors.New("no sink for this stream")
@@ -161,8 +162,13 @@ func joinQuery(a, b string) string {
 	return a + "&" + b
 }
 
-// keyPrefix is what logs show of a stream key: enough to tell keys apart, never
+// PathForLog is what logs show of a stream path: its last segment, which is
+// the stream key in every URL form, cut to enough to tell keys apart and never
 // enough to publish with.
-func keyPrefix(key string) string {
-	return key[:min(4, len(key)/3)] + "…"
+func PathForLog(path string) string {
+	dir, key := "", path
+	if i := strings.LastIndexByte(path, '/'); i >= 0 {
+		dir, key = path[:i+1], path[i+1:]
+	}
+	return dir + key[:min(4, len(key)/3)] + "…"
 }

@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"onair/internal/flv"
@@ -87,6 +88,9 @@ func (c *conn) run() {
 		err = c.cause // the read error that followed is only a consequence
 	}
 	c.mu.Unlock()
+	if errors.Is(err, ErrSinkDone) {
+		c.tellCause()
+	}
 	c.cancel()
 	c.nc.Close()
 	c.endPublish(err)
@@ -252,19 +256,52 @@ func (c *conn) writeTag(t flv.Tag) error {
 	return nil
 }
 
-// watch closes the connection when the sink's Done channel closes.
+// watch ends the connection when the sink's Done channel closes. It only
+// interrupts the connection's reads, so that its goroutine wakes up and can
+// still tell the encoder why (tellCause) before it closes the connection.
 func (c *conn) watch(s Sink) {
 	stop, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
 		select {
 		case <-s.Done():
-			c.closeWith(ErrSinkDone)
+			c.mu.Lock()
+			if c.cause == nil {
+				c.cause = ErrSinkDone
+			}
+			c.mu.Unlock()
+			c.in.interrupt()
 		case <-stop:
 		}
 	}()
 	c.unwatch = func() { close(stop); <-done }
 }
+
+// tellCause sends the publisher the reason its sink ended it, if the sink
+// gave one; it runs on the connection's goroutine, which owns the writer.
+func (c *conn) tellCause() {
+	cz, ok := c.sink.(Causer)
+	if !ok {
+		return
+	}
+	cause := cz.Cause()
+	if cause == nil {
+		return
+	}
+	c.log.Info("publisher ended by its channel", "cause", cause)
+	if c.onStatus(c.streamID, "error", "NetStream.Failed", cause.Error()) != nil || c.bw.Flush() != nil {
+		return
+	}
+	// Encoders read what the server sent between their writes: keep reading
+	// (and dropping) until this one has read the status and hung up, or for
+	// a moment, since closing with its media unread would reset the
+	// connection before it got to the status.
+	c.nc.SetReadDeadline(time.Now().Add(causeLinger))
+	io.Copy(io.Discard, c.nc)
+}
+
+// causeLinger bounds how long an ended publisher has to read why.
+const causeLinger = 2 * time.Second
 
 // endPublish closes the current sink, if any, with err.
 func (c *conn) endPublish(err error) {
@@ -311,21 +348,40 @@ func (c *conn) sendCommand(streamID uint32, vals ...any) error {
 // netReader sets a read deadline before every read, so that a peer that sends
 // nothing for timeout is dropped, and counts the bytes for acknowledgements.
 type netReader struct {
-	nc      net.Conn
-	timeout time.Duration
-	fixed   time.Time // when set, the deadline instead of now+timeout (the handshake's)
-	n       uint64
+	nc          net.Conn
+	timeout     time.Duration
+	fixed       time.Time // when set, the deadline instead of now+timeout (the handshake's)
+	n           uint64
+	interrupted atomic.Bool // set by interrupt: every read fails from then on
 }
 
+// errInterrupted is what reads return once interrupt was called.
+var errInterrupted = errors.New("rtmp: reading interrupted")
+
 func (r *netReader) Read(p []byte) (int, error) {
+	if r.interrupted.Load() {
+		return 0, errInterrupted
+	}
 	d := r.fixed
 	if d.IsZero() {
 		d = time.Now().Add(r.timeout)
 	}
 	r.nc.SetReadDeadline(d)
+	// Checked again after our deadline is set: an interrupt that came before
+	// it had its deadline overwritten by ours, and one after it wins.
+	if r.interrupted.Load() {
+		return 0, errInterrupted
+	}
 	n, err := r.nc.Read(p)
 	r.n += uint64(n)
 	return n, err
+}
+
+// interrupt makes the read in progress, and every later one, fail at once,
+// from any goroutine, while leaving the connection open for writing.
+func (r *netReader) interrupt() {
+	r.interrupted.Store(true)
+	r.nc.SetReadDeadline(time.Now())
 }
 
 // netWriter bounds every write, so that a peer that stops reading cannot block us.

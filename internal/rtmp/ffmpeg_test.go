@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,7 +34,7 @@ func TestFFmpegPublish(t *testing.T) {
 	}
 
 	req := r.reqs[0]
-	if req.App != "live" || req.StreamKey != "studio-a-7f3c" || req.Query != "token=abc" ||
+	if req.App != "live" || req.Name != "studio-a-7f3c" || req.Path != "live/studio-a-7f3c" || req.Query != "token=abc" ||
 		req.TCURL != "rtmp://"+addr+"/live" || req.Remote == nil {
 		t.Errorf("request = %+v", req)
 	}
@@ -128,38 +129,50 @@ func TestFFmpegRefused(t *testing.T) {
 	}
 }
 
-// TestFFmpegDone checks that closing the sink's Done channel disconnects a live publisher.
+// TestFFmpegDone checks that closing the sink's Done channel disconnects a live
+// publisher, and that the encoder is told the sink's cause when it has one.
 func TestFFmpegDone(t *testing.T) {
 	t.Parallel()
-	r := newRecRouter()
-	_, addr := startServer(t, r, Options{})
-	cmd, stderr := ffmpegPublish(t, "rtmp://"+addr+"/live/k", "30")
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	<-r.got
-	s := r.sink(t)
-	waitFor(t, 10*time.Second, "a keyframe", func() bool {
-		for _, tag := range s.snapshot() {
-			if flv.IsKeyframe(tag) && !flv.IsSequenceHeader(tag) {
-				return true
+	for _, cause := range []error{nil, errors.New("the channel could not start: this ffmpeg has no libx264")} {
+		t.Run(fmt.Sprint(cause), func(t *testing.T) {
+			t.Parallel()
+			r := newRecRouter()
+			_, addr := startServer(t, r, Options{})
+			cmd, stderr := ffmpegPublish(t, "rtmp://"+addr+"/live/k", "30")
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			<-r.got
+			s := r.sink(t)
+			waitFor(t, 10*time.Second, "a keyframe", func() bool {
+				for _, tag := range s.snapshot() {
+					if flv.IsKeyframe(tag) && !flv.IsSequenceHeader(tag) {
+						return true
+					}
+				}
+				return false
+			})
+			s.mu.Lock()
+			s.cause = cause
+			s.mu.Unlock()
+			close(s.done)
+			select {
+			case err := <-exited:
+				if err == nil {
+					t.Errorf("ffmpeg exited 0 after being disconnected")
+				}
+			case <-time.After(3 * time.Second):
+				t.Fatalf("ffmpeg still running 3 s after Done\n%s", stderr)
 			}
-		}
-		return false
-	})
-	close(s.done)
-	select {
-	case err := <-exited:
-		if err == nil {
-			t.Errorf("ffmpeg exited 0 after being disconnected")
-		}
-	case <-time.After(3 * time.Second):
-		t.Fatalf("ffmpeg still running 3 s after Done\n%s", stderr)
-	}
-	<-s.closed
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closes != 1 || !errors.Is(s.closeErr, ErrSinkDone) {
-		t.Errorf("Sink.Close called %d times with %v, want once with ErrSinkDone", s.closes, s.closeErr)
+			<-s.closed
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if s.closes != 1 || !errors.Is(s.closeErr, ErrSinkDone) {
+				t.Errorf("Sink.Close called %d times with %v, want once with ErrSinkDone", s.closes, s.closeErr)
+			}
+			if cause != nil && !strings.Contains(stderr.String(), cause.Error()) {
+				t.Errorf("ffmpeg's stderr does not show the cause %q:\n%s", cause, stderr)
+			}
+		})
 	}
 }
 

@@ -24,6 +24,7 @@ type recSink struct {
 	done     chan struct{} // Done()
 	closed   chan struct{} // closed by Close
 	failAt   int           // WriteTag fails at this tag number when > 0
+	cause    error         // Cause(), read after done is closed
 }
 
 func newRecSink() *recSink {
@@ -51,6 +52,12 @@ func (s *recSink) Close(err error) {
 }
 
 func (s *recSink) Done() <-chan struct{} { return s.done }
+
+func (s *recSink) Cause() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cause
+}
 
 func (s *recSink) snapshot() []flv.Tag {
 	s.mu.Lock()

@@ -67,7 +67,7 @@ func TestConnectAndPublishReplies(t *testing.T) {
 	if m.StreamID != 1 || get(vals, 0) != "onStatus" || statusCode(vals) != "NetStream.Publish.Start" {
 		t.Errorf("publish answered %v on stream %d", vals, m.StreamID)
 	}
-	if req := r.reqs[0]; req.App != "live" || req.StreamKey != "key" || req.Query != "secret=1&sig=2" {
+	if req := r.reqs[0]; req.App != "live" || req.Name != "key" || req.Path != "live/key" || req.Query != "secret=1&sig=2" {
 		t.Errorf("request = %+v", req)
 	}
 }

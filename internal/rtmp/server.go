@@ -18,6 +18,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -35,10 +36,33 @@ type Router interface {
 
 // PublishRequest describes a client that wants to publish.
 type PublishRequest struct {
-	App, StreamKey string   // from connect's app (without query) and publish's name (query string stripped into Query)
-	Query          string   // anything after '?' in the stream name or app, e.g. tokens ("&"-joined if both have one)
-	TCURL          string   // connect's tcUrl, as the client sent it
-	Remote         net.Addr // the client's address
+	// App and Name are connect's app and publish's stream name as the client
+	// split them, without their query strings.
+	App, Name string
+	// Path is App and Name joined with "/", with empty and "." segments
+	// dropped: what routing goes by, since clients split one URL differently.
+	// rtmp://host/live/KEY (app "live", name "KEY"), OBS's server
+	// rtmp://host/ with stream key live/KEY (app "", name "live/KEY") and
+	// rtmp://host/live/ with key KEY all give "live/KEY"; rtmp://host/KEY
+	// (app "KEY", no name) gives "KEY".
+	Path   string
+	Query  string   // anything after '?' in the stream name or app, e.g. tokens ("&"-joined if both have one)
+	TCURL  string   // connect's tcUrl, as the client sent it
+	Remote net.Addr // the client's address
+}
+
+// StreamPath joins an RTMP app and stream name into the path that a stream is
+// known by (see PublishRequest.Path).
+func StreamPath(app, name string) string {
+	var segs []string
+	for _, part := range []string{app, name} {
+		for _, seg := range strings.Split(part, "/") {
+			if seg != "" && seg != "." {
+				segs = append(segs, seg)
+			}
+		}
+	}
+	return strings.Join(segs, "/")
 }
 
 // Sink receives one publisher's media in order.
@@ -55,6 +79,15 @@ type Sink interface {
 	// Done is closed when the engine wants the publisher disconnected (run stopped);
 	// the server then closes the connection promptly.
 	Done() <-chan struct{}
+}
+
+// A Sink whose Done closed because something failed (its channel could not
+// start, say) can say why by implementing Causer: the server sends the cause to
+// the encoder as onStatus NetStream.Failed before it closes the connection, so
+// that the encoder's log shows it (ffmpeg prints "Server error: <cause>").
+type Causer interface {
+	// Cause is why Done closed; nil when it was no failure (the run stopped).
+	Cause() error
 }
 
 // Options bound what one server and each of its connections may use.

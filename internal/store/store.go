@@ -43,6 +43,10 @@ type Store interface {
 	// ActiveChannels lists, across organizations, the workflows whose status is
 	// Active(): the work a controller resumes after a restart.
 	ActiveChannels(ctx context.Context) ([]ChannelRef, error)
+	// ChannelByStreamKey returns, across organizations, the channel whose
+	// current run takes publishers (PROVISIONING, STARTING or RUNNING) on an
+	// endpoint with this stream key; found is false when none does.
+	ChannelByStreamKey(ctx context.Context, key string) (ch domain.Channel, found bool, err error)
 	// ScheduledChannels lists, across organizations, the workflows that have a
 	// schedule: the scheduler's work.
 	ScheduledChannels(ctx context.Context) ([]ChannelRef, error)

@@ -133,14 +133,25 @@ func testUpdateChannelRuns(t *testing.T, s store.Store) {
 		t.Errorf("the new run: %+v", ch.Run)
 	}
 
-	// The current run changes with the workflow, and is updated, not added.
-	stopped := at(30).Add(123456789 * time.Nanosecond)
-	updated, err := s.UpdateChannel(ctx, "org-a", "wf", func(c *domain.Channel) error {
+	// A running run's events and open alerts are kept with it.
+	running, err := s.UpdateChannel(ctx, "org-a", "wf", func(c *domain.Channel) error {
 		for _, st := range []domain.Status{domain.StatusStarting, domain.StatusRunning} {
 			if err := c.SetStatus(st, "", at(2)); err != nil {
 				return err
 			}
 		}
+		c.Run.AddEvent(domain.RunEvent{Time: at(3), Type: domain.EventPipelineFailing, Pipeline: 1, Message: "ffmpeg was killed"})
+		return nil
+	})
+	must(t, err)
+	ch, err = s.GetChannel(ctx, "org-a", "wf")
+	must(t, err)
+	equal(t, "GetChannel of the running run", ch, running)
+	equal(t, "its alerts", ch.Run.Alerts, []domain.Alert{{Pipeline: 1, Since: at(3), Cause: "ffmpeg was killed"}})
+
+	// The current run changes with the workflow, and is updated, not added.
+	stopped := at(30).Add(123456789 * time.Nanosecond)
+	updated, err := s.UpdateChannel(ctx, "org-a", "wf", func(c *domain.Channel) error {
 		if err := c.RequestStop(at(29)); err != nil {
 			return err
 		}

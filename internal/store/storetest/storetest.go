@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteWorkflow", testDeleteWorkflow},
 		{"ListRuns", testListRuns},
 		{"ActiveChannelsAndCounts", testActiveChannelsAndCounts},
+		{"ChannelByStreamKey", testChannelByStreamKey},
 		{"ManagedInputs", testManagedInputs},
 		{"ManagedInputsOrgIsolation", testManagedInputsOrgIsolation},
 		{"ManagedInputClaims", testManagedInputClaims},

@@ -8,9 +8,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -163,19 +165,33 @@ func SmallBlueprint(class domain.ChannelClass) domain.Blueprint {
 // for the given seconds, and returns the running ffmpeg; the test's cleanup kills it.
 func Publish(t testing.TB, url string, seconds int) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-re",
-		"-f", "lavfi", "-i", "testsrc=size=320x180:rate=15",
-		"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-		"-t", strconv.Itoa(seconds),
-		"-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15", "-pix_fmt", "yuv420p",
-		"-c:a", "aac", "-b:a", "64k",
-		"-f", "flv", url)
+	return PublishWith(t, url, seconds, nil)
+}
+
+// PublishWith is Publish with more options for ffmpeg's RTMP output, such as
+// -rtmp_app and -rtmp_playpath, which split the URL the way other encoders do.
+func PublishWith(t testing.TB, url string, seconds int, rtmpOptions []string) *exec.Cmd {
+	t.Helper()
+	cmd := PublishCommand(url, seconds, rtmpOptions)
 	cmd.Stderr = LogWriter{t}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	return cmd
+}
+
+// PublishCommand is the ffmpeg command of PublishWith, not started, for a
+// test that reads its output itself.
+func PublishCommand(url string, seconds int, rtmpOptions []string) *exec.Cmd {
+	args := []string{"-hide_banner", "-loglevel", "error", "-re",
+		"-f", "lavfi", "-i", "testsrc=size=320x180:rate=15",
+		"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+		"-t", strconv.Itoa(seconds),
+		"-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15", "-pix_fmt", "yuv420p",
+		"-c:a", "aac", "-b:a", "64k",
+		"-f", "flv"}
+	return exec.Command("ffmpeg", append(append(args, rtmpOptions...), url)...)
 }
 
 // LogWriter sends what it is given to the test's log, line by line.
@@ -243,6 +259,59 @@ func decodes(t testing.TB, url string, extra ...string) {
 	if err != nil || len(strings.TrimSpace(string(out))) > 0 {
 		t.Errorf("%s does not decode cleanly: %v\n%s", url, err, out)
 	}
+}
+
+// Timeline is what ffprobe reads of a recording's video frames, in
+// presentation order: where they start and end, the longest time between two
+// frames (a hole in the recording, however the container spells it), how
+// much media they hold (the frames times the usual time between two), and
+// whether any decode timestamp goes back.
+type Timeline struct {
+	Start, End, MaxGap, Media float64
+	GapAt                     float64 // where MaxGap starts
+	Back                      bool
+}
+
+// VideoTimeline probes a file's video packets.
+func VideoTimeline(t testing.TB, file string) Timeline {
+	t.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts_time,dts_time",
+		"-of", "csv=p=0", file).Output()
+	if err != nil {
+		t.Fatalf("ffprobe %s: %v", file, err)
+	}
+	var pts []float64
+	var tl Timeline
+	lastDTS := math.Inf(-1)
+	for _, line := range strings.Fields(string(out)) {
+		p, d, ok := strings.Cut(line, ",")
+		pv, err1 := strconv.ParseFloat(p, 64)
+		dv, err2 := strconv.ParseFloat(strings.TrimSuffix(d, ","), 64)
+		if !ok || err1 != nil || err2 != nil {
+			continue
+		}
+		if dv < lastDTS {
+			tl.Back = true
+		}
+		lastDTS = dv
+		pts = append(pts, pv)
+	}
+	if len(pts) < 2 {
+		t.Fatalf("%s has %d video packets", file, len(pts))
+	}
+	slices.Sort(pts)
+	steps := make([]float64, len(pts)-1)
+	for i := range steps {
+		steps[i] = pts[i+1] - pts[i]
+		if steps[i] > tl.MaxGap {
+			tl.MaxGap, tl.GapAt = steps[i], pts[i]
+		}
+	}
+	slices.Sort(steps)
+	frame := steps[len(steps)/2]
+	tl.Start, tl.End = pts[0], pts[len(pts)-1]+frame
+	tl.Media = float64(len(pts)) * frame
+	return tl
 }
 
 // HasEvent reports whether a channel's run logged an event of this type.
