@@ -261,3 +261,45 @@ func TestMakeMP4Failures(t *testing.T) {
 		t.Fatalf("failures left files: %v", names)
 	}
 }
+
+// TestSplitInsideLongSegments: with the Streams API's default 300 s archive
+// segments, a section inside one segment still gives an MP4 of the section's
+// length that starts on its first frame; the clip playlist, made of whole
+// segments, lists the segments that hold it.
+func TestSplitInsideLongSegments(t *testing.T) {
+	ffmpeg, _ := fftest.Tools(t)
+	dir := t.TempDir()
+	makeArchive(t, dir, 310, "-hls_time", "300")
+	segs, _ := readArchive(t, dir)
+	if len(segs) != 2 || math.Abs(segs[0].Duration-300) > 0.1 {
+		t.Fatalf("archive: %+v; want a 300 s segment and a 10 s one", segs)
+	}
+	clips, err := Plan(segs, []Section{{100, 110}, {7.4, 9.4}, {295, 305}}, "long")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WritePlaylists(dir, clips); err != nil {
+		t.Fatal(err)
+	}
+	archive := frames(t, filepath.Join(dir, "index.m3u8"))
+	wantURIs := [][]string{segNames(0, 0), segNames(0, 0), segNames(0, 1)}
+	for i, want := range []float64{10, 2, 10} {
+		c := clips[i]
+		if got := playlistURIs(t, filepath.Join(dir, c.Playlist)); !slices.Equal(got, wantURIs[i]) {
+			t.Errorf("%s lists %v, want %v", c.Playlist, got, wantURIs[i])
+		}
+		if err := MakeMP4(context.Background(), ffmpeg, dir, c.Playlist, c.MP4, c.Offset, c.Length()); err != nil {
+			t.Fatal(err)
+		}
+		mp4 := filepath.Join(dir, c.MP4)
+		d := fftest.Duration(t, mp4)
+		t.Logf("%s: [%g, %g] lasts %.3f s", c.MP4, c.Section.Start, c.Section.End, d)
+		// Within one keyframe interval (1 s here), not one segment.
+		if math.Abs(d-want) > 1 {
+			t.Errorf("%s lasts %.3f s, want %g s", c.MP4, d, want)
+		}
+		if got, first := frames(t, mp4), int(math.Round(c.Section.Start*15)); len(got) == 0 || got[0] != archive[first] {
+			t.Errorf("%s does not start with frame %d of the archive: %d frames, first is %d", c.MP4, first, len(got), slices.Index(archive, got[0]))
+		}
+	}
+}
