@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Streams", testStreams},
 		{"StreamsOrgIsolation", testStreamsOrgIsolation},
 		{"StreamArchivePathInUse", testStreamArchivePathInUse},
+		{"DeleteStreamParts", testDeleteStreamParts},
 		{"Organizations", testOrganizations},
 		{"Users", testUsers},
 		{"UpdateUser", testUpdateUser},
