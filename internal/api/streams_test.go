@@ -14,6 +14,7 @@ import (
 
 	"onair/internal/api"
 	"onair/internal/domain"
+	"onair/internal/pipeline"
 	"onair/internal/store"
 	"onair/internal/testutil/e2e"
 )
@@ -365,6 +366,35 @@ func TestStreamSessions(t *testing.T) {
 	}
 	e.wantError("POST", "/api/streams/nope/start", nil, 404, "", "nope")
 	e.wantError("POST", "/api/streams/nope/stop", nil, 404, "", "nope")
+}
+
+// TestStreamSegmentLength follows segment_length from the create to the
+// ffmpeg command the engine runs for each pipeline: the archive's segments
+// have its length, 300 s when absent, and the live HLS keeps the blueprint's.
+func TestStreamSegmentLength(t *testing.T) {
+	e := newStreamEnv(t, "")
+	for _, tc := range []struct {
+		body    map[string]any
+		archive string
+	}{
+		{map[string]any{"name": "default"}, "hls_time=300:hls_list_size=0:"},
+		{map[string]any{"name": "short", "segment_length": 10}, "hls_time=10:hls_list_size=0:"},
+	} {
+		st := e.newStream(tc.body)
+		e.streamCall("POST", "/api/streams/"+st.ID+"/start", nil, 200)
+		ch := e.channel(st.LiveChannelID)
+		for p := range 2 {
+			args, err := pipeline.Args(pipeline.SpecFor(&ch.Workflow, ch.Run, p))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tee := args[len(args)-1]
+			// rtmp-abr-1080: 6 s segments in a 3600 s window.
+			if strings.Count(tee, "hls_time=6:hls_list_size=600:") != 1 || strings.Count(tee, tc.archive) != 1 {
+				t.Errorf("%s, pipeline %d: the tee outputs are\n%s\nwant live hls_time=6 and archive %s", st.Name, p, tee, tc.archive)
+			}
+		}
+	}
 }
 
 // TestStreamDefaultPathTwiceInASecond: two sessions started within one second
