@@ -48,7 +48,14 @@ type Options struct {
 	Tokens *auth.Tokens
 	// Limiter slows down repeated failed logins; one is made when nil.
 	Limiter *auth.Limiter
+	// StopWait bounds how long DELETE /api/streams/{id} waits for a stopped
+	// stream's last session to finish its archive; DefaultStopWait when 0.
+	StopWait time.Duration
 }
+
+// DefaultStopWait is how long a stream's delete waits for its last session
+// to end: its archive's MP4 is a stream copy, seconds for hours of video.
+const DefaultStopWait = 30 * time.Second
 
 // Server serves the API.
 type Server struct {

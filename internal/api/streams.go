@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"time"
 
 	"onair/internal/catalog"
 	"onair/internal/channels"
@@ -58,16 +59,20 @@ func (s *Server) streamRoutes() []route {
 		{openapi.Operation{
 			Method: "DELETE", Path: "/api/streams/{id}", Tag: tag, OperationID: "deleteStream",
 			Summary: "Delete a stream",
-			Description: "Stops the stream if it is started, deletes it and answers its details. Its archives stay, and so do its workflow " +
-				"(whose runs list them) and managed input: delete those under /api/workflows and /api/managed-inputs once the channel is DONE.",
+			Description: "Stops the stream if it is started, waits for its last session to finish its archive, then deletes the stream with its " +
+				"workflow (and the workflow's runs) and its managed input, whose endpoints stop taking publishers, and answers the stream's details. " +
+				"The archives stay on disk and their URLs keep working: archives_path in the answer leads to them under /archive/. " +
+				"409 when the last session is still finishing its archive after a while (the stop stays asked for: delete again in a moment), " +
+				"or when another running workflow uses the stream's managed input.",
 			Params:    []openapi.Param{idParam},
-			Responses: stream(),
+			Responses: stream(http.StatusConflict),
 		}, s.deleteStream},
 		{openapi.Operation{
 			Method: "POST", Path: "/api/streams/{id}/start", Tag: tag, OperationID: "startStream",
 			Summary: "Start a session",
 			Description: "Starts a new session: current_session_id and archives_path[session id] are set. The body is optional. " +
-				"409 while the stream is started or still stopping, or when path overlaps an earlier session's directory.",
+				"409 while the stream is started, or stopped while its last session is still finishing its archive, " +
+				"or when path overlaps an earlier session's directory.",
 			Params:    []openapi.Param{idParam},
 			Body:      domain.StreamStart{},
 			Responses: stream(body(http.StatusConflict)...),
@@ -140,12 +145,9 @@ func (s *Server) createStream(w http.ResponseWriter, r *http.Request) error {
 	wspec.Apply(&wf, s.Region)
 	st := domain.Stream{
 		ID: s.NewID(), OrgID: org, Name: spec.Name, Description: spec.Description, BlueprintID: bp.ID,
-		WorkflowID: wf.ID, InputID: in.ID, SegmentLength: archiveSegment(&wf),
+		WorkflowID: wf.ID, InputID: in.ID, SegmentLength: spec.ArchiveSegment(),
 		StartoverWindowSeconds: domain.DefaultStartoverWindowSeconds, KeyRotationInterval: domain.DefaultKeyRotationInterval,
 		ArchivesPath: map[string]string{}, LastUpdate: now, Created: now,
-	}
-	if spec.SegmentLength != nil {
-		st.SegmentLength = *spec.SegmentLength
 	}
 	// Three rows in three tables: each step undoes the earlier ones when it fails.
 	if err := s.Store.CreateManagedInput(ctx, in); err != nil {
@@ -201,21 +203,6 @@ func (s *Server) streamBlueprint(ctx context.Context, org, id, inputID string) (
 	return bp, nil
 }
 
-// archiveSegment is the archive segment length a workflow's blueprint gives:
-// its archive's own, or the origin HLS output's.
-func archiveSegment(wf *domain.Workflow) int {
-	s := wf.EffectiveSettings()
-	for _, g := range s.OutputGroups {
-		if g.Type == domain.OutputArchive && g.Archive.SegmentSeconds > 0 {
-			return g.Archive.SegmentSeconds
-		}
-	}
-	if h := s.OriginHLS(); h != nil {
-		return h.SegmentSeconds
-	}
-	return 0
-}
-
 func (s *Server) updateStream(w http.ResponseWriter, r *http.Request) error {
 	ctx, org, id := r.Context(), s.org(r), r.PathValue("id")
 	st, err := s.Store.GetStream(ctx, org, id)
@@ -257,6 +244,11 @@ func (s *Server) updateStream(w http.ResponseWriter, r *http.Request) error {
 	return s.writeStream(w, r, st)
 }
 
+// deleteStream stops a started stream, waits for its last session to finish
+// its archive, and deletes the stream with its workflow and managed input. The
+// archives' files stay, and so do their URLs, which the answer's archives_path
+// leads to: a recording outlives the channel that made it, as an S3 archive
+// outlives its MediaLive channel.
 func (s *Server) deleteStream(w http.ResponseWriter, r *http.Request) error {
 	ctx, org := r.Context(), s.org(r)
 	st, ch, err := s.streamAndChannel(r)
@@ -264,24 +256,61 @@ func (s *Server) deleteStream(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if domain.StreamStarted(ch) {
-		if err := s.channels.Stop(ctx, org, st.WorkflowID); err != nil {
-			return err
-		}
-		now := s.now()
-		st.LastStopped, st.LastUpdate = &now, now
-		if ch, err = s.streamChannel(ctx, st); err != nil {
+		if st, err = s.stop(ctx, st); err != nil {
 			return err
 		}
 	}
+	if ch != nil && ch.Workflow.Status.Active() {
+		if ch, err = s.awaitSessionEnd(ctx, st); err != nil {
+			return err
+		}
+	}
+	// Rendered before the delete: the endpoints come from the managed input.
 	info, err := s.renderStream(ctx, st, ch)
 	if err != nil {
 		return err
 	}
-	if err := s.Store.DeleteStream(ctx, org, st.ID); err != nil {
+	err = s.Store.DeleteStream(ctx, org, st.ID, func(wf domain.Workflow) error {
+		if wf.Status.Active() { // started again meanwhile
+			return &domain.ConflictError{Message: "stream " + st.ID + " was started again while it was being deleted; stop it and delete it again"}
+		}
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, info)
 	return nil
+}
+
+// sessionEndPoll is how often a delete looks at a stopping stream's channel.
+const sessionEndPoll = 100 * time.Millisecond
+
+// awaitSessionEnd waits for the last session of a stopped stream to end (its
+// workflow no longer active) and returns the channel then. After StopWait it
+// gives up with a 409 that says what the stream is waiting for.
+func (s *Server) awaitSessionEnd(ctx context.Context, st domain.Stream) (*domain.Channel, error) {
+	wait := s.StopWait
+	if wait == 0 {
+		wait = DefaultStopWait
+	}
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	tick := time.NewTicker(sessionEndPoll)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-deadline.C:
+			return nil, domain.StreamFinishing(&st, "be deleted")
+		case <-tick.C:
+		}
+		ch, err := s.streamChannel(ctx, st)
+		if err != nil || ch == nil || !ch.Workflow.Status.Active() {
+			return ch, err
+		}
+	}
 }
 
 func (s *Server) startStream(w http.ResponseWriter, r *http.Request) error {
@@ -294,14 +323,8 @@ func (s *Server) startStream(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeOptional(w, r, &body); err != nil {
 		return err
 	}
-	if ch == nil {
-		return &domain.ConflictError{Message: "stream " + st.ID + "'s workflow " + st.WorkflowID + " was deleted; delete the stream and create it again"}
-	}
-	if ch.Workflow.Status.Active() {
-		if domain.StreamStarted(ch) {
-			return &domain.ConflictError{Message: "stream " + st.ID + " is already started (session " + st.CurrentSessionID + "); stop it first"}
-		}
-		return &domain.ConflictError{Message: "stream " + st.ID + " is still stopping (its workflow is " + string(ch.Workflow.Status) + "); start it again once it has stopped"}
+	if err := domain.StreamStartConflict(&st, ch); err != nil {
+		return err
 	}
 	segment := 0
 	if h := ch.Workflow.Blueprint.Settings.OriginHLS(); h != nil {
@@ -354,7 +377,7 @@ func (s *Server) startStream(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) stopStream(w http.ResponseWriter, r *http.Request) error {
-	ctx, org := r.Context(), s.org(r)
+	ctx := r.Context()
 	st, ch, err := s.streamAndChannel(r)
 	if err != nil {
 		return err
@@ -366,18 +389,22 @@ func (s *Server) stopStream(w http.ResponseWriter, r *http.Request) error {
 		}
 		return &domain.ConflictError{Message: msg}
 	}
-	if err := s.channels.Stop(ctx, org, st.WorkflowID); err != nil {
-		return err
-	}
-	now := s.now()
-	st, err = s.Store.UpdateStream(ctx, org, st.ID, func(st *domain.Stream) error {
-		st.LastStopped, st.LastUpdate = &now, now
-		return nil
-	})
-	if err != nil {
+	if st, err = s.stop(ctx, st); err != nil {
 		return err
 	}
 	return s.writeStream(w, r, st)
+}
+
+// stop asks a started stream's channel to stop and records when.
+func (s *Server) stop(ctx context.Context, st domain.Stream) (domain.Stream, error) {
+	if err := s.channels.Stop(ctx, st.OrgID, st.WorkflowID); err != nil {
+		return st, err
+	}
+	now := s.now()
+	return s.Store.UpdateStream(ctx, st.OrgID, st.ID, func(st *domain.Stream) error {
+		st.LastStopped, st.LastUpdate = &now, now
+		return nil
+	})
 }
 
 func (s *Server) setStreamLive(associated bool) handlerFunc {

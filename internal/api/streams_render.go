@@ -33,7 +33,7 @@ type StreamInfo struct {
 	LiveInputID              string            `json:"live_input_id" doc:"The stream's managed input."`
 	PackageEndpointID        string            `json:"package_endpoint_id" doc:"The origin's path of the live master playlist."`
 	PackageChannelID         string            `json:"package_channel_id" doc:"The workflow that packages the stream, as live_channel_id."`
-	SegmentLength            int               `json:"segment_length" doc:"Archive segment length, in seconds."`
+	SegmentLength            int               `json:"segment_length" doc:"Length of the archive's segment files, in seconds: 300 unless the create said otherwise. The live HLS keeps the blueprint's segment length."`
 	StartoverWindowSeconds   int               `json:"startover_window_seconds" doc:"The latest start's DVR window, in seconds."`
 	KeyRotationInterval      int               `json:"key_rotation_interval" doc:"The latest start's AES-128 key rotation, in seconds; 0 is clear."`
 	CloudfrontAssociated     bool              `json:"cloudfront_associated" doc:"Set by POST /api/streams/{id}/live, cleared by DELETE."`

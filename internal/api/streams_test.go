@@ -14,6 +14,7 @@ import (
 
 	"onair/internal/api"
 	"onair/internal/domain"
+	"onair/internal/pipeline"
 	"onair/internal/store"
 	"onair/internal/testutil/e2e"
 )
@@ -28,7 +29,7 @@ func newStreamEnv(t *testing.T, liveDomain string) *env {
 	t.Cleanup(func() { st.Close() })
 	e := &env{t: t, store: st}
 	a := api.New(api.Options{Store: st, Controller: e, Region: "local", PublicURL: "http://onair.test",
-		IngestHost: "onair.test:1935", LiveDomain: liveDomain})
+		IngestHost: "onair.test:1935", LiveDomain: liveDomain, StopWait: time.Second})
 	mux := http.NewServeMux()
 	a.Register(mux)
 	seedAdmin(t, st)
@@ -171,8 +172,8 @@ func TestStreamCreate(t *testing.T) {
 		t.Errorf("managed input: %+v", in)
 	}
 
-	// Without segment_length, the blueprint's archive segments (6 s); another blueprint.
-	if st := e.newStream(map[string]any{"name": "b"}); st.SegmentLength != 6 || st.Description != "" {
+	// Without segment_length, the documents' 300 s; another blueprint.
+	if st := e.newStream(map[string]any{"name": "b"}); st.SegmentLength != 300 || st.Description != "" {
 		t.Errorf("default segment_length: %+v", st)
 	}
 	if st := e.newStream(map[string]any{"name": "c", "blueprint_id": "rtmp-abr-720-standard"}); st.BlueprintID != "rtmp-abr-720-standard" {
@@ -185,7 +186,7 @@ func TestStreamCreate(t *testing.T) {
 	}
 	sm := e.newStream(map[string]any{"name": "d", "blueprint_id": "small"})
 	e.do("GET", "/api/workflows/"+sm.LiveChannelID, nil, &wf)
-	if sm.SegmentLength != 2 || wf.Blueprint.Settings.Channel.Class != domain.ClassStandard || sm.RTMP2 == "" {
+	if sm.SegmentLength != 300 || wf.Blueprint.Settings.Channel.Class != domain.ClassStandard || sm.RTMP2 == "" {
 		t.Errorf("stream of a SINGLE_PIPELINE blueprint: %+v, class %s", sm, wf.Blueprint.Settings.Channel.Class)
 	}
 	// One whose destination has one setting cannot run on two pipelines.
@@ -314,7 +315,17 @@ func TestStreamSessions(t *testing.T) {
 		t.Error("the stop did not reach the channel")
 	}
 	e.wantError("POST", base+"/stop", nil, 409, "", "already stopping")
-	e.wantError("POST", base+"/start", nil, 409, "", "still stopping")
+	// Until the channel ends, the archive is being finalized: the refusal says
+	// so about the stream, not about its workflow.
+	for _, status := range []domain.Status{domain.StatusProvisioning, domain.StatusStopping, domain.StatusDeleting} {
+		e.setStatus(st.LiveChannelID, status)
+		var eb api.ErrorBody
+		if code := e.do("POST", base+"/start", nil, &eb); code != 409 ||
+			!strings.Contains(eb.Message, "the last session is still finishing its archive") ||
+			!strings.Contains(eb.Message, st.ID) || strings.Contains(eb.Message, "workflow") || strings.Contains(eb.Message, string(status)) {
+			t.Errorf("start while %s: %d %q", status, code, eb.Message)
+		}
+	}
 
 	// The controller finishes the stop.
 	e.setStatus(st.LiveChannelID, domain.StatusDone)
@@ -355,6 +366,35 @@ func TestStreamSessions(t *testing.T) {
 	}
 	e.wantError("POST", "/api/streams/nope/start", nil, 404, "", "nope")
 	e.wantError("POST", "/api/streams/nope/stop", nil, 404, "", "nope")
+}
+
+// TestStreamSegmentLength follows segment_length from the create to the
+// ffmpeg command the engine runs for each pipeline: the archive's segments
+// have its length, 300 s when absent, and the live HLS keeps the blueprint's.
+func TestStreamSegmentLength(t *testing.T) {
+	e := newStreamEnv(t, "")
+	for _, tc := range []struct {
+		body    map[string]any
+		archive string
+	}{
+		{map[string]any{"name": "default"}, "hls_time=300:hls_list_size=0:"},
+		{map[string]any{"name": "short", "segment_length": 10}, "hls_time=10:hls_list_size=0:"},
+	} {
+		st := e.newStream(tc.body)
+		e.streamCall("POST", "/api/streams/"+st.ID+"/start", nil, 200)
+		ch := e.channel(st.LiveChannelID)
+		for p := range 2 {
+			args, err := pipeline.Args(pipeline.SpecFor(&ch.Workflow, ch.Run, p))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tee := args[len(args)-1]
+			// rtmp-abr-1080: 6 s segments in a 3600 s window.
+			if strings.Count(tee, "hls_time=6:hls_list_size=600:") != 1 || strings.Count(tee, tc.archive) != 1 {
+				t.Errorf("%s, pipeline %d: the tee outputs are\n%s\nwant live hls_time=6 and archive %s", st.Name, p, tee, tc.archive)
+			}
+		}
+	}
 }
 
 // TestStreamDefaultPathTwiceInASecond: two sessions started within one second
@@ -409,31 +449,87 @@ func TestStreamLive(t *testing.T) {
 	}
 }
 
+// gone checks that a deleted stream's workflow and managed input are gone too.
+func (e *env) gone(st api.StreamInfo) {
+	e.t.Helper()
+	e.wantError("GET", "/api/streams/"+st.ID, nil, 404, "", st.ID)
+	e.wantError("GET", "/api/workflows/"+st.LiveChannelID, nil, 404, "", st.LiveChannelID)
+	e.wantError("GET", "/api/managed-inputs/"+st.LiveInputID, nil, 404, "", st.LiveInputID)
+	var runs api.ChannelList
+	if code := e.do("GET", "/api/channels?workflowId="+st.LiveChannelID, nil, &runs); code != 200 || len(runs.Items) != 0 {
+		e.t.Errorf("runs of a deleted stream's workflow: %d %+v", code, runs)
+	}
+}
+
 func TestStreamDelete(t *testing.T) {
 	e := newStreamEnv(t, "")
 	idle := e.newStream(map[string]any{"name": "idle"})
 	if got := e.streamCall("DELETE", "/api/streams/"+idle.ID, nil, 200); !equalJSON(got, idle) {
 		t.Errorf("delete answers the stream:\n got  %+v\n want %+v", got, idle)
 	}
-	e.wantError("GET", "/api/streams/"+idle.ID, nil, 404, "", idle.ID)
+	e.gone(idle)
 	e.wantError("DELETE", "/api/streams/"+idle.ID, nil, 404, "", idle.ID)
 
-	// A started stream is stopped; its workflow (with the sessions' archives)
-	// and input stay.
+	// A started stream is stopped, and deleted once its last session has
+	// finished its archive. With no controller here, the session never ends:
+	// after the wait, a 409 that says so, and nothing is deleted.
 	live := e.newStream(map[string]any{"name": "live"})
 	started := e.streamCall("POST", "/api/streams/"+live.ID+"/start", nil, 200)
-	got := e.streamCall("DELETE", "/api/streams/"+live.ID, nil, 200)
-	if got.ID != live.ID || got.Started || got.LastStopped == nil || !equalJSON(got.ArchivesPath, started.ArchivesPath) {
-		t.Errorf("deleted while started: %+v", got)
-	}
-	e.wantError("GET", "/api/streams/"+live.ID, nil, 404, "")
+	e.wantError("DELETE", "/api/streams/"+live.ID, nil, 409, "", "the last session is still finishing its archive", *started.CurrentSessionID)
 	if ch := e.channel(live.LiveChannelID); ch.Run == nil || ch.Run.StopRequested == nil {
 		t.Error("deleting a started stream did not stop its channel")
 	}
+	if got := e.streamCall("GET", "/api/streams/"+live.ID, nil, 200); got.Started || got.LastStopped == nil {
+		t.Errorf("the stream after a delete that waited in vain: %+v", got)
+	}
 	e.getInput(live.LiveInputID)
+
+	// The session ends while a second delete waits: it deletes all three.
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		time.Sleep(300 * time.Millisecond)
+		if _, err := e.store.UpdateChannel(context.Background(), "default", live.LiveChannelID, func(ch *domain.Channel) error {
+			ch.Workflow.Status, ch.Run.Status = domain.StatusDone, domain.StatusDone
+			return nil
+		}); err != nil {
+			t.Error(err)
+		}
+	}()
+	got := e.streamCall("DELETE", "/api/streams/"+live.ID, nil, 200)
+	<-ended
+	if got.ID != live.ID || got.Started || got.LastStopped == nil || got.RTMP1 != live.RTMP1 || !equalJSON(got.ArchivesPath, started.ArchivesPath) {
+		t.Errorf("deleted after its session: %+v", got)
+	}
+	e.gone(live)
+
+	// A stream whose managed input another running workflow uses keeps it all.
+	shared := e.newStream(map[string]any{"name": "shared"})
+	other := e.createOn("other", "rtmp-abr-720-standard", shared.LiveInputID)
+	if msg := e.start(other); msg != "" {
+		t.Fatalf("start a workflow on the stream's input: %s", msg)
+	}
+	e.wantError("DELETE", "/api/streams/"+shared.ID, nil, 409, "", shared.LiveInputID, other)
+	e.streamCall("GET", "/api/streams/"+shared.ID, nil, 200)
+	e.getInput(shared.LiveInputID)
+	var wf domain.Workflow
+	if code := e.do("GET", "/api/workflows/"+shared.LiveChannelID, nil, &wf); code != 200 {
+		t.Errorf("the workflow of a stream whose delete was refused: %d", code)
+	}
+
+	// One whose workflow and input were deleted on their own goes alone.
+	lone := e.newStream(map[string]any{"name": "lone"})
+	if code := e.do("DELETE", "/api/workflows/"+lone.LiveChannelID, nil, nil); code != 204 {
+		t.Fatalf("delete the workflow: %d", code)
+	}
+	if code := e.do("DELETE", "/api/managed-inputs/"+lone.LiveInputID, nil, nil); code != 204 {
+		t.Fatalf("delete the input: %d", code)
+	}
+	e.streamCall("DELETE", "/api/streams/"+lone.ID, nil, 200)
+	e.gone(lone)
 	var list []api.StreamInfo
-	if e.do("GET", "/api/streams", nil, &list); len(list) != 0 {
-		t.Errorf("streams after deleting both: %+v", list)
+	if e.do("GET", "/api/streams", nil, &list); len(list) != 1 || list[0].ID != shared.ID {
+		t.Errorf("streams after the deletes: %+v", list)
 	}
 }
 

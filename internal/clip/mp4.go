@@ -3,6 +3,7 @@ package clip
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,9 +56,19 @@ func MakeMP4(ctx context.Context, ffmpeg, dir, playlistName, mp4Name string, off
 // HLS demuxer to the segment holding offset instead of reading the playlist
 // from its start; -t after it bounds the output. The format is named because
 // the temporary file's name does not end in .mp4.
+//
+// The HLS demuxer seeks to the start of that segment, and ffmpeg itself drops
+// what comes before offset. But the HLS demuxer marks its timestamps as
+// discontinuous, and ffmpeg takes a first packet more than
+// -dts_delta_threshold (10 s) from where it seeked to for a discontinuity and
+// shifts the timeline onto it: a section 50 s into a 300 s segment would then
+// be cut from the segment's start. The threshold is raised above offset, so
+// that only a real discontinuity moves the timeline (a backward jump, as after
+// a restart, is healed whatever the threshold).
 func mp4Args(playlist, out string, offset, length float64) []string {
 	return []string{
 		"-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+		"-dts_delta_threshold", strconv.Itoa(max(10, int(math.Ceil(offset))+1)),
 		"-ss", seconds(offset),
 		"-i", playlist,
 		"-t", seconds(length),

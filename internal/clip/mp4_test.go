@@ -122,7 +122,6 @@ func frames(t *testing.T, file string) []string {
 }
 
 func TestSplitWithFFmpeg(t *testing.T) {
-	ffmpeg, _ := fftest.Tools(t)
 	dir := t.TempDir()
 	makeArchive(t, dir, 30)
 	segs, ended := readArchive(t, dir)
@@ -162,22 +161,7 @@ func TestSplitWithFFmpeg(t *testing.T) {
 	archive := frames(t, filepath.Join(dir, "index.m3u8"))
 	for i, want := range []float64{10, 6, 2} {
 		c := clips[i]
-		if err := MakeMP4(context.Background(), ffmpeg, dir, c.Playlist, c.MP4, c.Offset, c.Length()); err != nil {
-			t.Fatal(err)
-		}
-		mp4 := filepath.Join(dir, c.MP4)
-		d := fftest.Duration(t, mp4)
-		t.Logf("%s: [%g, %g] lasts %.3f s", c.MP4, c.Section.Start, c.Section.End, d)
-		if math.Abs(d-want) > 2 {
-			t.Errorf("%s lasts %.3f s, want %g s within one segment (2 s)", c.MP4, d, want)
-		}
-		// testsrc draws every frame differently. The MP4 shows the very frame
-		// at the section's start, also between keyframes (at 7.4 s, a second
-		// holding one): ffmpeg copies from the keyframe before and writes an
-		// edit list that starts the presentation at the offset.
-		if got, first := frames(t, mp4), int(math.Round(c.Section.Start*15)); len(got) == 0 || got[0] != archive[first] {
-			t.Errorf("%s does not start with frame %d of the archive", c.MP4, first)
-		}
+		mp4 := cut(t, dir, c, archive, want, 2)
 		if s := streams(t, mp4); s != "video,audio" {
 			t.Errorf("%s has streams %s, want video,audio", c.MP4, s)
 		}
@@ -260,4 +244,59 @@ func TestMakeMP4Failures(t *testing.T) {
 	if names := listDir(t, dir); len(names) != 0 {
 		t.Fatalf("failures left files: %v", names)
 	}
+}
+
+// TestSplitInsideLongSegments: with the Streams API's default 300 s archive
+// segments, a section inside one segment still gives an MP4 of the section's
+// length that starts on its first frame; the clip playlist, made of whole
+// segments, lists the segments that hold it.
+func TestSplitInsideLongSegments(t *testing.T) {
+	dir := t.TempDir()
+	makeArchive(t, dir, 310, "-hls_time", "300")
+	segs, _ := readArchive(t, dir)
+	if len(segs) != 2 || math.Abs(segs[0].Duration-300) > 0.1 {
+		t.Fatalf("archive: %+v; want a 300 s segment and a 10 s one", segs)
+	}
+	clips, err := Plan(segs, []Section{{100, 110}, {7.4, 9.4}, {295, 305}}, "long")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WritePlaylists(dir, clips); err != nil {
+		t.Fatal(err)
+	}
+	archive := frames(t, filepath.Join(dir, "index.m3u8"))
+	wantURIs := [][]string{segNames(0, 0), segNames(0, 0), segNames(0, 1)}
+	for i, want := range []float64{10, 2, 10} {
+		c := clips[i]
+		if got := playlistURIs(t, filepath.Join(dir, c.Playlist)); !slices.Equal(got, wantURIs[i]) {
+			t.Errorf("%s lists %v, want %v", c.Playlist, got, wantURIs[i])
+		}
+		// Within one keyframe interval (1 s here), not one segment.
+		cut(t, dir, c, archive, want, 1)
+	}
+}
+
+// cut makes a clip's MP4 and checks it against the archive's frames (makeArchive's,
+// 15 fps): it lasts want seconds within tolerance, and it starts on the frame
+// at the section's start. It returns the MP4's path.
+func cut(t *testing.T, dir string, c Clip, archive []string, want, tolerance float64) string {
+	t.Helper()
+	ffmpeg, _ := fftest.Tools(t)
+	if err := MakeMP4(context.Background(), ffmpeg, dir, c.Playlist, c.MP4, c.Offset, c.Length()); err != nil {
+		t.Fatal(err)
+	}
+	mp4 := filepath.Join(dir, c.MP4)
+	d := fftest.Duration(t, mp4)
+	t.Logf("%s: [%g, %g] lasts %.3f s", c.MP4, c.Section.Start, c.Section.End, d)
+	if math.Abs(d-want) > tolerance {
+		t.Errorf("%s lasts %.3f s, want %g s within %g s", c.MP4, d, want, tolerance)
+	}
+	// testsrc draws every frame differently. The MP4 shows the very frame at
+	// the section's start, also between keyframes (at 7.4 s, a second holding
+	// one): ffmpeg copies from the keyframe before and writes an edit list
+	// that starts the presentation at the offset.
+	if got, first := frames(t, mp4), int(math.Round(c.Section.Start*15)); len(got) == 0 || got[0] != archive[first] {
+		t.Errorf("%s does not start with frame %d of the archive", c.MP4, first)
+	}
+	return mp4
 }

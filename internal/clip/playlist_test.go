@@ -249,7 +249,13 @@ func TestWriteFile(t *testing.T) {
 
 func TestMP4Args(t *testing.T) {
 	got := strings.Join(mp4Args("/data/archive/w/r/index_a_1.m3u8", "/data/archive/w/r/.index_a_1.mp4.123.tmp", 1, 600), " ")
-	want := "-hide_banner -nostdin -loglevel error -y -ss 1.000 -i /data/archive/w/r/index_a_1.m3u8 -t 600.000 -map 0 -c copy -movflags +faststart -f mp4 /data/archive/w/r/.index_a_1.mp4.123.tmp"
+	want := "-hide_banner -nostdin -loglevel error -y -dts_delta_threshold 10 -ss 1.000 -i /data/archive/w/r/index_a_1.m3u8 -t 600.000 -map 0 -c copy -movflags +faststart -f mp4 /data/archive/w/r/.index_a_1.mp4.123.tmp"
+	if got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+	// Far into a long segment, the threshold is above the offset.
+	got = strings.Join(mp4Args("index_a_1.m3u8", "out", 249.5, 10), " ")
+	want = "-hide_banner -nostdin -loglevel error -y -dts_delta_threshold 251 -ss 249.500 -i index_a_1.m3u8 -t 10.000 -map 0 -c copy -movflags +faststart -f mp4 out"
 	if got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}

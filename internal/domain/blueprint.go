@@ -113,10 +113,10 @@ const (
 // OutputGroup is one output of a run.
 type OutputGroup struct {
 	Name          string           `json:"name" doc:"Display name."`
-	Type          OutputGroupType  `json:"type" enum:"HLS,ARCHIVE,RTMP" doc:"HLS (the origin, or a destination when destinationId is set), ARCHIVE, or RTMP push."`
-	DestinationID string           `json:"destinationId,omitempty" doc:"For RTMP, and for HLS pushed to a CDN: the destination's id."`
-	HLS           *HLSSettings     `json:"hls,omitempty" doc:"For HLS: segment length and window."`
-	Archive       *ArchiveSettings `json:"archive,omitempty" doc:"For ARCHIVE: which rendition is recorded."`
+	Type          OutputGroupType  `json:"type" enum:"HLS,ARCHIVE,RTMP" doc:"HLS to this server's origin (exactly one group), ARCHIVE, or RTMP push."`
+	DestinationID string           `json:"destinationId,omitempty" doc:"For RTMP only: the destination's id. HLS push to a destination is not supported yet, and is refused."`
+	HLS           *HLSSettings     `json:"hls,omitempty" doc:"For HLS only: segment length and window."`
+	Archive       *ArchiveSettings `json:"archive,omitempty" doc:"For ARCHIVE only: which rendition is recorded."`
 }
 
 // HLSSettings shapes an HLS output.
@@ -138,7 +138,7 @@ const RenditionSource = "SOURCE"
 
 // Destination is a push target; it has one setting per pipeline.
 type Destination struct {
-	ID       string               `json:"id" doc:"Referenced by output groups."`
+	ID       string               `json:"id" doc:"Named by an RTMP output group's destinationId; a destination no group names is refused."`
 	Settings []DestinationSetting `json:"settings" doc:"One per pipeline: two for STANDARD channels."`
 }
 

@@ -40,6 +40,7 @@ func validateSettings(p *problems, prefix string, s *BlueprintSettings) {
 	ladder := validateChannel(p, join(prefix, "channel"), &s.Channel)
 	dests := validateDestinations(p, join(prefix, "destinations"), s.Destinations, s.Channel.Class.Pipelines())
 	validateOutputGroups(p, join(prefix, "outputGroups"), s, ladder, dests)
+	validateSupport(p, prefix, s)
 	if s.PlayerPreview != nil && s.PlayerPreview.URL != "" {
 		checkURL(p, join(prefix, "playerPreview.url"), s.PlayerPreview.URL, "http", "https")
 	}

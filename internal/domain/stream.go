@@ -21,7 +21,8 @@ type Stream struct {
 	BlueprintID string
 	WorkflowID  string
 	InputID     string
-	// SegmentLength is the archive segment length, in seconds, of every session.
+	// SegmentLength is the archive segment length, in seconds, of every
+	// session; the live HLS keeps the blueprint's own.
 	SegmentLength int
 	// StartoverWindowSeconds and KeyRotationInterval are the latest session's.
 	StartoverWindowSeconds int
@@ -43,16 +44,18 @@ const (
 	DefaultKeyRotationInterval    = 60
 	MaxStartoverWindowSeconds     = 24 * 3600
 	MaxKeyRotationInterval        = 24 * 3600
-	// MaxSegmentLength admits trackit's default archive rollover (300 s).
-	MaxSegmentLength = 300
-	maxArchivePath   = 255
+	// DefaultSegmentLength is the archive segment length that both documents
+	// give when segment_length is absent: MediaLive's archive rollover.
+	DefaultSegmentLength = 300
+	MaxSegmentLength     = 300
+	maxArchivePath       = 255
 )
 
 // StreamSpec is the body of POST /api/streams.
 type StreamSpec struct {
 	Name          string `json:"name" doc:"Letters, digits, spaces and - _ . , : ( ) ' & / # @ + !; 1-128 characters. Also the name of the stream's workflow and managed input."`
 	Description   string `json:"description,omitempty" doc:"Same character set as name; up to 1024 characters."`
-	SegmentLength *int   `json:"segment_length,omitempty" doc:"Archive segment length in seconds, 1-300; the blueprint's archive segment length when absent."`
+	SegmentLength *int   `json:"segment_length,omitempty" doc:"Length of the archive's segment files in seconds, 1-300; 300 when absent. A segment ends on the first keyframe at or after it. Only the archive: the live HLS keeps the blueprint's segment length."`
 	BlueprintID   string `json:"blueprint_id,omitempty" doc:"An onair addition: the blueprint whose ladder the stream encodes, built-in or your own; rtmp-abr-1080 (the trackit ladder) when absent. It runs as a STANDARD channel."`
 }
 
@@ -68,6 +71,15 @@ func (s *StreamSpec) Validate() error {
 		p.add("blueprint_id", "must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
 	}
 	return p.err()
+}
+
+// ArchiveSegment is the archive segment length the spec asks for:
+// segment_length, or DefaultSegmentLength when absent.
+func (s *StreamSpec) ArchiveSegment() int {
+	if s.SegmentLength != nil {
+		return *s.SegmentLength
+	}
+	return DefaultSegmentLength
 }
 
 // StreamStart is the body of POST /api/streams/{id}/start; every field is optional.
@@ -162,6 +174,29 @@ func DefaultArchivePath(streamID string, now time.Time) string {
 // failed start's cleanup would remove, the other's files.
 func ArchivePathsOverlap(a, b string) bool {
 	return a == b || strings.HasPrefix(a, b+"/") || strings.HasPrefix(b, a+"/")
+}
+
+// StreamStartConflict says why a stream whose workflow is in channel ch (nil
+// when the workflow is gone) cannot start a session now, in words about the
+// stream; nil when it can. Between a stop and the end of the session's channel
+// (STOPPING, DELETING) the archive is being finalized.
+func StreamStartConflict(st *Stream, ch *Channel) error {
+	switch {
+	case ch == nil:
+		return &ConflictError{Message: "stream " + st.ID + "'s workflow " + st.WorkflowID + " was deleted; delete the stream and create it again"}
+	case StreamStarted(ch):
+		return &ConflictError{Message: "stream " + st.ID + " is already started (session " + st.CurrentSessionID + "); stop it first"}
+	case ch.Workflow.Status.Active():
+		return StreamFinishing(st, "start")
+	}
+	return nil
+}
+
+// StreamFinishing refuses an action on a stream that was stopped and whose last
+// session has not ended yet.
+func StreamFinishing(st *Stream, action string) error {
+	return &ConflictError{Message: "stream " + st.ID + " cannot " + action + " yet: the last session is still finishing its archive (session " +
+		st.CurrentSessionID + "); " + action + " it again in a moment"}
 }
 
 // StreamStarted reports whether a stream whose workflow is in channel ch (nil

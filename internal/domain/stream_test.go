@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -162,6 +163,61 @@ func TestStreamStarted(t *testing.T) {
 	for _, tc := range cases {
 		if got := domain.StreamStarted(tc.ch); got != tc.want {
 			t.Errorf("%s: StreamStarted = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestStreamArchiveSegment(t *testing.T) {
+	if got := (&domain.StreamSpec{Name: "a"}).ArchiveSegment(); got != 300 {
+		t.Errorf("without segment_length: %d, want the documents' 300", got)
+	}
+	if got := (&domain.StreamSpec{Name: "a", SegmentLength: intp(123)}).ArchiveSegment(); got != 123 {
+		t.Errorf("segment_length 123: %d", got)
+	}
+}
+
+func TestStreamStartConflict(t *testing.T) {
+	now := time.Now()
+	st := &domain.Stream{ID: "st-1", WorkflowID: "wf-1", CurrentSessionID: "sess-1"}
+	run := func(stop *time.Time) *domain.Run { return &domain.Run{ID: "sess-1", StopRequested: stop} }
+	ch := func(s domain.Status, r *domain.Run) *domain.Channel {
+		return &domain.Channel{Workflow: domain.Workflow{ID: "wf-1", Status: s}, Run: r}
+	}
+	const finishing = "the last session is still finishing its archive"
+	cases := []struct {
+		name  string
+		ch    *domain.Channel
+		words []string // nil: the start is allowed
+	}{
+		{"never started", ch(domain.StatusReady, nil), nil},
+		{"done", ch(domain.StatusDone, run(&now)), nil},
+		{"start failed", ch(domain.StatusStartFailed, run(nil)), nil},
+		{"workflow gone", nil, []string{"wf-1", "deleted"}},
+		{"started", ch(domain.StatusRunning, run(nil)), []string{"already started", "sess-1"}},
+		{"stop asked, not yet stopping", ch(domain.StatusRunning, run(&now)), []string{finishing, "sess-1"}},
+		{"stopping", ch(domain.StatusStopping, run(&now)), []string{finishing, "sess-1"}},
+		{"deleting", ch(domain.StatusDeleting, run(&now)), []string{finishing, "sess-1"}},
+	}
+	for _, tc := range cases {
+		err := domain.StreamStartConflict(st, tc.ch)
+		if tc.words == nil {
+			if err != nil {
+				t.Errorf("%s: refused: %v", tc.name, err)
+			}
+			continue
+		}
+		var ce *domain.ConflictError
+		if !errors.As(err, &ce) {
+			t.Errorf("%s: %v, want a ConflictError", tc.name, err)
+			continue
+		}
+		for _, w := range append(tc.words, "stream st-1") {
+			if !strings.Contains(ce.Message, w) {
+				t.Errorf("%s: %q does not say %q", tc.name, ce.Message, w)
+			}
+		}
+		if tc.ch != nil && strings.Contains(ce.Message, string(tc.ch.Workflow.Status)) {
+			t.Errorf("%s: %q names the workflow's status", tc.name, ce.Message)
 		}
 	}
 }

@@ -204,10 +204,10 @@ func (s *Server) routes() (http.Handler, error) {
 	handle("GET "+docs.Prefix, docs.Prefix, docs.Handler("/openapi.json"))
 	handle("GET /healthz", "/healthz", http.HandlerFunc(s.healthz))
 	handle("GET /metrics", "/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	handle("/api/", "/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	handle("/api/", "/api/", notAllowed(mux, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path+"; see /docs")
-	}))
-	handle("/", "/", console.Handler())
+	})))
+	handle("/", "/", notAllowed(mux, console.Handler()))
 	return mux, nil
 }
 

@@ -89,16 +89,20 @@ func heldBy() string {
 }
 
 func (s *sqlStore) DeleteManagedInput(ctx context.Context, org, id string) error {
-	return s.inTx(ctx, func(c conn) error {
-		in, err := getManagedInput(ctx, c, org, id)
-		if err != nil {
-			return err
-		}
-		res, err := c.exec(ctx, `DELETE FROM managed_inputs WHERE org_id = ? AND id = ? AND NOT (`+heldBy()+`)`,
-			append([]any{org, id}, activeStatuses()...)...)
-		return mustAffect(res, err, &domain.ConflictError{Message: fmt.Sprintf(
-			"managed input %s is in use by the running workflow %s; stop its channel first", id, in.InUseBy)})
-	})
+	return s.inTx(ctx, func(c conn) error { return deleteManagedInput(ctx, c, org, id) })
+}
+
+// deleteManagedInput deletes an input that no active workflow holds, inside
+// the caller's transaction.
+func deleteManagedInput(ctx context.Context, c conn, org, id string) error {
+	in, err := getManagedInput(ctx, c, org, id)
+	if err != nil {
+		return err
+	}
+	res, err := c.exec(ctx, `DELETE FROM managed_inputs WHERE org_id = ? AND id = ? AND NOT (`+heldBy()+`)`,
+		append([]any{org, id}, activeStatuses()...)...)
+	return mustAffect(res, err, &domain.ConflictError{Message: fmt.Sprintf(
+		"managed input %s is in use by the running workflow %s; stop its channel first", id, in.InUseBy)})
 }
 
 func (s *sqlStore) ClaimManagedInput(ctx context.Context, org, id, workflowID string) (domain.ManagedInput, error) {

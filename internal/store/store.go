@@ -116,7 +116,7 @@ const (
 )
 
 // StreamStore keeps the Streams API's streams. A stream names its workflow and
-// managed input, which live in their own tables; deleting a stream leaves them.
+// managed input, which live in their own tables; deleting a stream deletes them.
 type StreamStore interface {
 	// CreateStream fails with a *domain.ConflictError when the id is taken.
 	CreateStream(ctx context.Context, st domain.Stream) error
@@ -129,7 +129,13 @@ type StreamStore interface {
 	// they were. When fn returns an error nothing is written and that error is
 	// returned as is.
 	UpdateStream(ctx context.Context, org, id string, fn func(*domain.Stream) error) (domain.Stream, error)
-	DeleteStream(ctx context.Context, org, id string) error
+	// DeleteStream deletes a stream with its workflow (and the workflow's runs)
+	// and its managed input, in one transaction, if check, called inside it
+	// with the stored workflow, returns nil; check's error is returned as is.
+	// A workflow or input deleted earlier on its own is no error; an input that
+	// another active workflow holds is a *domain.ConflictError, and then
+	// nothing is deleted. The archives' files are not the store's: they stay.
+	DeleteStream(ctx context.Context, org, id string, check func(domain.Workflow) error) error
 	// ArchivePathInUse reports whether a session of any stream, of any
 	// organization, recorded an archive directory that is dir, holds it or lies
 	// in it: the archive root is shared, so two sessions must never write into

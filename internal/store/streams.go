@@ -126,9 +126,32 @@ func (s *sqlStore) UpdateStream(ctx context.Context, org, id string, fn func(*do
 	return written, nil
 }
 
-func (s *sqlStore) DeleteStream(ctx context.Context, org, id string) error {
-	res, err := s.conn().exec(ctx, `DELETE FROM streams WHERE org_id = ? AND id = ?`, org, id)
-	return mustAffect(res, err, &domain.NotFoundError{Kind: "stream", ID: id})
+func (s *sqlStore) DeleteStream(ctx context.Context, org, id string, check func(domain.Workflow) error) error {
+	return s.inTx(ctx, func(c conn) error {
+		st, err := getStream(ctx, c, org, id, true)
+		if err != nil {
+			return err
+		}
+		// The workflow first: once it is gone, it holds the input no more.
+		switch wf, err := getWorkflow(ctx, c, org, st.WorkflowID, true); {
+		case err == nil:
+			if check != nil {
+				if err := check(wf); err != nil {
+					return err
+				}
+			}
+			if err := deleteWorkflowRows(ctx, c, org, wf.ID); err != nil {
+				return err
+			}
+		case !errors.Is(err, domain.ErrNotFound):
+			return err
+		}
+		if err := deleteManagedInput(ctx, c, org, st.InputID); err != nil && !errors.Is(err, domain.ErrNotFound) {
+			return err
+		}
+		res, err := c.exec(ctx, `DELETE FROM streams WHERE org_id = ? AND id = ?`, org, id)
+		return mustAffect(res, err, &domain.NotFoundError{Kind: "stream", ID: id})
+	})
 }
 
 func (s *sqlStore) ArchivePathInUse(ctx context.Context, dir string) (bool, error) {

@@ -88,19 +88,25 @@ func (s *sqlStore) DeleteWorkflow(ctx context.Context, org, id string, check fun
 				return err
 			}
 		}
-		// The foreign keys cascade too; saying it here keeps the store correct
-		// on a database where they are off.
-		for _, q := range []string{
-			`DELETE FROM runs WHERE org_id = ? AND workflow_id = ?`,
-			`DELETE FROM workflow_tags WHERE org_id = ? AND workflow_id = ?`,
-			`DELETE FROM workflows WHERE org_id = ? AND id = ?`,
-		} {
-			if _, err := c.exec(ctx, q, org, id); err != nil {
-				return err
-			}
-		}
-		return nil
+		return deleteWorkflowRows(ctx, c, org, id)
 	})
+}
+
+// deleteWorkflowRows deletes a workflow with its runs and tags, inside the
+// caller's transaction.
+func deleteWorkflowRows(ctx context.Context, c conn, org, id string) error {
+	// The foreign keys cascade too; saying it here keeps the store correct
+	// on a database where they are off.
+	for _, q := range []string{
+		`DELETE FROM runs WHERE org_id = ? AND workflow_id = ?`,
+		`DELETE FROM workflow_tags WHERE org_id = ? AND workflow_id = ?`,
+		`DELETE FROM workflows WHERE org_id = ? AND id = ?`,
+	} {
+		if _, err := c.exec(ctx, q, org, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // CountWorkflows counts workflows by status across organizations. Every known

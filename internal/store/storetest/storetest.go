@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Streams", testStreams},
 		{"StreamsOrgIsolation", testStreamsOrgIsolation},
 		{"StreamArchivePathInUse", testStreamArchivePathInUse},
+		{"DeleteStreamParts", testDeleteStreamParts},
 		{"Organizations", testOrganizations},
 		{"Users", testUsers},
 		{"UpdateUser", testUpdateUser},

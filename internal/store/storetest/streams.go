@@ -116,10 +116,10 @@ func testStreams(t *testing.T, s store.Store) {
 	_, err = s.UpdateStream(ctx, "org-a", "nope", func(*domain.Stream) error { return nil })
 	wantNotFound(t, "UpdateStream of a missing stream", err, "stream", "nope")
 
-	must(t, s.DeleteStream(ctx, "org-a", "st-1"))
+	must(t, s.DeleteStream(ctx, "org-a", "st-1", nil))
 	_, err = s.GetStream(ctx, "org-a", "st-1")
 	wantNotFound(t, "GetStream after delete", err, "stream", "st-1")
-	wantNotFound(t, "DeleteStream again", s.DeleteStream(ctx, "org-a", "st-1"), "stream", "st-1")
+	wantNotFound(t, "DeleteStream again", s.DeleteStream(ctx, "org-a", "st-1", nil), "stream", "st-1")
 	list, err = s.ListStreams(ctx, "org-a")
 	must(t, err)
 	equal(t, "ListStreams after delete", streamIDs(list), []string{"st-2"})
@@ -140,10 +140,76 @@ func testStreamsOrgIsolation(t *testing.T, s store.Store) {
 	if called {
 		t.Error("UpdateStream called fn with another org's stream")
 	}
-	wantNotFound(t, "DeleteStream from another org", s.DeleteStream(ctx, "org-b", "st"), "stream", "st")
+	wantNotFound(t, "DeleteStream from another org", s.DeleteStream(ctx, "org-b", "st", nil), "stream", "st")
 	got, err := s.GetStream(ctx, "org-a", "st")
 	must(t, err)
 	equal(t, "the stream after another org's attempts", got, newStream("org-a", "st", 1))
+}
+
+// testDeleteStreamParts: a stream goes with its workflow, the workflow's runs
+// and its managed input, all or nothing.
+func testDeleteStreamParts(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	st := newStream("org-a", "st", 1)
+	wf := newWorkflow("org-a", st.WorkflowID, 1)
+	wf.Blueprint.Settings.Inputs = []domain.Input{{ManagedInput: &domain.ManagedInputRef{ID: st.InputID}}}
+	create(t, s, wf)
+	must(t, s.CreateManagedInput(ctx, newManagedInput("org-a", st.InputID, "local", domain.ClassStandard, 1)))
+	must(t, s.CreateStream(ctx, st))
+	_, err := s.UpdateChannel(ctx, "org-a", wf.ID, func(c *domain.Channel) error { return c.RequestStart("run-1", true, at(2)) })
+	must(t, err)
+	_, err = s.ClaimManagedInput(ctx, "org-a", st.InputID, wf.ID)
+	must(t, err)
+	// present says whether the stream, its workflow, its run and its input exist.
+	present := func(what string, want bool) {
+		t.Helper()
+		_, e1 := s.GetStream(ctx, "org-a", st.ID)
+		_, e2 := s.GetWorkflow(ctx, "org-a", wf.ID)
+		_, e3 := s.GetManagedInput(ctx, "org-a", st.InputID)
+		runs, e4 := s.ListRuns(ctx, "org-a", store.RunFilter{WorkflowID: wf.ID})
+		must(t, e4)
+		for i, err := range []error{e1, e2, e3} {
+			if got := err == nil; got != want {
+				t.Errorf("%s: part %d present %v, want %v (%v)", what, i, got, want, err)
+			}
+		}
+		if got := len(runs.Items) == 1; got != want {
+			t.Errorf("%s: %d runs, want them present %v", what, len(runs.Items), want)
+		}
+	}
+
+	// check sees the stored workflow; its refusal leaves everything.
+	refusal := &domain.ConflictError{Message: "the stream is started"}
+	var seen domain.Status
+	err = s.DeleteStream(ctx, "org-a", st.ID, func(w domain.Workflow) error { seen = w.Status; return refusal })
+	if !errors.Is(err, refusal) || seen != domain.StatusProvisioning {
+		t.Errorf("DeleteStream with check refusing: %v, check saw %q; want check's error, PROVISIONING", err, seen)
+	}
+	present("after check refused", true)
+
+	// Another active workflow holding the input refuses the whole delete,
+	// though the stream's own workflow was deleted first in the transaction.
+	setWorkflowStatus(t, s, "org-a", wf.ID, domain.StatusDone)
+	create(t, s, newWorkflow("org-a", "wf-other", 3))
+	setWorkflowStatus(t, s, "org-a", "wf-other", domain.StatusRunning)
+	_, err = s.ClaimManagedInput(ctx, "org-a", st.InputID, "wf-other")
+	must(t, err)
+	wantConflict(t, "DeleteStream while another workflow holds the input", s.DeleteStream(ctx, "org-a", st.ID, nil), st.InputID, "wf-other")
+	present("after the input refused", true)
+
+	setWorkflowStatus(t, s, "org-a", "wf-other", domain.StatusDone)
+	must(t, s.DeleteStream(ctx, "org-a", st.ID, nil))
+	present("after delete", false)
+	if _, err := s.GetWorkflow(ctx, "org-a", "wf-other"); err != nil {
+		t.Errorf("another workflow went with the stream: %v", err)
+	}
+
+	// A workflow and input deleted on their own before are no error.
+	lone := newStream("org-a", "lone", 4)
+	must(t, s.CreateStream(ctx, lone))
+	must(t, s.DeleteStream(ctx, "org-a", lone.ID, func(domain.Workflow) error { return refusal }))
+	_, err = s.GetStream(ctx, "org-a", lone.ID)
+	wantNotFound(t, "GetStream of a stream without parts after delete", err, "stream", lone.ID)
 }
 
 func testStreamArchivePathInUse(t *testing.T, s store.Store) {
