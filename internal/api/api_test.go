@@ -282,6 +282,16 @@ func TestBadInput(t *testing.T) {
 		{"channels blank id", "POST", "/api/channels", `{"workflows":[""]}`, "", 400, "workflows[0]"},
 		{"unknown channel", "GET", "/api/channels/nope", nil, "", 404, ""},
 		{"unknown route", "GET", "/api/nothing", nil, "", 404, ""},
+		{"no content type", "POST", "/api/workflows", valid, "none", 415, ""},
+		{"no content type, channels", "POST", "/api/channels", `{"workflows":["` + id + `"]}`, "none", 415, ""},
+		{"no content type, update", "PUT", "/api/workflows/" + id, valid, "none", 415, ""},
+		{"other charset", "POST", "/api/workflows", valid, "application/json; charset=latin1", 415, ""},
+		{"duplicate key", "POST", "/api/workflows", `{"name":"a","name":"b"}`, "", 400, "name"},
+		{"duplicate nested key", "POST", "/api/channels", `{"workflows":["` + id + `"],"workflows":[]}`, "", 400, "workflows"},
+		{"null body", "POST", "/api/workflows", `null`, "", 400, "(body)"},
+		{"null body, update", "PUT", "/api/workflows/" + id, `null`, "", 400, "(body)"},
+		{"null body, blueprint", "POST", "/api/blueprints", ` null `, "", 400, "(body)"},
+		{"nested unknown field", "POST", "/api/workflows", `{"name":"x","blueprint":{"settings":{"colour":1}}}`, "", 400, "blueprint.settings.colour"},
 	}
 	before := snapshot(t, e)
 	for _, tc := range cases {
@@ -300,7 +310,7 @@ func TestBadInput(t *testing.T) {
 			if ct == "" && rd != nil {
 				ct = "application/json"
 			}
-			if ct != "" {
+			if ct != "" && ct != "none" {
 				req.Header.Set("Content-Type", ct)
 			}
 			resp, err := http.DefaultClient.Do(req)

@@ -1,11 +1,9 @@
 package api
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 
 	"onair/internal/catalog"
@@ -392,23 +390,6 @@ func (s *Server) setStreamLive(associated bool) handlerFunc {
 		}
 		return s.writeStream(w, r, st)
 	}
-}
-
-// decodeOptional is decode for a body that may be left out: no body at all
-// leaves v as it is.
-func decodeOptional(w http.ResponseWriter, r *http.Request, v any) error {
-	if r.ContentLength == 0 {
-		return nil
-	}
-	br := bufio.NewReader(r.Body)
-	if _, err := br.Peek(1); errors.Is(err, io.EOF) {
-		return nil
-	}
-	r.Body = struct {
-		io.Reader
-		io.Closer
-	}{br, r.Body}
-	return decode(w, r, v)
 }
 
 // streamChannel is the stream's workflow with its current run, or nil when
