@@ -252,6 +252,9 @@ func TestBadInput(t *testing.T) {
 	e.do("GET", "/api/blueprints/rtmp-abr-720", nil, &bp)
 	valid := map[string]any{"name": "New", "blueprint": bp}
 	big := `{"name":"` + strings.Repeat("a", 1<<20) + `"}`
+	mine := bp
+	mine.ID, mine.BuiltIn = "mine", false
+	withName := func(name string) map[string]any { return map[string]any{"name": name, "blueprint": bp} }
 	cases := []struct {
 		name, method, path string
 		body               any
@@ -292,6 +295,15 @@ func TestBadInput(t *testing.T) {
 		{"null body, update", "PUT", "/api/workflows/" + id, `null`, "", 400, "(body)"},
 		{"null body, blueprint", "POST", "/api/blueprints", ` null `, "", 400, "(body)"},
 		{"nested unknown field", "POST", "/api/workflows", `{"name":"x","blueprint":{"settings":{"colour":1}}}`, "", 400, "blueprint.settings.colour"},
+		{"name with NUL", "POST", "/api/workflows", withName("a\x00b"), "", 400, "name"},
+		{"name with ESC", "POST", "/api/workflows", withName("\x1b[31mred"), "", 400, "name"},
+		{"name with RTL override", "PUT", "/api/workflows/" + id, withName("abc\u202e"), "", 400, "name"},
+		{"blueprint name with newline", "POST", "/api/blueprints", func() domain.Blueprint { b := mine; b.Name = "a\nb"; return b }(), "", 400, "name"},
+		{"key name with CR", "POST", "/api/api-keys", map[string]any{"name": "ci\r\nFAKE LOG LINE"}, "", 400, "name"},
+		{"organization name with DEL", "POST", "/api/organizations", map[string]any{"name": "Org\x7f"}, "", 400, "name"},
+		{"input name with tab", "POST", "/api/managed-inputs", map[string]any{"name": "Studio\tA"}, "", 400, "name"},
+		{"email with NUL", "POST", "/api/users", map[string]any{"email": "ada\x00@example.com", "password": "long enough", "role": "viewer"}, "", 400, "email"},
+		{"email with newline", "POST", "/api/users", map[string]any{"email": "ada@example.com\nx", "password": "long enough", "role": "viewer"}, "", 400, "email"},
 	}
 	before := snapshot(t, e)
 	for _, tc := range cases {

@@ -351,9 +351,9 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.Store.GetOrganization(r.Context(), org); err != nil {
 		return err
 	}
-	email := strings.ToLower(strings.TrimSpace(body.Email))
-	if !strings.Contains(email, "@") || len(email) > 254 || strings.ContainsAny(email, " \t\r\n") {
-		return badRequest("email", "must be an email address, got %q", body.Email)
+	email, err := domain.ValidateEmail("email", body.Email)
+	if err != nil {
+		return err
 	}
 	if !body.Role.Valid() {
 		return badRequest("role", "must be admin, editor or viewer, got %q", body.Role)
