@@ -252,6 +252,10 @@ func TestBadInput(t *testing.T) {
 	e.do("GET", "/api/blueprints/rtmp-abr-720", nil, &bp)
 	valid := map[string]any{"name": "New", "blueprint": bp}
 	big := `{"name":"` + strings.Repeat("a", 1<<20) + `"}`
+	noOutputs := bp
+	noOutputs.Settings.OutputGroups = nil
+	archiveOnly := bp
+	archiveOnly.Settings.OutputGroups = bp.Settings.OutputGroups[1:]
 	mine := bp
 	mine.ID, mine.BuiltIn = "mine", false
 	withName := func(name string) map[string]any { return map[string]any{"name": name, "blueprint": bp} }
@@ -295,6 +299,10 @@ func TestBadInput(t *testing.T) {
 		{"null body, update", "PUT", "/api/workflows/" + id, `null`, "", 400, "(body)"},
 		{"null body, blueprint", "POST", "/api/blueprints", ` null `, "", 400, "(body)"},
 		{"nested unknown field", "POST", "/api/workflows", `{"name":"x","blueprint":{"settings":{"colour":1}}}`, "", 400, "blueprint.settings.colour"},
+		{"no output group", "POST", "/api/workflows", map[string]any{"name": "x", "blueprint": noOutputs}, "", 400, "blueprint.settings.outputGroups"},
+		{"no output group, blueprint", "POST", "/api/blueprints", func() domain.Blueprint { b := mine; b.Settings.OutputGroups = nil; return b }(), "", 400, "settings.outputGroups"},
+		{"archives removed from an archive-only blueprint", "POST", "/api/workflows",
+			map[string]any{"name": "x", "blueprint": archiveOnly, "createArchives": false}, "", 400, "createArchives"},
 		{"name with NUL", "POST", "/api/workflows", withName("a\x00b"), "", 400, "name"},
 		{"name with ESC", "POST", "/api/workflows", withName("\x1b[31mred"), "", 400, "name"},
 		{"name with RTL override", "PUT", "/api/workflows/" + id, withName("abc\u202e"), "", 400, "name"},

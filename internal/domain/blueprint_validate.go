@@ -177,6 +177,9 @@ func validateDestinations(p *problems, prefix string, dests []Destination, pipel
 }
 
 func validateOutputGroups(p *problems, prefix string, s *BlueprintSettings, ladder map[string]VideoRendition, dests map[string]Destination) {
+	if len(s.OutputGroups) == 0 {
+		p.add(prefix, "needs at least one output group (HLS to the origin, ARCHIVE or RTMP): a channel without one has nowhere to send its signal")
+	}
 	origins := 0
 	for i := range s.OutputGroups {
 		g := &s.OutputGroups[i]

@@ -78,3 +78,34 @@ func TestValidateEmail(t *testing.T) {
 		}
 	}
 }
+
+func TestOutputGroupsRequired(t *testing.T) {
+	s := validSpec()
+	s.Blueprint.Settings.OutputGroups = nil
+	if got := fields(t, s.Validate([]string{"local"})); !reflect.DeepEqual(got, []string{"blueprint.settings.outputGroups"}) {
+		t.Errorf("no output group: fields %v", got)
+	}
+	b := *validSpec().Blueprint
+	b.Settings.OutputGroups = []domain.OutputGroup{}
+	if got := fields(t, domain.ValidateBlueprint("", &b)); !reflect.DeepEqual(got, []string{"settings.outputGroups"}) {
+		t.Errorf("blueprint route, no output group: fields %v", got)
+	}
+
+	// createArchives false removes the archives: with nothing else, nothing is left.
+	no, yes := false, true
+	s = validSpec()
+	s.Blueprint.Settings.OutputGroups = s.Blueprint.Settings.OutputGroups[1:] // the archive alone
+	s.CreateArchives = &no
+	if got := fields(t, s.Validate([]string{"local"})); !reflect.DeepEqual(got, []string{"createArchives"}) {
+		t.Errorf("createArchives false with only an archive: fields %v", got)
+	}
+	s.CreateArchives = &yes
+	if err := s.Validate([]string{"local"}); err != nil {
+		t.Errorf("an archive-only workflow that records: %v", err)
+	}
+	s = validSpec()
+	s.CreateArchives = &no
+	if err := s.Validate([]string{"local"}); err != nil {
+		t.Errorf("createArchives false with an HLS output: %v", err)
+	}
+}

@@ -77,11 +77,23 @@ func (s *WorkflowSpec) Validate(regions []string) error {
 		p.add("blueprint", "is required: paste the object that GET /api/blueprints/{id} returns")
 	} else if err := ValidateBlueprint("blueprint", s.Blueprint); err != nil {
 		p.list = append(p.list, err.(*ValidationError).Errors...)
+	} else if s.CreateArchives != nil && !*s.CreateArchives && onlyArchives(s.Blueprint.Settings.OutputGroups) {
+		p.add("createArchives", "is false, which removes the blueprint's archive groups, and they are its only outputs: the channel would have nowhere to send its signal")
 	}
 	if err := s.Schedule.Validate("schedule"); err != nil {
 		p.list = append(p.list, err.(*ValidationError).Errors...)
 	}
 	return p.err()
+}
+
+// onlyArchives reports whether every output group records an archive.
+func onlyArchives(groups []OutputGroup) bool {
+	for _, g := range groups {
+		if g.Type != OutputArchive {
+			return false
+		}
+	}
+	return true
 }
 
 // Apply writes a validated spec into w, filling defaults: the default region, and
