@@ -26,7 +26,10 @@ type env struct {
 
 func (e *env) Notify() { e.kicks++ }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
+
+// newEnvWith is newEnv with options changed (a logger, metrics, a live domain).
+func newEnvWith(t *testing.T, change func(*api.Options)) *env {
 	t.Helper()
 	st, err := store.Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "onair.db"))
 	if err != nil {
@@ -34,7 +37,11 @@ func newEnv(t *testing.T) *env {
 	}
 	t.Cleanup(func() { st.Close() })
 	e := &env{t: t, store: st}
-	a := api.New(api.Options{Store: st, Controller: e, Region: "local", PublicURL: "http://onair.test", IngestHost: "onair.test:1935"})
+	o := api.Options{Store: st, Controller: e, Region: "local", PublicURL: "http://onair.test", IngestHost: "onair.test:1935"}
+	if change != nil {
+		change(&o)
+	}
+	a := api.New(o)
 	mux := http.NewServeMux()
 	a.Register(mux)
 	seedAdmin(t, st)
@@ -312,6 +319,7 @@ func TestBadInput(t *testing.T) {
 		{"input name with tab", "POST", "/api/managed-inputs", map[string]any{"name": "Studio\tA"}, "", 400, "name"},
 		{"email with NUL", "POST", "/api/users", map[string]any{"email": "ada\x00@example.com", "password": "long enough", "role": "viewer"}, "", 400, "email"},
 		{"email with newline", "POST", "/api/users", map[string]any{"email": "ada@example.com\nx", "password": "long enough", "role": "viewer"}, "", 400, "email"},
+		{"workflow id changed", "PUT", "/api/workflows/" + id, map[string]any{"id": "other", "name": "x", "blueprint": bp}, "", 400, "id"},
 	}
 	before := snapshot(t, e)
 	for _, tc := range cases {
@@ -493,6 +501,11 @@ func TestOwnBlueprints(t *testing.T) {
 		t.Fatalf("second create with the same id: %d", code)
 	}
 	bp.Settings.Channel.Video = bp.Settings.Channel.Video[:2]
+	var ro api.ErrorBody
+	if code := e.do("PUT", "/api/blueprints/my-720", bp, &ro); code != 400 || ro.Field != "builtIn" { // the copy is not built in
+		t.Fatalf("update claiming builtIn: %d %+v", code, ro)
+	}
+	bp.BuiltIn = false
 	if code := e.do("PUT", "/api/blueprints/my-720", bp, nil); code != 200 {
 		t.Fatalf("update: %d", code)
 	}
@@ -538,6 +551,10 @@ func snapshot(t *testing.T, e *env) string {
 	}
 	bps, _ := e.store.ListBlueprints(ctx, "default")
 	runs, _ := e.store.ListRuns(ctx, "default", store.RunFilter{Limit: store.MaxLimit})
-	raw, _ := json.Marshal([]any{page.Items, bps, runs.Items})
+	streams, _ := e.store.ListStreams(ctx, "default")
+	inputs, _ := e.store.ListManagedInputs(ctx, "default", "")
+	users, _ := e.store.ListUsers(ctx, "default")
+	keys, _ := e.store.ListAPIKeys(ctx, "default")
+	raw, _ := json.Marshal([]any{page.Items, bps, runs.Items, streams, inputs, users, keys})
 	return string(raw)
 }

@@ -73,15 +73,22 @@ func (s *Server) updateBlueprint(w http.ResponseWriter, r *http.Request) error {
 	if err := s.refuseBuiltIn(id); err != nil {
 		return err
 	}
+	// The body may be the blueprint as GET shows it, edited: its id (the
+	// URL's) and builtIn are read-only.
 	var b domain.Blueprint
-	if err := decode(w, r, &b); err != nil {
+	body, err := readEdit[domain.Blueprint](w, r, &b, "id", "builtIn")
+	if err != nil {
 		return err
-	}
-	if b.ID != "" && b.ID != id {
-		return badRequest("id", "is %q but the URL names %q; a blueprint's id cannot change", b.ID, id)
 	}
 	b.ID = id
 	if err := s.checkOwnBlueprint(&b); err != nil {
+		return err
+	}
+	stored, err := s.Store.GetBlueprint(r.Context(), s.org(r), id)
+	if err != nil {
+		return err
+	}
+	if err := body.unchanged(stored); err != nil {
 		return err
 	}
 	if err := s.Store.UpdateBlueprint(r.Context(), s.org(r), b); err != nil {

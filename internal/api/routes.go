@@ -81,11 +81,12 @@ func (s *Server) routes() []route {
 		}, s.getBlueprint},
 		{openapi.Operation{
 			Method: "PUT", Path: "/api/blueprints/{id}", Tag: "Blueprints", OperationID: "updateBlueprint",
-			Summary:     "Replace a blueprint",
-			Description: "Built-in blueprints are read-only (403). Workflows keep the snapshot they were created with.",
-			Params:      []openapi.Param{idParam},
-			Body:        domain.Blueprint{},
-			Responses:   responses(ok(domain.Blueprint{}), body(http.StatusForbidden, http.StatusNotFound)...),
+			Summary: "Replace a blueprint",
+			Description: "Built-in blueprints are read-only (403). Workflows keep the snapshot they were created with. " +
+				"The body may be the blueprint as GET answers it, edited: id and builtIn are read-only (a 400 names them when they differ).",
+			Params:    []openapi.Param{idParam},
+			Body:      domain.Blueprint{},
+			Responses: responses(ok(domain.Blueprint{}), body(http.StatusForbidden, http.StatusNotFound)...),
 		}, s.updateBlueprint},
 		{openapi.Operation{
 			Method: "DELETE", Path: "/api/blueprints/{id}", Tag: "Blueprints", OperationID: "deleteBlueprint",
@@ -122,11 +123,13 @@ func (s *Server) routes() []route {
 		}, s.getWorkflow},
 		{openapi.Operation{
 			Method: "PUT", Path: "/api/workflows/{id}", Tag: "Workflows", OperationID: "updateWorkflow",
-			Summary:     "Replace a workflow's settings",
-			Description: "Same body as create. Refused with 409 while the workflow is locked (PROVISIONING, STARTING, STOPPING, DELETING) or RUNNING.",
-			Params:      []openapi.Param{idParam},
-			Body:        domain.WorkflowSpec{},
-			Responses:   responses(ok(domain.Workflow{}), body(http.StatusNotFound, http.StatusConflict)...),
+			Summary: "Replace a workflow's settings",
+			Description: "Same body as create, or the workflow as GET answers it, edited: its read-only fields (id, status, created, nextRun, ...) " +
+				"are ignored when they are as GET shows them, and a 400 names them when they differ. " +
+				"Refused with 409 while the workflow is locked (PROVISIONING, STARTING, STOPPING, DELETING) or RUNNING.",
+			Params:    []openapi.Param{idParam},
+			Body:      domain.WorkflowSpec{},
+			Responses: responses(ok(domain.Workflow{}), body(http.StatusNotFound, http.StatusConflict)...),
 		}, s.updateWorkflow},
 		{openapi.Operation{
 			Method: "DELETE", Path: "/api/workflows/{id}", Tag: "Workflows", OperationID: "deleteWorkflow",

@@ -71,14 +71,24 @@ func (s *Server) getWorkflow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.withNextRun(&wf)
-	writeJSON(w, http.StatusOK, wf)
+	writeJSON(w, http.StatusOK, s.workflowView(wf))
 	return nil
 }
 
+// workflowView is a workflow as the API shows it: with its nextRun, which is
+// worked out when it is read, never stored.
+func (s *Server) workflowView(wf domain.Workflow) domain.Workflow {
+	wf.NextRun = wf.UpcomingRun(s.now())
+	return wf
+}
+
+// updateWorkflow replaces a workflow's settings. The body may be the workflow
+// as GET shows it, edited: its read-only fields (id, status, created, ...)
+// must then be as GET shows them.
 func (s *Server) updateWorkflow(w http.ResponseWriter, r *http.Request) error {
 	var spec domain.WorkflowSpec
-	if err := decode(w, r, &spec); err != nil {
+	body, err := readEdit[domain.Workflow](w, r, &spec)
+	if err != nil {
 		return err
 	}
 	if err := spec.Validate(s.regions()); err != nil {
@@ -86,6 +96,9 @@ func (s *Server) updateWorkflow(w http.ResponseWriter, r *http.Request) error {
 	}
 	ch, err := s.Store.UpdateChannel(r.Context(), s.org(r), r.PathValue("id"), func(ch *domain.Channel) error {
 		if err := ch.Workflow.CheckModifiable("update"); err != nil {
+			return err
+		}
+		if err := body.unchanged(s.workflowView(ch.Workflow)); err != nil {
 			return err
 		}
 		spec.Apply(&ch.Workflow, s.Region)
@@ -96,9 +109,7 @@ func (s *Server) updateWorkflow(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.scheduleChanged()
-	wf := ch.Workflow
-	s.withNextRun(&wf)
-	writeJSON(w, http.StatusOK, wf)
+	writeJSON(w, http.StatusOK, s.workflowView(ch.Workflow))
 	return nil
 }
 
