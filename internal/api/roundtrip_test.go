@@ -10,15 +10,23 @@ import (
 
 	"onair/internal/api"
 	"onair/internal/domain"
+	"onair/internal/testutil/e2e"
 )
 
-// ownBlueprint is the built-in 720p blueprint as an organization's own.
-func (e *env) ownBlueprint() domain.Blueprint {
+// secretBlueprint is the built-in 720p blueprint, pushing to destinations
+// with credentials.
+func (e *env) secretBlueprint() domain.Blueprint {
 	e.t.Helper()
 	var bp domain.Blueprint
 	e.do("GET", "/api/blueprints/rtmp-abr-720", nil, &bp)
 	bp.BuiltIn = false
-	return bp
+	return e2e.WithSecretDestinations(bp)
+}
+
+// noSecrets fails the test when text shows a credential.
+func (e *env) noSecrets(what, text string) {
+	e.t.Helper()
+	e2e.Hidden(e.t, what, text)
 }
 
 // call sends a request and returns its status and raw answer.
@@ -29,17 +37,32 @@ func (e *env) call(method, path string, body any) (int, string) {
 	return code, string(raw)
 }
 
+// storedDestinations is what the store keeps of a workflow's destinations.
+func (e *env) storedDestinations(id string) []domain.Destination {
+	e.t.Helper()
+	wf, err := e.store.GetWorkflow(context.Background(), "default", id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return wf.Blueprint.Settings.Destinations
+}
+
 func TestWorkflowRoundTrip(t *testing.T) {
 	e := newEnv(t)
-	bp := e.ownBlueprint()
+	bp := e.secretBlueprint()
 	var id api.IDResponse
 	if code := e.do("POST", "/api/workflows", map[string]any{"name": "Live", "blueprint": bp}, &id); code != 201 {
 		t.Fatalf("create: %d", code)
 	}
 	path := "/api/workflows/" + id.ID
 	code, shown := e.call("GET", path, nil)
-	if code != 200 {
+	if code != 200 || !strings.Contains(shown, domain.Mask) {
 		t.Fatalf("get: %d %s", code, shown)
+	}
+	e.noSecrets("GET "+path, shown)
+	original := e.storedDestinations(id.ID)
+	if !equalJSON(original, bp.Settings.Destinations) {
+		t.Fatalf("stored destinations %+v, want %+v", original, bp.Settings.Destinations)
 	}
 
 	// Read-only fields that differ from GET's are refused, each by name, and
@@ -69,7 +92,8 @@ func TestWorkflowRoundTrip(t *testing.T) {
 		t.Fatalf("refused updates changed the store:\n%s\n%s", before, after)
 	}
 
-	// GET, edit, PUT, GET: the edit is kept. The created time may come back in another zone: it is the same instant.
+	// GET, edit, PUT, GET: the edit is kept, and the masked credentials too. The
+	// created time may come back in another zone: it is the same instant.
 	created, _ := time.Parse(time.RFC3339Nano, whole["created"].(string))
 	whole["name"], whole["tags"] = "Edited", []string{"news"}
 	whole["created"] = created.In(time.FixedZone("CEST", 2*3600)).Format(time.RFC3339Nano)
@@ -77,24 +101,50 @@ func TestWorkflowRoundTrip(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("round trip: %d %s", code, answer)
 	}
+	e.noSecrets("PUT answer", answer)
 	var got domain.Workflow
 	e.do("GET", path, nil, &got)
 	if got.Name != "Edited" || len(got.Tags) != 1 || got.Tags[0] != "news" || got.Status != domain.StatusReady {
 		t.Fatalf("after the round trip: %+v", got)
 	}
+	if kept := e.storedDestinations(id.ID); !equalJSON(kept, original) {
+		t.Fatalf("the round trip changed the credentials: %+v", kept)
+	}
+
+	// A new key replaces the stored one; the other destination keeps its own.
+	got.Blueprint.Settings.Destinations[0].Settings[0].StreamName = "KEY-new"
+	if code, answer := e.call("PUT", path, got); code != 200 || strings.Contains(answer, "KEY-new") {
+		t.Fatalf("new key: %d %s", code, answer)
+	}
+	kept := e.storedDestinations(id.ID)
+	if kept[0].Settings[0].StreamName != "KEY-new" || kept[0].Settings[0].URL != original[0].Settings[0].URL || !equalJSON(kept[1], original[1]) {
+		t.Fatalf("after a new key: %+v", kept)
+	}
+
+	// The mask sent to another server is refused: the key would leave with it.
+	e.do("GET", path, nil, &got)
+	got.Blueprint.Settings.Destinations[1].Settings[0].URL = "rtmps://live:" + domain.Mask + "@evil.example:1/rtmp"
+	before = snapshot(t, e)
+	if code := e.do("PUT", path, got, &eb); code != 400 || eb.Field != "blueprint.settings.destinations[1].settings[0].url" {
+		t.Fatalf("mask to another server: %d %+v", code, eb)
+	}
+	if after := snapshot(t, e); after != before {
+		t.Fatal("a refused update changed the store")
+	}
 }
 
 func TestBlueprintRoundTrip(t *testing.T) {
 	e := newEnv(t)
-	bp := e.ownBlueprint()
+	bp := e.secretBlueprint()
 	bp.ID, bp.Name = "mine", "Mine"
 	if code := e.do("POST", "/api/blueprints", bp, nil); code != 201 {
 		t.Fatalf("create: %d", code)
 	}
 	code, shown := e.call("GET", "/api/blueprints/mine", nil)
-	if code != 200 {
+	if code != 200 || !strings.Contains(shown, domain.Mask) {
 		t.Fatalf("get: %d %s", code, shown)
 	}
+	e.noSecrets("GET /api/blueprints/mine", shown)
 
 	var whole map[string]any
 	json.Unmarshal([]byte(shown), &whole)
@@ -107,6 +157,13 @@ func TestBlueprintRoundTrip(t *testing.T) {
 			t.Errorf("PUT with %s changed: %d %+v", field, code, eb)
 		}
 	}
+	// A copy under a new id has no stored credentials to keep: the mask is refused.
+	copied := maps.Clone(whole)
+	copied["id"] = "copy"
+	var eb api.ErrorBody
+	if code := e.do("POST", "/api/blueprints", copied, &eb); code != 400 || !strings.Contains(eb.Message, "settings.destinations[0].settings[0].streamName") {
+		t.Errorf("masked copy: %d %+v", code, eb)
+	}
 	if after := snapshot(t, e); after != before {
 		t.Fatalf("refused requests changed the store:\n%s\n%s", before, after)
 	}
@@ -114,10 +171,22 @@ func TestBlueprintRoundTrip(t *testing.T) {
 	whole["name"] = "Mine, edited"
 	if code, answer := e.call("PUT", "/api/blueprints/mine", whole); code != 200 {
 		t.Fatalf("round trip: %d %s", code, answer)
+	} else {
+		e.noSecrets("PUT answer", answer)
 	}
 	stored, err := e.store.GetBlueprint(context.Background(), "default", "mine")
-	if err != nil || stored.Name != "Mine, edited" {
+	if err != nil || stored.Name != "Mine, edited" || !equalJSON(stored.Settings.Destinations, bp.Settings.Destinations) {
 		t.Fatalf("after the round trip: %+v %v", stored, err)
+	}
+
+	// The console and the CLI create a workflow from the blueprint as GET shows
+	// it: the credentials come from the blueprint it names.
+	var id api.IDResponse
+	if code := e.do("POST", "/api/workflows", map[string]any{"name": "From mine", "blueprint": json.RawMessage(shown)}, &id); code != 201 {
+		t.Fatalf("workflow from the masked blueprint: %d", code)
+	}
+	if got := e.storedDestinations(id.ID); !equalJSON(got, bp.Settings.Destinations) {
+		t.Fatalf("the workflow's credentials: %+v", got)
 	}
 }
 

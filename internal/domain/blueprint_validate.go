@@ -292,7 +292,7 @@ func checkRange(p *problems, field string, v, lo, hi int) {
 func checkURL(p *problems, field, raw string, schemes ...string) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		p.add(field, "must be an absolute URL, got %q", raw)
+		p.add(field, "must be an absolute URL, got %q", MaskURL(raw))
 		return
 	}
 	for _, s := range schemes {
