@@ -26,7 +26,10 @@ type env struct {
 
 func (e *env) Notify() { e.kicks++ }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
+
+// newEnvWith is newEnv with options changed (a logger, metrics, a live domain).
+func newEnvWith(t *testing.T, change func(*api.Options)) *env {
 	t.Helper()
 	st, err := store.Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "onair.db"))
 	if err != nil {
@@ -34,7 +37,11 @@ func newEnv(t *testing.T) *env {
 	}
 	t.Cleanup(func() { st.Close() })
 	e := &env{t: t, store: st}
-	a := api.New(api.Options{Store: st, Controller: e, Region: "local", PublicURL: "http://onair.test", IngestHost: "onair.test:1935"})
+	o := api.Options{Store: st, Controller: e, Region: "local", PublicURL: "http://onair.test", IngestHost: "onair.test:1935"}
+	if change != nil {
+		change(&o)
+	}
+	a := api.New(o)
 	mux := http.NewServeMux()
 	a.Register(mux)
 	seedAdmin(t, st)
@@ -252,6 +259,13 @@ func TestBadInput(t *testing.T) {
 	e.do("GET", "/api/blueprints/rtmp-abr-720", nil, &bp)
 	valid := map[string]any{"name": "New", "blueprint": bp}
 	big := `{"name":"` + strings.Repeat("a", 1<<20) + `"}`
+	noOutputs := bp
+	noOutputs.Settings.OutputGroups = nil
+	archiveOnly := bp
+	archiveOnly.Settings.OutputGroups = bp.Settings.OutputGroups[1:]
+	mine := bp
+	mine.ID, mine.BuiltIn = "mine", false
+	withName := func(name string) map[string]any { return map[string]any{"name": name, "blueprint": bp} }
 	cases := []struct {
 		name, method, path string
 		body               any
@@ -282,6 +296,30 @@ func TestBadInput(t *testing.T) {
 		{"channels blank id", "POST", "/api/channels", `{"workflows":[""]}`, "", 400, "workflows[0]"},
 		{"unknown channel", "GET", "/api/channels/nope", nil, "", 404, ""},
 		{"unknown route", "GET", "/api/nothing", nil, "", 404, ""},
+		{"no content type", "POST", "/api/workflows", valid, "none", 415, ""},
+		{"no content type, channels", "POST", "/api/channels", `{"workflows":["` + id + `"]}`, "none", 415, ""},
+		{"no content type, update", "PUT", "/api/workflows/" + id, valid, "none", 415, ""},
+		{"other charset", "POST", "/api/workflows", valid, "application/json; charset=latin1", 415, ""},
+		{"duplicate key", "POST", "/api/workflows", `{"name":"a","name":"b"}`, "", 400, "name"},
+		{"duplicate nested key", "POST", "/api/channels", `{"workflows":["` + id + `"],"workflows":[]}`, "", 400, "workflows"},
+		{"null body", "POST", "/api/workflows", `null`, "", 400, "(body)"},
+		{"null body, update", "PUT", "/api/workflows/" + id, `null`, "", 400, "(body)"},
+		{"null body, blueprint", "POST", "/api/blueprints", ` null `, "", 400, "(body)"},
+		{"nested unknown field", "POST", "/api/workflows", `{"name":"x","blueprint":{"settings":{"colour":1}}}`, "", 400, "blueprint.settings.colour"},
+		{"no output group", "POST", "/api/workflows", map[string]any{"name": "x", "blueprint": noOutputs}, "", 400, "blueprint.settings.outputGroups"},
+		{"no output group, blueprint", "POST", "/api/blueprints", func() domain.Blueprint { b := mine; b.Settings.OutputGroups = nil; return b }(), "", 400, "settings.outputGroups"},
+		{"an archive-only blueprint", "POST", "/api/workflows",
+			map[string]any{"name": "x", "blueprint": archiveOnly}, "", 400, "blueprint.settings.outputGroups"},
+		{"name with NUL", "POST", "/api/workflows", withName("a\x00b"), "", 400, "name"},
+		{"name with ESC", "POST", "/api/workflows", withName("\x1b[31mred"), "", 400, "name"},
+		{"name with RTL override", "PUT", "/api/workflows/" + id, withName("abc\u202e"), "", 400, "name"},
+		{"blueprint name with newline", "POST", "/api/blueprints", func() domain.Blueprint { b := mine; b.Name = "a\nb"; return b }(), "", 400, "name"},
+		{"key name with CR", "POST", "/api/api-keys", map[string]any{"name": "ci\r\nFAKE LOG LINE"}, "", 400, "name"},
+		{"organization name with DEL", "POST", "/api/organizations", map[string]any{"name": "Org\x7f"}, "", 400, "name"},
+		{"input name with tab", "POST", "/api/managed-inputs", map[string]any{"name": "Studio\tA"}, "", 400, "name"},
+		{"email with NUL", "POST", "/api/users", map[string]any{"email": "ada\x00@example.com", "password": "long enough", "role": "viewer"}, "", 400, "email"},
+		{"email with newline", "POST", "/api/users", map[string]any{"email": "ada@example.com\nx", "password": "long enough", "role": "viewer"}, "", 400, "email"},
+		{"workflow id changed", "PUT", "/api/workflows/" + id, map[string]any{"id": "other", "name": "x", "blueprint": bp}, "", 400, "id"},
 	}
 	before := snapshot(t, e)
 	for _, tc := range cases {
@@ -300,7 +338,7 @@ func TestBadInput(t *testing.T) {
 			if ct == "" && rd != nil {
 				ct = "application/json"
 			}
-			if ct != "" {
+			if ct != "" && ct != "none" {
 				req.Header.Set("Content-Type", ct)
 			}
 			resp, err := http.DefaultClient.Do(req)
@@ -463,6 +501,11 @@ func TestOwnBlueprints(t *testing.T) {
 		t.Fatalf("second create with the same id: %d", code)
 	}
 	bp.Settings.Channel.Video = bp.Settings.Channel.Video[:2]
+	var ro api.ErrorBody
+	if code := e.do("PUT", "/api/blueprints/my-720", bp, &ro); code != 400 || ro.Field != "builtIn" { // the copy is not built in
+		t.Fatalf("update claiming builtIn: %d %+v", code, ro)
+	}
+	bp.BuiltIn = false
 	if code := e.do("PUT", "/api/blueprints/my-720", bp, nil); code != 200 {
 		t.Fatalf("update: %d", code)
 	}
@@ -508,6 +551,10 @@ func snapshot(t *testing.T, e *env) string {
 	}
 	bps, _ := e.store.ListBlueprints(ctx, "default")
 	runs, _ := e.store.ListRuns(ctx, "default", store.RunFilter{Limit: store.MaxLimit})
-	raw, _ := json.Marshal([]any{page.Items, bps, runs.Items})
+	streams, _ := e.store.ListStreams(ctx, "default")
+	inputs, _ := e.store.ListManagedInputs(ctx, "default", "")
+	users, _ := e.store.ListUsers(ctx, "default")
+	keys, _ := e.store.ListAPIKeys(ctx, "default")
+	raw, _ := json.Marshal([]any{page.Items, bps, runs.Items, streams, inputs, users, keys})
 	return string(raw)
 }

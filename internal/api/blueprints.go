@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 
 	"onair/internal/domain"
@@ -43,8 +44,24 @@ func (s *Server) getBlueprint(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, b)
+	writeJSON(w, http.StatusOK, b.Masked())
 	return nil
+}
+
+// namedBlueprint is the blueprint that b, sent in a request, names by its id,
+// or nil: where the credentials that b shows masked come from.
+func (s *Server) namedBlueprint(r *http.Request, b *domain.Blueprint) (*domain.Blueprint, error) {
+	if b == nil || b.ID == "" {
+		return nil, nil
+	}
+	named, err := s.blueprint(r, b.ID)
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &named, nil
 }
 
 func (s *Server) createBlueprint(w http.ResponseWriter, r *http.Request) error {
@@ -56,6 +73,10 @@ func (s *Server) createBlueprint(w http.ResponseWriter, r *http.Request) error {
 		b.ID = s.NewID()
 	}
 	if err := s.checkOwnBlueprint(&b); err != nil {
+		return err
+	}
+	// A new blueprint has no stored credentials: a masked one is refused.
+	if err := domain.KeepSecrets("", &b); err != nil {
 		return err
 	}
 	if s.Catalog.Has(b.ID) {
@@ -73,21 +94,31 @@ func (s *Server) updateBlueprint(w http.ResponseWriter, r *http.Request) error {
 	if err := s.refuseBuiltIn(id); err != nil {
 		return err
 	}
+	// The body may be the blueprint as GET shows it, edited: its id (the
+	// URL's) and builtIn are read-only, and masked credentials keep their values.
 	var b domain.Blueprint
-	if err := decode(w, r, &b); err != nil {
+	body, err := readEdit[domain.Blueprint](w, r, &b, "id", "builtIn")
+	if err != nil {
 		return err
-	}
-	if b.ID != "" && b.ID != id {
-		return badRequest("id", "is %q but the URL names %q; a blueprint's id cannot change", b.ID, id)
 	}
 	b.ID = id
 	if err := s.checkOwnBlueprint(&b); err != nil {
 		return err
 	}
+	stored, err := s.Store.GetBlueprint(r.Context(), s.org(r), id)
+	if err != nil {
+		return err
+	}
+	if err := body.unchanged(stored.Masked()); err != nil {
+		return err
+	}
+	if err := domain.KeepSecrets("", &b, &stored); err != nil {
+		return err
+	}
 	if err := s.Store.UpdateBlueprint(r.Context(), s.org(r), b); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, b)
+	writeJSON(w, http.StatusOK, b.Masked())
 	return nil
 }
 

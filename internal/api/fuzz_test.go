@@ -27,6 +27,8 @@ func FuzzRequestBodies(f *testing.F) {
 	f.Add(0, []byte(`{"name":"x","blueprint":{"settings":{"channel":{"video":[{"gopSeconds":1e308}]}}}}`))
 	f.Add(0, []byte(`{"name":"x","schedule":{"startDateTime":"2020-12-16T13:59:28.610Z","duration":5,"recurrence":{"unit":"WEEK","days":["MON"],"endDate":"2020-12-16"}}}`))
 	f.Add(3, []byte(`{"name":"x","blueprint":null}`))
+	f.Add(3, []byte(`{"id":"x","status":"READY","created":"2020-12-16T13:59:28.610Z","name":"x","name":"y"}`))
+	f.Add(5, bp)
 
 	st, err := store.Open(context.Background(), "sqlite://"+filepath.Join(f.TempDir(), "onair.db"))
 	if err != nil {
@@ -44,6 +46,8 @@ func FuzzRequestBodies(f *testing.F) {
 		{"POST", "/api/channels"},
 		{"PUT", "/api/workflows/x"},
 		{"DELETE", "/api/channels"},
+		{"PUT", "/api/blueprints/x"},
+		{"POST", "/api/streams/x"},
 	}
 	f.Fuzz(func(t *testing.T, route int, body []byte) {
 		if route < 0 {

@@ -302,7 +302,8 @@ func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) updateAPIKey(w http.ResponseWriter, r *http.Request) error {
 	var body APIKeyChange
-	if err := decode(w, r, &body); err != nil {
+	edit, err := readEdit[domain.APIKey](w, r, &body)
+	if err != nil {
 		return err
 	}
 	if body.Name != nil {
@@ -311,6 +312,9 @@ func (s *Server) updateAPIKey(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	k, err := s.Store.UpdateAPIKey(r.Context(), s.org(r), r.PathValue("id"), func(k *domain.APIKey) error {
+		if err := edit.unchanged(*k); err != nil {
+			return err
+		}
 		if body.Name != nil {
 			k.Name = *body.Name
 		}
@@ -351,9 +355,9 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.Store.GetOrganization(r.Context(), org); err != nil {
 		return err
 	}
-	email := strings.ToLower(strings.TrimSpace(body.Email))
-	if !strings.Contains(email, "@") || len(email) > 254 || strings.ContainsAny(email, " \t\r\n") {
-		return badRequest("email", "must be an email address, got %q", body.Email)
+	email, err := domain.ValidateEmail("email", body.Email)
+	if err != nil {
+		return err
 	}
 	if !body.Role.Valid() {
 		return badRequest("role", "must be admin, editor or viewer, got %q", body.Role)
@@ -390,7 +394,8 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 	var body UserChange
-	if err := decode(w, r, &body); err != nil {
+	edit, err := readEdit[domain.User](w, r, &body)
+	if err != nil {
 		return err
 	}
 	if body.Role != nil && !body.Role.Valid() {
@@ -404,6 +409,9 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	u, err := s.Store.UpdateUser(r.Context(), s.org(r), r.PathValue("id"), func(u *domain.User) error {
+		if err := edit.unchanged(*u); err != nil {
+			return err
+		}
 		if body.Role != nil {
 			u.Role = *body.Role
 		}

@@ -74,18 +74,21 @@ func (s *Server) routes() []route {
 		}, s.createBlueprint},
 		{openapi.Operation{
 			Method: "GET", Path: "/api/blueprints/{id}", Tag: "Blueprints", OperationID: "getBlueprint",
-			Summary:     "Get blueprint details by id",
-			Description: "The whole blueprint: paste it as the blueprint of POST /api/workflows.",
-			Params:      []openapi.Param{idParam},
-			Responses:   responses(ok(domain.Blueprint{}), http.StatusNotFound),
+			Summary: "Get blueprint details by id",
+			Description: "The whole blueprint: paste it as the blueprint of POST /api/workflows. Credentials (destination stream keys, " +
+				"passwords, and what URLs carry besides the server) show as ********; a workflow made from it gets the real ones.",
+			Params:    []openapi.Param{idParam},
+			Responses: responses(ok(domain.Blueprint{}), http.StatusNotFound),
 		}, s.getBlueprint},
 		{openapi.Operation{
 			Method: "PUT", Path: "/api/blueprints/{id}", Tag: "Blueprints", OperationID: "updateBlueprint",
-			Summary:     "Replace a blueprint",
-			Description: "Built-in blueprints are read-only (403). Workflows keep the snapshot they were created with.",
-			Params:      []openapi.Param{idParam},
-			Body:        domain.Blueprint{},
-			Responses:   responses(ok(domain.Blueprint{}), body(http.StatusForbidden, http.StatusNotFound)...),
+			Summary: "Replace a blueprint",
+			Description: "Built-in blueprints are read-only (403). Workflows keep the snapshot they were created with. " +
+				"The body may be the blueprint as GET answers it, edited: id and builtIn are read-only (a 400 names them when they differ), " +
+				"and a credential sent back as ******** or left out keeps its value while its URL names the same server.",
+			Params:    []openapi.Param{idParam},
+			Body:      domain.Blueprint{},
+			Responses: responses(ok(domain.Blueprint{}), body(http.StatusForbidden, http.StatusNotFound)...),
 		}, s.updateBlueprint},
 		{openapi.Operation{
 			Method: "DELETE", Path: "/api/blueprints/{id}", Tag: "Blueprints", OperationID: "deleteBlueprint",
@@ -116,17 +119,20 @@ func (s *Server) routes() []route {
 		}, s.listWorkflows},
 		{openapi.Operation{
 			Method: "GET", Path: "/api/workflows/{id}", Tag: "Workflows", OperationID: "getWorkflow",
-			Summary:   "Get a workflow",
-			Params:    []openapi.Param{idParam},
-			Responses: responses(ok(domain.Workflow{}), http.StatusNotFound),
+			Summary:     "Get a workflow",
+			Description: "Its blueprint's credentials show as ********.",
+			Params:      []openapi.Param{idParam},
+			Responses:   responses(ok(domain.Workflow{}), http.StatusNotFound),
 		}, s.getWorkflow},
 		{openapi.Operation{
 			Method: "PUT", Path: "/api/workflows/{id}", Tag: "Workflows", OperationID: "updateWorkflow",
-			Summary:     "Replace a workflow's settings",
-			Description: "Same body as create. Refused with 409 while the workflow is locked (PROVISIONING, STARTING, STOPPING, DELETING) or RUNNING.",
-			Params:      []openapi.Param{idParam},
-			Body:        domain.WorkflowSpec{},
-			Responses:   responses(ok(domain.Workflow{}), body(http.StatusNotFound, http.StatusConflict)...),
+			Summary: "Replace a workflow's settings",
+			Description: "Same body as create, or the workflow as GET answers it, edited: its read-only fields (id, status, created, nextRun, ...) " +
+				"are ignored when they are as GET shows them, and a 400 names them when they differ. A credential sent back as ******** or left out " +
+				"keeps its value while its URL names the same server. Refused with 409 while the workflow is locked (PROVISIONING, STARTING, STOPPING, DELETING) or RUNNING.",
+			Params:    []openapi.Param{idParam},
+			Body:      domain.WorkflowSpec{},
+			Responses: responses(ok(domain.Workflow{}), body(http.StatusNotFound, http.StatusConflict)...),
 		}, s.updateWorkflow},
 		{openapi.Operation{
 			Method: "DELETE", Path: "/api/workflows/{id}", Tag: "Workflows", OperationID: "deleteWorkflow",

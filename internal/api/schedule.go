@@ -36,16 +36,8 @@ func (s *Server) putSchedule(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.scheduleChanged()
-	wf := ch.Workflow
-	s.withNextRun(&wf)
-	writeJSON(w, http.StatusOK, wf)
+	writeJSON(w, http.StatusOK, s.workflowView(ch.Workflow))
 	return nil
-}
-
-// withNextRun fills in a workflow's nextRun, which is worked out when it is
-// read, never stored.
-func (s *Server) withNextRun(wf *domain.Workflow) {
-	wf.NextRun = wf.UpcomingRun(s.now())
 }
 
 // scheduleChanged tells the scheduler to look at the schedules now rather than

@@ -1,11 +1,8 @@
 package api
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"time"
 
@@ -50,11 +47,12 @@ func (s *Server) streamRoutes() []route {
 		}, s.getStream},
 		{openapi.Operation{
 			Method: "POST", Path: "/api/streams/{id}", Tag: tag, OperationID: "updateStream",
-			Summary:     "Update a stream's name and description",
-			Description: "The body may be the whole stream, as GET answers it: name and description are read, every other field is ignored.",
-			Params:      []openapi.Param{idParam},
-			Body:        StreamInfo{},
-			Responses:   stream(bodyErrs...),
+			Summary: "Update a stream's name and description",
+			Description: "The body may be the whole stream, as GET answers it, with name or description edited: every other field is read-only, " +
+				"and one that differs from what GET shows is a 400 naming it. A field the stream does not have is a 400 too.",
+			Params:    []openapi.Param{idParam},
+			Body:      StreamChange{},
+			Responses: stream(bodyErrs...),
 		}, s.updateStream},
 		{openapi.Operation{
 			Method: "DELETE", Path: "/api/streams/{id}", Tag: tag, OperationID: "deleteStream",
@@ -204,29 +202,35 @@ func (s *Server) streamBlueprint(ctx context.Context, org, id, inputID string) (
 }
 
 func (s *Server) updateStream(w http.ResponseWriter, r *http.Request) error {
-	ctx, org, id := r.Context(), s.org(r), r.PathValue("id")
-	st, err := s.Store.GetStream(ctx, org, id)
+	ctx, org := r.Context(), s.org(r)
+	st, ch, err := s.streamAndChannel(r)
 	if err != nil {
 		return err
 	}
-	// trackit's clients send the whole stream back: read two fields, ignore the rest.
-	var body map[string]json.RawMessage
-	if err := decode(w, r, &body); err != nil {
+	var change StreamChange
+	body, err := readEdit[StreamInfo](w, r, &change)
+	if err != nil {
+		return err
+	}
+	shown, err := s.renderStream(ctx, st, ch)
+	if err != nil {
+		return err
+	}
+	if err := body.unchanged(shown); err != nil {
 		return err
 	}
 	spec := domain.StreamSpec{Name: st.Name, Description: st.Description}
-	for field, dst := range map[string]*string{"name": &spec.Name, "description": &spec.Description} {
-		if raw, ok := body[field]; ok {
-			if err := json.Unmarshal(raw, dst); err != nil {
-				return badRequest(field, "must be a string, got %s", raw)
-			}
-		}
+	if change.Name != nil {
+		spec.Name = *change.Name
+	}
+	if change.Description != nil {
+		spec.Description = *change.Description
 	}
 	if err := spec.Validate(); err != nil {
 		return err
 	}
 	now := s.now()
-	st, err = s.Store.UpdateStream(ctx, org, id, func(st *domain.Stream) error {
+	st, err = s.Store.UpdateStream(ctx, org, st.ID, func(st *domain.Stream) error {
 		st.Name, st.Description, st.LastUpdate = spec.Name, spec.Description, now
 		return nil
 	})
@@ -419,23 +423,6 @@ func (s *Server) setStreamLive(associated bool) handlerFunc {
 		}
 		return s.writeStream(w, r, st)
 	}
-}
-
-// decodeOptional is decode for a body that may be left out: no body at all
-// leaves v as it is.
-func decodeOptional(w http.ResponseWriter, r *http.Request, v any) error {
-	if r.ContentLength == 0 {
-		return nil
-	}
-	br := bufio.NewReader(r.Body)
-	if _, err := br.Peek(1); errors.Is(err, io.EOF) {
-		return nil
-	}
-	r.Body = struct {
-		io.Reader
-		io.Closer
-	}{br, r.Body}
-	return decode(w, r, v)
 }
 
 // streamChannel is the stream's workflow with its current run, or nil when

@@ -40,6 +40,14 @@ type StreamInfo struct {
 	BlueprintID              string            `json:"blueprint_id" doc:"An onair addition: the blueprint the stream was made from."`
 }
 
+// StreamChange is the body of POST /api/streams/{id}: the fields an update
+// may change. trackit's clients send the whole stream back, as GET answers
+// it: its other fields are read-only, and must be as GET shows them.
+type StreamChange struct {
+	Name        *string `json:"name,omitempty" doc:"The same characters as at creation; kept when absent."`
+	Description *string `json:"description,omitempty" doc:"Kept when absent."`
+}
+
 func (s *Server) writeStream(w http.ResponseWriter, r *http.Request, st domain.Stream) error {
 	info, err := s.streamInfo(r.Context(), st)
 	if err != nil {

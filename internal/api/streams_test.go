@@ -3,9 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
-	"path/filepath"
+	"maps"
 	"regexp"
 	"strconv"
 	"strings"
@@ -15,27 +13,16 @@ import (
 	"onair/internal/api"
 	"onair/internal/domain"
 	"onair/internal/pipeline"
-	"onair/internal/store"
 	"onair/internal/testutil/e2e"
 )
 
 // newStreamEnv is newEnv with a live domain ("" for none).
 func newStreamEnv(t *testing.T, liveDomain string) *env {
 	t.Helper()
-	st, err := store.Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "onair.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	e := &env{t: t, store: st}
-	a := api.New(api.Options{Store: st, Controller: e, Region: "local", PublicURL: "http://onair.test",
-		IngestHost: "onair.test:1935", LiveDomain: liveDomain, StopWait: time.Second})
-	mux := http.NewServeMux()
-	a.Register(mux)
-	seedAdmin(t, st)
-	e.srv = httptest.NewServer(asAdmin(mux))
-	t.Cleanup(e.srv.Close)
-	return e
+	return newEnvWith(t, func(o *api.Options) {
+		o.LiveDomain = liveDomain
+		o.StopWait = time.Second
+	})
 }
 
 // newStream creates a stream and returns what the API answered.
@@ -236,12 +223,26 @@ func TestStreamListAndUpdate(t *testing.T) {
 		t.Errorf("get: %+v", got)
 	}
 
-	// trackit's clients post the whole stream back: only name and description count.
+	// trackit's clients post the whole stream back: name and description
+	// change, and every other field must be as GET shows it.
 	var whole map[string]any
 	e.do("GET", "/api/streams/"+a.ID, nil, &whole)
+	before := snapshot(t, e)
+	for field, v := range map[string]any{
+		"rtmp1": "rtmp://evil/x", "started": true, "segment_length": 1, "archives_path": map[string]any{"x": "y"},
+		"id": "other", "live_channel_id": "other", "last_update": "1", "current_session_id": "s",
+	} {
+		edited := maps.Clone(whole)
+		edited["name"], edited[field] = "never", v
+		e.wantError("POST", "/api/streams/"+a.ID, edited, 400, field, "read-only")
+	}
+	edited := maps.Clone(whole)
+	edited["something_else"] = 1
+	e.wantError("POST", "/api/streams/"+a.ID, edited, 400, "something_else", "unknown field")
+	if after := snapshot(t, e); after != before {
+		t.Fatalf("refused updates changed the store:\n%s\n%s", before, after)
+	}
 	whole["name"], whole["description"] = "renamed", "This is a stream with MediaLive"
-	whole["rtmp1"], whole["started"], whole["segment_length"], whole["archives_path"] = "rtmp://evil/x", true, 1, map[string]any{"x": "y"}
-	whole["id"], whole["live_channel_id"], whole["something_else"] = "other", "other", 1
 	got := e.streamCall("POST", "/api/streams/"+a.ID, whole, 200)
 	want := a
 	want.Name, want.Description, want.LastUpdate = "renamed", "This is a stream with MediaLive", got.LastUpdate

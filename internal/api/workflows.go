@@ -19,6 +19,15 @@ func (s *Server) createWorkflow(w http.ResponseWriter, r *http.Request) error {
 	if err := spec.Validate(s.regions()); err != nil {
 		return err
 	}
+	// The blueprint as GET /api/blueprints/{id} shows it has its credentials
+	// masked: they come from the blueprint it names.
+	named, err := s.namedBlueprint(r, spec.Blueprint)
+	if err != nil {
+		return err
+	}
+	if err := domain.KeepSecrets("blueprint", spec.Blueprint, named); err != nil {
+		return err
+	}
 	now := s.now()
 	wf := domain.Workflow{ID: s.NewID(), OrgID: s.org(r), Status: domain.StatusReady, Created: now, Updated: now}
 	spec.Apply(&wf, s.Region)
@@ -71,21 +80,42 @@ func (s *Server) getWorkflow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.withNextRun(&wf)
-	writeJSON(w, http.StatusOK, wf)
+	writeJSON(w, http.StatusOK, s.workflowView(wf))
 	return nil
 }
 
+// workflowView is a workflow as the API shows it: with its nextRun, which is
+// worked out when it is read, and its blueprint's credentials masked.
+func (s *Server) workflowView(wf domain.Workflow) domain.Workflow {
+	wf.NextRun = wf.UpcomingRun(s.now())
+	wf.Blueprint = wf.Blueprint.Masked()
+	return wf
+}
+
+// updateWorkflow replaces a workflow's settings. The body may be the workflow
+// as GET shows it, edited: its read-only fields (id, status, created, ...)
+// must then be as GET shows them, and masked credentials keep their values.
 func (s *Server) updateWorkflow(w http.ResponseWriter, r *http.Request) error {
 	var spec domain.WorkflowSpec
-	if err := decode(w, r, &spec); err != nil {
+	body, err := readEdit[domain.Workflow](w, r, &spec)
+	if err != nil {
 		return err
 	}
 	if err := spec.Validate(s.regions()); err != nil {
 		return err
 	}
+	named, err := s.namedBlueprint(r, spec.Blueprint)
+	if err != nil {
+		return err
+	}
 	ch, err := s.Store.UpdateChannel(r.Context(), s.org(r), r.PathValue("id"), func(ch *domain.Channel) error {
 		if err := ch.Workflow.CheckModifiable("update"); err != nil {
+			return err
+		}
+		if err := body.unchanged(s.workflowView(ch.Workflow)); err != nil {
+			return err
+		}
+		if err := domain.KeepSecrets("blueprint", spec.Blueprint, &ch.Workflow.Blueprint, named); err != nil {
 			return err
 		}
 		spec.Apply(&ch.Workflow, s.Region)
@@ -96,9 +126,7 @@ func (s *Server) updateWorkflow(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.scheduleChanged()
-	wf := ch.Workflow
-	s.withNextRun(&wf)
-	writeJSON(w, http.StatusOK, wf)
+	writeJSON(w, http.StatusOK, s.workflowView(ch.Workflow))
 	return nil
 }
 

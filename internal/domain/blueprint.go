@@ -145,10 +145,10 @@ type Destination struct {
 // DestinationSetting is one pipeline's target: an RTMP(S) URL with a key, or an HTTP
 // HLS ingest with basic or digest credentials (Akamai MSL4 style).
 type DestinationSetting struct {
-	URL           string `json:"url" doc:"rtmp://, rtmps://, http:// or https://."`
-	StreamName    string `json:"streamName,omitempty" doc:"RTMP stream key, appended to url."`
-	Username      string `json:"username,omitempty" doc:"HTTP ingest user."`
-	PasswordParam string `json:"passwordParam,omitempty" doc:"HTTP ingest password."`
+	URL           string `json:"url" doc:"rtmp:// or rtmps:// (HTTP ingest, http:// and https://, is refused until HLS push exists). Answers mask what it carries besides the server: a userinfo password, query values, an RTMP stream name in the path."`
+	StreamName    string `json:"streamName,omitempty" doc:"RTMP stream key, appended to url. Write-only: answers show ********, and ******** or nothing sent back keeps it."`
+	Username      string `json:"username,omitempty" doc:"HTTP ingest user (Akamai MSL4). Refused until HLS push exists."`
+	PasswordParam string `json:"passwordParam,omitempty" doc:"HTTP ingest password. Write-only, as streamName. Refused until HLS push exists."`
 }
 
 // PlayerPreview is a playback URL for front ends, entered by hand.

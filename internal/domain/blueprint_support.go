@@ -37,7 +37,7 @@ func validateSupport(p *problems, prefix string, s *BlueprintSettings) {
 			p.add(join(at, "archive"), "is read only for type ARCHIVE, and this group is %s: remove it", g.Type)
 		}
 	}
-	if origins == 0 {
+	if origins == 0 && len(s.OutputGroups) > 0 { // none at all is said by validateOutputGroups
 		p.add(groups, "needs one HLS group without destinationId: every run is packaged as HLS on this server's origin, and archives and destinations are made alongside it")
 	}
 	validateArchiveDirs(p, groups, s)

@@ -178,6 +178,9 @@ func validateDestinations(p *problems, prefix string, dests []Destination, pipel
 }
 
 func validateOutputGroups(p *problems, prefix string, s *BlueprintSettings, ladder map[string]VideoRendition, dests map[string]Destination) {
+	if len(s.OutputGroups) == 0 {
+		p.add(prefix, "needs at least one output group, an HLS group to the origin (without destinationId), and may add ARCHIVE and RTMP groups: a channel without one has nowhere to send its signal")
+	}
 	origins := 0
 	for i := range s.OutputGroups {
 		g := &s.OutputGroups[i]
@@ -290,7 +293,7 @@ func checkRange(p *problems, field string, v, lo, hi int) {
 func checkURL(p *problems, field, raw string, schemes ...string) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		p.add(field, "must be an absolute URL, got %q", raw)
+		p.add(field, "must be an absolute URL, got %q", MaskURL(raw))
 		return
 	}
 	for _, s := range schemes {

@@ -2,7 +2,10 @@ package domain
 
 import (
 	"slices"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Role is a user's role in their organization.
@@ -120,4 +123,29 @@ func ValidateName(field, v string) error {
 	p := &problems{}
 	checkText(p, field, v, true, maxNameLen)
 	return p.err()
+}
+
+// maxEmailLen is the longest address SMTP can carry (RFC 5321).
+const maxEmailLen = 254
+
+// ValidateEmail checks an email address a user gives and returns it as onair
+// keeps it: trimmed and in lower case. Besides the shape (a local part, an @
+// and a domain), it refuses spaces, control characters and invisible format
+// characters (such as U+202E, which reverses the text after it), which no
+// address holds and which would forge log lines or disguise an address.
+func ValidateEmail(field, v string) (string, error) {
+	email := strings.ToLower(strings.TrimSpace(v))
+	at := strings.LastIndexByte(email, '@')
+	ok := at > 0 && at < len(email)-1 && len(email) <= maxEmailLen && utf8.ValidString(email)
+	for _, r := range email {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			ok = false
+		}
+	}
+	if !ok {
+		p := &problems{}
+		p.add(field, "must be an email address such as ada@example.com, without spaces or control characters; got %q", v)
+		return "", p.err()
+	}
+	return email, nil
 }

@@ -137,6 +137,12 @@ func checkText(p *problems, field, v string, required bool, max int) {
 		p.add(field, "must be valid UTF-8")
 		return
 	}
+	for _, r := range v {
+		if unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) {
+			p.add(field, "contains the invisible control character %U; use one line of visible text", r)
+			return
+		}
+	}
 	if n > 0 && (unicode.IsSpace(rune(v[0])) || unicode.IsSpace(rune(v[len(v)-1]))) {
 		p.add(field, "must not start or end with a space")
 	}

@@ -99,6 +99,17 @@ func jsonFields(t reflect.Type) []field {
 	return dominant(all)
 }
 
+// FieldIndex maps the JSON name of each field that encoding/json writes for
+// the struct type t to its index, for reflect.Value.FieldByIndex: what the API
+// uses to tell which fields of a request body a type holds.
+func FieldIndex(t reflect.Type) map[string][]int {
+	out := map[string][]int{}
+	for _, f := range jsonFields(t) {
+		out[f.name] = f.index
+	}
+	return out
+}
+
 // dominant keeps, for each JSON name, the one field encoding/json would write.
 func dominant(all []field) []field {
 	byName := map[string][]field{}

@@ -191,17 +191,20 @@ func host(lines []string, errText string) string {
 }
 
 var (
-	secretPath = regexp.MustCompile(`\b((?:rtmps?|rtmpt|rtmpe|srt)://[^/\s'"]+)/[^\s'"]*`)
-	userInfo   = regexp.MustCompile(`://[^/\s'"@]+@`)
+	secretPath  = regexp.MustCompile(`\b((?:rtmps?|rtmpt|rtmpe|srt)://[^/\s'"]+)/[^\s'"]*`)
+	userInfo    = regexp.MustCompile(`://[^/\s'"@]+@`)
+	secretQuery = regexp.MustCompile(`\b(https?://[^?\s'"]*)\?[^\s'"]*`)
 )
 
-// redact hides what a destination URL holds beyond its host, stream keys and
-// passwords, from the stderr lines that are logged and kept.
+// redact hides what a destination URL holds beyond its host, stream keys,
+// passwords and query tokens, from the stderr lines that are logged and kept
+// and from the command line that is logged.
 func redact(line string) string {
 	if !strings.Contains(line, "://") {
 		return line
 	}
 	line = userInfo.ReplaceAllString(line, "://***@")
+	line = secretQuery.ReplaceAllString(line, "$1?***")
 	return secretPath.ReplaceAllStringFunc(line, func(u string) string {
 		m := secretPath.FindStringSubmatch(u)
 		if strings.HasSuffix(u, ":") { // ffmpeg's "url: error"
@@ -209,4 +212,13 @@ func redact(line string) string {
 		}
 		return m[1] + "/***"
 	})
+}
+
+// redactArgs is redact over a command line: the destinations' URLs are in it.
+func redactArgs(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = redact(a)
+	}
+	return out
 }

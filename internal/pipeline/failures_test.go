@@ -115,6 +115,15 @@ func TestStartError(t *testing.T) {
 	}
 }
 
+func TestRedactArgs(t *testing.T) {
+	args := []string{"-i", "pipe:0", "-f", "tee", "[f=hls]live/wf/index.m3u8|[f=flv:onfail=ignore]rtmp://a.example/live2/KEY-secret",
+		"-hls_key_info_file", "live/wf/keys/keyinfo"}
+	got := strings.Join(redactArgs(args), " ")
+	if strings.Contains(got, "KEY-secret") || !strings.Contains(got, "rtmp://a.example/***") || !strings.Contains(got, "live/wf/index.m3u8") {
+		t.Errorf("redactArgs = %s", got)
+	}
+}
+
 func TestRedact(t *testing.T) {
 	cases := []struct{ in, want string }{
 		{"rtmp://a.rtmp.example.com/live2/secret: Connection refused", "rtmp://a.rtmp.example.com/***: Connection refused"},
@@ -122,6 +131,8 @@ func TestRedact(t *testing.T) {
 			"[tee @ 0x1] Slave '[f=flv:onfail=ignore]rtmps://***@x.example.com:443/***': error opening: Connection refused"},
 		{"[tcp @ 0x1] Connection to tcp://127.0.0.1:1?tcp_nodelay=0 failed: Connection refused", "[tcp @ 0x1] Connection to tcp://127.0.0.1:1?tcp_nodelay=0 failed: Connection refused"},
 		{"live/wf/720p/seg_000001.ts: Permission denied", "live/wf/720p/seg_000001.ts: Permission denied"},
+		{"[https @ 0x1] HTTP error 403 on https://ingest.example/x/index.m3u8?token=secret&x=1", "[https @ 0x1] HTTP error 403 on https://ingest.example/x/index.m3u8?***"},
+		{"Opening 'http://u:pw@ingest.example/a' for writing", "Opening 'http://***@ingest.example/a' for writing"},
 	}
 	for _, tc := range cases {
 		if got := redact(tc.in); got != tc.want {

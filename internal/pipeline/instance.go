@@ -124,7 +124,7 @@ func (s *Supervisor) spawn(restart bool) (*instance, *ExitError) {
 	s.progress = Progress{Instance: n}
 	s.mu.Unlock()
 	log.Info("ffmpeg started", "pid", in.pid, "restart", restart)
-	log.Debug("ffmpeg command line", "path", s.cfg.FFmpeg, "args", args)
+	log.Debug("ffmpeg command line", "path", s.cfg.FFmpeg, "args", redactArgs(args))
 	s.emit(Event{Type: EventStarted, Instance: n, Message: fmt.Sprintf("ffmpeg started (pid %d)", in.pid)})
 	go in.wait()
 	return in, nil

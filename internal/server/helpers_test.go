@@ -24,6 +24,16 @@ const public = "http://127.0.0.1"
 
 func startNode(t *testing.T, change func(*config.Config), opts ...server.Option) *node {
 	t.Helper()
+	level := slog.LevelWarn
+	if os.Getenv("ONAIR_TEST_LOG") != "" {
+		level = slog.LevelDebug
+	}
+	return startNodeLogging(t, slog.NewTextHandler(e2e.LogWriter{T: t}, &slog.HandlerOptions{Level: level}), change, opts...)
+}
+
+// startNodeLogging is startNode with the server's log going to h.
+func startNodeLogging(t *testing.T, h slog.Handler, change func(*config.Config), opts ...server.Option) *node {
+	t.Helper()
 	dir := t.TempDir()
 	cfg := config.Defaults()
 	cfg.Data = filepath.Join(dir, "data")
@@ -35,11 +45,7 @@ func startNode(t *testing.T, change func(*config.Config), opts ...server.Option)
 	if change != nil {
 		change(&cfg)
 	}
-	level := slog.LevelWarn
-	if os.Getenv("ONAIR_TEST_LOG") != "" {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(e2e.LogWriter{T: t}, &slog.HandlerOptions{Level: level}))
+	log := slog.New(h)
 	srv, err := server.New(context.Background(), cfg, log, opts...)
 	if err != nil {
 		t.Fatal(err)
