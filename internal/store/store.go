@@ -66,6 +66,7 @@ type Store interface {
 
 	IdentityStore
 	StreamStore
+	LeaseStore
 
 	Ping(ctx context.Context) error
 	Close() error
