@@ -14,6 +14,7 @@ import (
 
 	"onair/internal/domain"
 	"onair/internal/testutil/e2e"
+	"onair/internal/testutil/pgtest"
 )
 
 // binary is onair built once for the tests of this package.
@@ -30,7 +31,7 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(dir)
 		os.Exit(1)
 	}
-	code := m.Run()
+	code := pgtest.Run(m)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
