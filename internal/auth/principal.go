@@ -22,10 +22,10 @@ func KeyPrincipal(k domain.APIKey) domain.Principal {
 }
 
 // UserPrincipal is the principal of a user: the permissions of their role,
-// plus managing organizations for a server admin. A disabled user gets no
-// permissions.
+// plus managing organizations for a server admin, and their current token
+// generation. A disabled user gets no permissions.
 func UserPrincipal(u domain.User) domain.Principal {
-	p := domain.Principal{OrgID: u.OrgID, UserID: u.ID, Role: u.Role}
+	p := domain.Principal{OrgID: u.OrgID, UserID: u.ID, Role: u.Role, TokenGeneration: u.TokenGeneration}
 	if u.Disabled {
 		return p
 	}

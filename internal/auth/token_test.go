@@ -161,6 +161,34 @@ func TestServerAdminClaimSurvives(t *testing.T) {
 	}
 }
 
+// TestTokenGenerationSurvives: an idToken carries the user's token generation,
+// which the API compares with the user's current one.
+func TestTokenGenerationSurvives(t *testing.T) {
+	tk := newTestTokens(t, newClock(testNow))
+	u := editor
+	u.EndSessions()
+	u.EndSessions()
+	tok, _, err := tk.Issue(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := decodeSegment(t, strings.Split(tok, ".")[1]); c["gen"] != float64(2) {
+		t.Errorf("claims = %v, want gen: 2", c)
+	}
+	p, err := tk.Verify(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.TokenGeneration != 2 || !reflect.DeepEqual(p, UserPrincipal(u)) {
+		t.Errorf("principal = %+v, want %+v", p, UserPrincipal(u))
+	}
+	// A token of a user never moved on has no gen claim, as before there was one.
+	old, _, _ := tk.Issue(editor)
+	if c := decodeSegment(t, strings.Split(old, ".")[1]); c["gen"] != nil {
+		t.Errorf("claims = %v, want no gen", c)
+	}
+}
+
 func TestVerifyTrimsPermissionsToRole(t *testing.T) {
 	tk := newTestTokens(t, newClock(testNow))
 	every := []string{"read", "workflows:write", "blueprints:write", "channels:start", "inputs:write",

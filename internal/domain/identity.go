@@ -73,7 +73,15 @@ type User struct {
 	ServerAdmin  bool      `json:"serverAdmin,omitempty"`
 	Disabled     bool      `json:"disabled"`
 	Created      time.Time `json:"created"`
+	// TokenGeneration is carried by every idToken and refresh token issued to
+	// the user; only those of the current generation are honoured.
+	TokenGeneration int `json:"-"`
 }
+
+// EndSessions ends every idToken and refresh token issued to the user so far:
+// after a password change, or when the user is disabled, so that re-enabling
+// them does not revive what was issued before.
+func (u *User) EndSessions() { u.TokenGeneration++ }
 
 // APIKey is a server-to-server credential: no TTL, full access within its
 // organization, until it is disabled or revoked. Only its hash is kept.
@@ -95,6 +103,9 @@ type Principal struct {
 	Role        Role
 	ServerAdmin bool
 	Permissions []Permission
+	// TokenGeneration is, for an idToken, the user's token generation when it
+	// was issued (see User.TokenGeneration).
+	TokenGeneration int
 }
 
 // Can reports whether the principal holds a permission.
@@ -108,10 +119,11 @@ func (p Principal) Can(perm Permission) bool {
 // RefreshToken lets a user get a new idToken without the password. Only its
 // hash is kept, and each use replaces it with a new one.
 type RefreshToken struct {
-	Hash    string
-	UserID  string
-	OrgID   string
-	Expires time.Time
+	Hash       string
+	UserID     string
+	OrgID      string
+	Expires    time.Time
+	Generation int // the user's token generation when it was issued
 }
 
 // ValidateName checks a name a user gives (an API key's, an organization's)

@@ -47,6 +47,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Organizations", testOrganizations},
 		{"Users", testUsers},
 		{"UpdateUser", testUpdateUser},
+		{"EndSessions", testEndSessions},
+		{"DeleteUser", testDeleteUser},
 		{"UsersOrgIsolation", testUsersOrgIsolation},
 		{"APIKeys", testAPIKeys},
 		{"UpdateAPIKey", testUpdateAPIKey},
