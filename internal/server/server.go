@@ -279,7 +279,7 @@ func (s *Server) Run(ctx context.Context) error {
 	go func() { ingestDone <- s.ingest.Serve(s.rtmpLn) }()
 
 	srv := &http.Server{
-		Handler:           s.handler,
+		Handler:           bodyDeadline(s.handler, s.cfg.BodyReadTimeout),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
