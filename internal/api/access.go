@@ -102,6 +102,11 @@ func (s *Server) guard(perm domain.Permission, h http.Handler) http.Handler {
 	})
 }
 
+// Guard protects a handler outside the API's routes, such as the server's
+// /metrics, as Register protects the operations: 401 without valid
+// credentials, 403 when they lack perm, in the API's error shape.
+func (s *Server) Guard(perm domain.Permission, h http.Handler) http.Handler { return s.guard(perm, h) }
+
 // authenticate works out the principal from an API key or an idToken.
 func (s *Server) authenticate(r *http.Request) (domain.Principal, error) {
 	if key := r.Header.Get("x-api-key"); key != "" {

@@ -192,7 +192,7 @@ func TestTokenGenerationSurvives(t *testing.T) {
 func TestVerifyTrimsPermissionsToRole(t *testing.T) {
 	tk := newTestTokens(t, newClock(testNow))
 	every := []string{"read", "workflows:write", "blueprints:write", "channels:start", "inputs:write",
-		"apikeys:manage", "users:manage", "organizations:manage", "bogus", "read"}
+		"apikeys:manage", "users:manage", "organizations:manage", "metrics:read", "bogus", "read"}
 	tests := []struct {
 		name  string
 		edits map[string]any
@@ -203,10 +203,10 @@ func TestVerifyTrimsPermissionsToRole(t *testing.T) {
 			[]domain.Permission{domain.PermRead}, false},
 		{"editor claiming everything gets the editor's", map[string]any{"permissions": every},
 			domain.RoleEditor.Permissions(), false},
-		{"admin without sa loses organizations:manage", map[string]any{"role": "admin", "permissions": every},
+		{"admin without sa loses organizations:manage and metrics:read", map[string]any{"role": "admin", "permissions": every},
 			domain.RoleAdmin.Permissions(), false},
 		{"admin with sa keeps it", map[string]any{"role": "admin", "sa": true, "permissions": every},
-			append(domain.RoleAdmin.Permissions(), domain.PermOrganizationsManage), true},
+			append(domain.RoleAdmin.Permissions(), domain.PermOrganizationsManage, domain.PermMetricsRead), true},
 		{"a narrower claim stays narrow", map[string]any{"role": "admin", "permissions": []string{"read"}},
 			[]domain.Permission{domain.PermRead}, false},
 		{"no permissions claim: none", map[string]any{"role": "admin", "permissions": nil},

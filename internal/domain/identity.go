@@ -36,7 +36,16 @@ const (
 	PermUsersManage     Permission = "users:manage"
 	// PermOrganizationsManage belongs to server admins alone.
 	PermOrganizationsManage Permission = "organizations:manage"
+	// PermMetricsRead (/metrics) belongs to server admins alone too: the
+	// metrics span every organization, and name their workflows.
+	PermMetricsRead Permission = "metrics:read"
 )
+
+// serverPermissions are the server admins' alone, whatever their role.
+var serverPermissions = []Permission{PermOrganizationsManage, PermMetricsRead}
+
+// ServerPermissions are what a server admin may do beyond their role.
+func ServerPermissions() []Permission { return slices.Clone(serverPermissions) }
 
 // orgPermissions are everything that can be done within one organization.
 var orgPermissions = []Permission{PermRead, PermWorkflowsWrite, PermBlueprintsWrite, PermChannelsStart,
@@ -110,7 +119,7 @@ type Principal struct {
 
 // Can reports whether the principal holds a permission.
 func (p Principal) Can(perm Permission) bool {
-	if perm == PermOrganizationsManage {
+	if slices.Contains(serverPermissions, perm) {
 		return p.ServerAdmin
 	}
 	return slices.Contains(p.Permissions, perm)

@@ -213,6 +213,8 @@ func (s *Server) routes() (http.Handler, error) {
 			"apiKey": {Type: "apiKey", Name: "x-api-key", In: "header", Description: "An API key from POST /api/api-keys."},
 			"idToken": {Type: "http", Scheme: "bearer", BearerFormat: "JWT",
 				Description: "An IdToken from POST /api/auth/authorize, valid one hour."},
+			"metricsToken": {Type: "http", Scheme: "bearer",
+				Description: "The server's metrics token (--metrics-token, ONAIR_METRICS_TOKEN), for GET /metrics alone."},
 		},
 		Security: []map[string][]string{{"apiKey": {}}, {"idToken": {}}},
 	})
@@ -229,7 +231,8 @@ func (s *Server) routes() (http.Handler, error) {
 	handle("GET /docs", "/docs", http.RedirectHandler("/docs/", http.StatusMovedPermanently))
 	handle("GET "+docs.Prefix, docs.Prefix, docs.Handler("/openapi.json"))
 	handle("GET /healthz", "/healthz", http.HandlerFunc(s.healthz))
-	handle("GET /metrics", "/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	scrape := promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
+	handle("GET /metrics", "/metrics", metricsAccess(s.cfg.MetricsToken, a.Guard, scrape))
 	handle("/api/", "/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path+"; see /docs")
 	}))
