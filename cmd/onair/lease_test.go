@@ -24,7 +24,7 @@ const takeOver = 15 * time.Second
 // stderr are kept apart, and its addresses are known.
 type standbyProcess struct {
 	cmd            *exec.Cmd
-	stdout, stderr *syncBuffer
+	stdout, stderr *e2e.SyncBuffer
 	http, rtmp     string
 	exited         chan error
 }
@@ -33,7 +33,7 @@ type standbyProcess struct {
 // given, and does not wait for it to answer.
 func launch(t *testing.T, store []string, extra ...string) *standbyProcess {
 	t.Helper()
-	p := &standbyProcess{stdout: &syncBuffer{}, stderr: &syncBuffer{}, http: freeAddr(t), rtmp: freeAddr(t), exited: make(chan error, 1)}
+	p := &standbyProcess{stdout: &e2e.SyncBuffer{}, stderr: &e2e.SyncBuffer{}, http: freeAddr(t), rtmp: freeAddr(t), exited: make(chan error, 1)}
 	args := append([]string{"serve", "--http", p.http, "--rtmp", p.rtmp, "--public-url", "http://" + p.http}, store...)
 	p.cmd = exec.Command(binary, append(args, extra...)...)
 	p.cmd.Env = append(os.Environ(), "ONAIR_ADMIN_API_KEY="+e2e.AdminKey)

@@ -34,21 +34,21 @@ func (tn *tenants) asAdmin(method, path string, body any) int {
 	return tn.send(method, path, body, "x-api-key", e2e.AdminKey, nil)
 }
 
+// createUser makes an editor in A and returns their id.
+func (tn *tenants) createUser(email, password string) string {
+	tn.t.Helper()
+	var u struct{ ID string }
+	if code := tn.send("POST", "/api/users", map[string]any{"email": email, "password": password, "role": "editor"}, "x-api-key", e2e.AdminKey, &u); code != 201 || u.ID == "" {
+		tn.t.Fatalf("create user %s: %d", email, code)
+	}
+	return u.ID
+}
+
 // TestPasswordChangeEndsSessions: a new password ends the user's idTokens and
 // refresh tokens at once, and no other user's; a role change ends nothing.
 func TestPasswordChangeEndsSessions(t *testing.T) {
 	tn := newTenants(t)
-	if code := tn.asAdmin("POST", "/api/users", map[string]any{"email": "ed@a.test", "password": "old-password", "role": "editor"}); code != 201 {
-		t.Fatalf("create user: %d", code)
-	}
-	var users api.UserList
-	tn.send("GET", "/api/users", nil, "x-api-key", e2e.AdminKey, &users)
-	var ed string
-	for _, u := range users.Items {
-		if u.Email == "ed@a.test" {
-			ed = u.ID
-		}
-	}
+	ed := tn.createUser("ed@a.test", "old-password")
 	token, refresh := tn.login("ed@a.test", "old-password")
 	spare, _ := tn.login("ed@a.test", "old-password") // a second session of ed's
 	viewerToken, viewerRefresh := tn.login("viewer@a.test", "viewer-password")
@@ -103,16 +103,8 @@ func TestPasswordChangeEndsSessions(t *testing.T) {
 // their organization may do it.
 func TestDeleteUser(t *testing.T) {
 	tn := newTenants(t)
-	tn.asAdmin("POST", "/api/users", map[string]any{"email": "ed@a.test", "password": "ed-password", "role": "editor"})
+	ed := tn.createUser("ed@a.test", "ed-password")
 	token, refresh := tn.login("ed@a.test", "ed-password")
-	var users api.UserList
-	tn.send("GET", "/api/users", nil, "x-api-key", e2e.AdminKey, &users)
-	var ed string
-	for _, u := range users.Items {
-		if u.Email == "ed@a.test" {
-			ed = u.ID
-		}
-	}
 	viewerToken, _ := tn.login("viewer@a.test", "viewer-password")
 
 	if code := tn.send("DELETE", "/api/users/"+ed, nil, "Authorization", "Bearer "+viewerToken, nil); code != 403 {

@@ -81,6 +81,19 @@ func startStandby(t *testing.T, k *lease.Keeper) *standby {
 	return s
 }
 
+// waitTaken waits until the standby has the lease.
+func (s *standby) waitTaken(t *testing.T, what string) {
+	t.Helper()
+	select {
+	case err := <-s.done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the standby never took %s", what)
+	}
+}
+
 func (s *standby) heard() []*domain.LeaseHeldError {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -125,14 +138,7 @@ func TestStandbyTakesOverOnRelease(t *testing.T) {
 		if err := a.Release(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		select {
-		case err := <-s.done:
-			if err != nil {
-				t.Fatal(err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("b never took the released lease")
-		}
+		s.waitTaken(t, "the released lease")
 		// a's later release does not drop b's lease: a third server is refused, naming b.
 		a.Release(context.Background())
 		if err := keeper(t, open(t, dsn), "c").Acquire(t.Context(), false, nil); !errors.As(err, &held) || held.Holder.Holder != "b" {
@@ -154,14 +160,7 @@ func TestStandbyTakesOverAfterExpiry(t *testing.T) {
 		}
 		b := keeper(t, open(t, dsn), "b")
 		s := startStandby(t, b)
-		select {
-		case err := <-s.done:
-			if err != nil {
-				t.Fatal(err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("b never took the expired lease")
-		}
+		s.waitTaken(t, "the expired lease")
 		if s.taken.Before(dead.Expires) {
 			t.Errorf("b took the lease at %v, before it expired at %v", s.taken, dead.Expires)
 		}

@@ -1,14 +1,12 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,24 +19,6 @@ import (
 
 // Short leases, so that standbys take over in a fraction of a second.
 var shortLease = server.WithLease(50*time.Millisecond, 300*time.Millisecond)
-
-// lockedBuffer is a bytes.Buffer that a server may write while a test reads.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // sharedConfig is a server's configuration on the store of dir, with its own
 // data directory and public URL.
@@ -104,14 +84,17 @@ func TestSecondServerStandsBy(t *testing.T) {
 		t.Fatalf("without standby: %v", err)
 	}
 
-	var stderr lockedBuffer
-	second := make(chan *server.Server, 1)
+	var stderr e2e.SyncBuffer
+	type started struct {
+		srv *server.Server
+		err error
+	}
+	second := make(chan started, 1)
+	standby, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel) // a standby that never took over stops waiting
 	go func() {
-		srv, err := server.New(context.Background(), sharedConfig(dir, "second"), testLog(t), shortLease, server.WithStderr(&stderr))
-		if err != nil {
-			t.Error(err)
-		}
-		second <- srv
+		srv, err := server.New(standby, sharedConfig(dir, "second"), testLog(t), shortLease, server.WithStderr(&stderr))
+		second <- started{srv, err}
 	}()
 	e2e.WaitFor(t, "the standby's refusal", 10*time.Second, func() bool {
 		return strings.Contains(stderr.String(), "another onair server runs on this store: HTTP http://first.test:8080")
@@ -130,17 +113,17 @@ func TestSecondServerStandsBy(t *testing.T) {
 	if err := a.wait(t); err != nil {
 		t.Fatalf("first server: %v", err)
 	}
-	var b *server.Server
+	var b started
 	select {
 	case b = <-second:
 	case <-time.After(10 * time.Second):
 		t.Fatal("the standby did not take over when the first stopped")
 	}
-	if b == nil {
-		t.FailNow()
+	if b.err != nil {
+		t.Fatalf("the standby: %v", b.err)
 	}
-	run(t, b)
-	c := &e2e.Client{T: t, Base: "http://" + b.HTTPAddr(), APIKey: e2e.AdminKey}
+	run(t, b.srv)
+	c := &e2e.Client{T: t, Base: "http://" + b.srv.HTTPAddr(), APIKey: e2e.AdminKey}
 	if code := c.Call("GET", "/api/workflows", nil, nil); code != 200 {
 		t.Errorf("the server that took over answers %d", code)
 	}

@@ -10,17 +10,24 @@ import (
 // testEndSessions: moving a user's token generation on is written, and ends
 // that user's refresh tokens in the same update, and nobody else's; a
 // generation moved back is not written.
-func testEndSessions(t *testing.T, s store.Store) {
+// twoUsers stores users u and other of org-a, with a refresh token each, and
+// one for a user u of org-b, and returns the three tokens.
+func twoUsers(t *testing.T, s store.Store) (mine, theirs, namesake domain.RefreshToken) {
 	ctx := t.Context()
-	u, other := newUser("org-a", "u", 1), newUser("org-a", "other", 2)
-	must(t, s.CreateUser(ctx, u))
-	must(t, s.CreateUser(ctx, other))
-	mine := domain.RefreshToken{Hash: "sha256-of-mine", UserID: "u", OrgID: "org-a", Expires: at(60)}
-	theirs := domain.RefreshToken{Hash: "sha256-of-theirs", UserID: "other", OrgID: "org-a", Expires: at(60)}
-	namesake := domain.RefreshToken{Hash: "sha256-of-namesake", UserID: "u", OrgID: "org-b", Expires: at(60)}
+	must(t, s.CreateUser(ctx, newUser("org-a", "u", 1)))
+	must(t, s.CreateUser(ctx, newUser("org-a", "other", 2)))
+	mine = domain.RefreshToken{Hash: "sha256-of-mine", UserID: "u", OrgID: "org-a", Expires: at(60)}
+	theirs = domain.RefreshToken{Hash: "sha256-of-theirs", UserID: "other", OrgID: "org-a", Expires: at(60)}
+	namesake = domain.RefreshToken{Hash: "sha256-of-namesake", UserID: "u", OrgID: "org-b", Expires: at(60)}
 	for _, tok := range []domain.RefreshToken{mine, theirs, namesake} {
 		must(t, s.CreateRefreshToken(ctx, tok))
 	}
+	return mine, theirs, namesake
+}
+
+func testEndSessions(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	mine, theirs, namesake := twoUsers(t, s)
 
 	// A role change leaves the sessions as they are.
 	got, err := s.UpdateUser(ctx, "org-a", "u", func(v *domain.User) error { v.Role = domain.RoleViewer; return nil })
@@ -65,16 +72,10 @@ func testEndSessions(t *testing.T, s store.Store) {
 }
 
 // testDeleteUser: removing a user removes their refresh tokens, and only
-// within their organization.
+// theirs: not another user's, nor those of a user of the same id elsewhere.
 func testDeleteUser(t *testing.T, s store.Store) {
 	ctx := t.Context()
-	u, other := newUser("org-a", "u", 1), newUser("org-a", "other", 2)
-	must(t, s.CreateUser(ctx, u))
-	must(t, s.CreateUser(ctx, other))
-	mine := domain.RefreshToken{Hash: "sha256-of-mine", UserID: "u", OrgID: "org-a", Expires: at(60)}
-	theirs := domain.RefreshToken{Hash: "sha256-of-theirs", UserID: "other", OrgID: "org-a", Expires: at(60)}
-	must(t, s.CreateRefreshToken(ctx, mine))
-	must(t, s.CreateRefreshToken(ctx, theirs))
+	mine, theirs, namesake := twoUsers(t, s)
 
 	wantNotFound(t, "DeleteUser from another organization", s.DeleteUser(ctx, "org-b", "u"), "user", "u")
 	must(t, s.DeleteUser(ctx, "org-a", "u"))
@@ -82,8 +83,10 @@ func testDeleteUser(t *testing.T, s store.Store) {
 	wantNotFound(t, "GetUser after DeleteUser", err, "user", "u")
 	_, err = s.TakeRefreshToken(ctx, mine.Hash)
 	wantNotFound(t, "the removed user's refresh token", err, "refresh token", "(by hash)")
-	_, err = s.TakeRefreshToken(ctx, theirs.Hash)
-	must(t, err)
+	for _, tok := range []domain.RefreshToken{theirs, namesake} {
+		_, err = s.TakeRefreshToken(ctx, tok.Hash)
+		must(t, err)
+	}
 	wantNotFound(t, "DeleteUser again", s.DeleteUser(ctx, "org-a", "u"), "user", "u")
 
 	// The email is free again.
