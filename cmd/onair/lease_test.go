@@ -153,3 +153,34 @@ func TestOneServerPerPostgres(t *testing.T) {
 		return []string{"--database", dsn, "--data", filepath.Join(dir, name)}
 	})
 }
+
+// TestStalledServerStops: a server that stalls for longer than its lease (here
+// stopped with SIGSTOP) finds, when it resumes, that the standby took over; it
+// stops and exits 1 with the reason, so that two servers never run one store.
+func TestStalledServerStops(t *testing.T) {
+	store := []string{"--data", filepath.Join(t.TempDir(), "data")}
+	a := launch(t, store)
+	a.waitServing(t, 20*time.Second)
+	b := launch(t, store)
+	b.waitRefusal(t, a)
+
+	a.cmd.Process.Signal(syscall.SIGSTOP)
+	b.waitServing(t, takeOver)
+	a.cmd.Process.Signal(syscall.SIGCONT)
+	var exit *exec.ExitError
+	select {
+	case err := <-a.exited:
+		a.exited <- err
+		if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+			t.Errorf("the stalled server: %v, want exit status 1", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the stalled server goes on after the standby took over")
+	}
+	if s := a.stderr.String(); !strings.Contains(s, "onair serve: another server has taken this store's lease") {
+		t.Errorf("the stalled server says:\n%s", s)
+	}
+	if !b.serving(t) {
+		t.Error("the server that took over stopped serving")
+	}
+}
