@@ -1,19 +1,18 @@
 package main
 
 import (
-	"bytes"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"onair/internal/domain"
 	"onair/internal/testutil/e2e"
+	"onair/internal/testutil/pgtest"
 )
 
 // binary is onair built once for the tests of this package.
@@ -30,7 +29,7 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(dir)
 		os.Exit(1)
 	}
-	code := m.Run()
+	code := pgtest.Run(m)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -38,29 +37,12 @@ func TestMain(m *testing.M) {
 // process is one `onair serve` process.
 type process struct {
 	cmd *exec.Cmd
-	out *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	out *e2e.SyncBuffer
 }
 
 func serve(t *testing.T, data, httpAddr, rtmpAddr string) *process {
 	t.Helper()
-	p := &process{out: &syncBuffer{}}
+	p := &process{out: &e2e.SyncBuffer{}}
 	p.cmd = exec.Command(binary, "serve", "--data", data, "--http", httpAddr, "--rtmp", rtmpAddr, "--public-url", "http://"+httpAddr)
 	p.cmd.Env = append(os.Environ(), "ONAIR_ADMIN_API_KEY="+e2e.AdminKey)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out

@@ -51,6 +51,7 @@ var permissions = map[string]domain.Permission{
 	"listUsers":  domain.PermUsersManage,
 	"getUser":    domain.PermUsersManage,
 	"updateUser": domain.PermUsersManage,
+	"deleteUser": domain.PermUsersManage,
 
 	"splitStream": domain.PermWorkflowsWrite,
 
@@ -80,6 +81,9 @@ func principal(r *http.Request) domain.Principal {
 var errUnauthenticated = &httpError{status: http.StatusUnauthorized,
 	msg: "credentials required: send an API key as x-api-key, or an idToken as Authorization: Bearer <token> (POST /api/auth/authorize)"}
 
+var errSessionEnded = &httpError{status: http.StatusUnauthorized,
+	msg: "this idToken was ended: the user's password changed or the user was disabled since; log in again"}
+
 // guard authenticates a request and checks it may do what perm names.
 func (s *Server) guard(perm domain.Permission, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -97,6 +101,11 @@ func (s *Server) guard(perm domain.Permission, h http.Handler) http.Handler {
 		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 	})
 }
+
+// Guard protects a handler outside the API's routes, such as the server's
+// /metrics, as Register protects the operations: 401 without valid
+// credentials, 403 when they lack perm, in the API's error shape.
+func (s *Server) Guard(perm domain.Permission, h http.Handler) http.Handler { return s.guard(perm, h) }
 
 // authenticate works out the principal from an API key or an idToken.
 func (s *Server) authenticate(r *http.Request) (domain.Principal, error) {
@@ -119,13 +128,17 @@ func (s *Server) authenticate(r *http.Request) (domain.Principal, error) {
 		if err != nil {
 			return domain.Principal{}, &httpError{status: http.StatusUnauthorized, msg: "the idToken is invalid or expired; log in again or refresh it"}
 		}
-		// A disabled or deleted user loses access at once, not when the token expires.
+		// A disabled or deleted user loses access at once, not when the token
+		// expires, and so does a token issued before the password changed.
 		u, err := s.Store.GetUser(r.Context(), p.OrgID, p.UserID)
 		if errors.Is(err, domain.ErrNotFound) || (err == nil && u.Disabled) {
 			return domain.Principal{}, &httpError{status: http.StatusUnauthorized, msg: "this user is disabled or no longer exists"}
 		}
 		if err != nil {
 			return domain.Principal{}, err
+		}
+		if p.TokenGeneration != u.TokenGeneration {
+			return domain.Principal{}, errSessionEnded
 		}
 		return auth.UserPrincipal(u), nil
 	}

@@ -162,11 +162,19 @@ func (s *Server) identityRoutes() []route {
 		}, s.getUser},
 		{openapi.Operation{
 			Method: "PUT", Path: "/api/users/{id}", Tag: "Users", OperationID: "updateUser",
-			Summary:   "Change a user's role, password, or disable them",
-			Params:    []openapi.Param{idParam},
-			Body:      UserChange{},
-			Responses: responses(ok(domain.User{}), body(http.StatusNotFound)...),
+			Summary:     "Change a user's role, password, or disable them",
+			Description: "A new password, or disabling the user, ends the user's idTokens and refresh tokens at once.",
+			Params:      []openapi.Param{idParam},
+			Body:        UserChange{},
+			Responses:   responses(ok(domain.User{}), body(http.StatusNotFound)...),
 		}, s.updateUser},
+		{openapi.Operation{
+			Method: "DELETE", Path: "/api/users/{id}", Tag: "Users", OperationID: "deleteUser",
+			Summary:     "Remove a user",
+			Description: "The user's idTokens and refresh tokens stop working at once.",
+			Params:      []openapi.Param{idParam},
+			Responses:   responses(noContent(), http.StatusNotFound),
+		}, s.deleteUser},
 
 		{openapi.Operation{
 			Method: "POST", Path: "/api/organizations", Tag: "Organizations", OperationID: "createOrganization",
@@ -247,6 +255,12 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Ending a user's sessions deletes their refresh tokens; this catches one
+	// that a refresh took just before.
+	if t.Generation != u.TokenGeneration {
+		writeJSON(w, http.StatusUnauthorized, AuthResult{Message: errSessionEnded.msg})
+		return nil
+	}
 	return s.issueTokens(w, r, u)
 }
 
@@ -263,7 +277,7 @@ func (s *Server) issueTokens(w http.ResponseWriter, r *http.Request, u domain.Us
 	}
 	refresh := auth.NewRefreshToken()
 	if err := s.Store.CreateRefreshToken(r.Context(), domain.RefreshToken{
-		Hash: auth.HashSecret(refresh), UserID: u.ID, OrgID: u.OrgID, Expires: s.now().Add(refreshTTL),
+		Hash: auth.HashSecret(refresh), UserID: u.ID, OrgID: u.OrgID, Expires: s.now().Add(refreshTTL), Generation: u.TokenGeneration,
 	}); err != nil {
 		return err
 	}
@@ -415,6 +429,11 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 		if body.Role != nil {
 			u.Role = *body.Role
 		}
+		// A new password, or disabling, ends the user's idTokens and refresh
+		// tokens at once: whoever had them may be who the change shuts out.
+		if hash != "" || (body.Disabled != nil && *body.Disabled && !u.Disabled) {
+			u.EndSessions()
+		}
 		if body.Disabled != nil {
 			u.Disabled = *body.Disabled
 		}
@@ -427,6 +446,14 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, u)
+	return nil
+}
+
+func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) error {
+	if err := s.Store.DeleteUser(r.Context(), s.org(r), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 

@@ -9,7 +9,7 @@ import (
 // KeyPrincipal is the principal of an API key. As the IOIO guide has it, a key
 // has full access within its organization: it acts with the admin role and
 // every organization permission, and a server-admin key (the bootstrap key)
-// may also manage organizations. A disabled key keeps its identity for logs
+// also has the server permissions: organizations and metrics. A disabled key keeps its identity for logs
 // but gets no permissions; the caller should refuse it before asking.
 func KeyPrincipal(k domain.APIKey) domain.Principal {
 	p := domain.Principal{OrgID: k.OrgID, KeyID: k.ID, Role: domain.RoleAdmin}
@@ -22,10 +22,10 @@ func KeyPrincipal(k domain.APIKey) domain.Principal {
 }
 
 // UserPrincipal is the principal of a user: the permissions of their role,
-// plus managing organizations for a server admin. A disabled user gets no
-// permissions.
+// plus the server permissions for a server admin, and their current token
+// generation. A disabled user gets no permissions.
 func UserPrincipal(u domain.User) domain.Principal {
-	p := domain.Principal{OrgID: u.OrgID, UserID: u.ID, Role: u.Role}
+	p := domain.Principal{OrgID: u.OrgID, UserID: u.ID, Role: u.Role, TokenGeneration: u.TokenGeneration}
 	if u.Disabled {
 		return p
 	}
@@ -34,12 +34,13 @@ func UserPrincipal(u domain.User) domain.Principal {
 	return p
 }
 
-// permissionsFor is everything a role may do, with organizations:manage for a
-// server admin: the most an idToken's permissions claim may grant.
+// permissionsFor is everything a role may do, with the server permissions
+// (organizations:manage, metrics:read) for a server admin: the most an
+// idToken's permissions claim may grant.
 func permissionsFor(r domain.Role, serverAdmin bool) []domain.Permission {
 	perms := r.Permissions()
 	if serverAdmin {
-		perms = append(perms, domain.PermOrganizationsManage)
+		perms = append(perms, domain.ServerPermissions()...)
 	}
 	return perms
 }

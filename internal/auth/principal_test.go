@@ -10,7 +10,11 @@ import (
 var allPerms = []domain.Permission{
 	domain.PermRead, domain.PermWorkflowsWrite, domain.PermBlueprintsWrite, domain.PermChannelsStart,
 	domain.PermInputsWrite, domain.PermAPIKeysManage, domain.PermUsersManage, domain.PermOrganizationsManage,
+	domain.PermMetricsRead,
 }
+
+// orgPerms are allPerms but the server admins' own.
+var orgPerms = allPerms[:len(allPerms)-2]
 
 // can lists the permissions of allPerms that p holds.
 func can(p domain.Principal) []domain.Permission {
@@ -24,14 +28,13 @@ func can(p domain.Principal) []domain.Permission {
 }
 
 func TestKeyPrincipal(t *testing.T) {
-	orgPerms := allPerms[:len(allPerms)-1]
 	tests := []struct {
 		name string
 		key  domain.APIKey
 		want []domain.Permission
 	}{
 		{"enabled key: everything in its org", domain.APIKey{ID: "k1", OrgID: "o1", Enabled: true}, orgPerms},
-		{"server-admin key: also organizations", domain.APIKey{ID: "k1", OrgID: "o1", Enabled: true, ServerAdmin: true}, allPerms},
+		{"server-admin key: also organizations and metrics", domain.APIKey{ID: "k1", OrgID: "o1", Enabled: true, ServerAdmin: true}, allPerms},
 		{"disabled key: nothing", domain.APIKey{ID: "k1", OrgID: "o1"}, nil},
 		{"disabled server-admin key: nothing", domain.APIKey{ID: "k1", OrgID: "o1", ServerAdmin: true}, nil},
 	}
@@ -54,13 +57,13 @@ func TestUserPrincipal(t *testing.T) {
 		user domain.User
 		want []domain.Permission
 	}{
-		{"admin", domain.User{Role: domain.RoleAdmin}, allPerms[:len(allPerms)-1]},
+		{"admin", domain.User{Role: domain.RoleAdmin}, orgPerms},
 		{"editor", domain.User{Role: domain.RoleEditor}, []domain.Permission{domain.PermRead,
 			domain.PermWorkflowsWrite, domain.PermBlueprintsWrite, domain.PermChannelsStart, domain.PermInputsWrite}},
 		{"viewer", domain.User{Role: domain.RoleViewer}, []domain.Permission{domain.PermRead}},
 		{"server admin", domain.User{Role: domain.RoleAdmin, ServerAdmin: true}, allPerms},
 		{"viewer server admin", domain.User{Role: domain.RoleViewer, ServerAdmin: true},
-			[]domain.Permission{domain.PermRead, domain.PermOrganizationsManage}},
+			[]domain.Permission{domain.PermRead, domain.PermOrganizationsManage, domain.PermMetricsRead}},
 		{"unknown role", domain.User{Role: "owner"}, nil},
 		{"disabled admin", domain.User{Role: domain.RoleAdmin, ServerAdmin: true, Disabled: true}, nil},
 	}

@@ -50,6 +50,9 @@ type claims struct {
 	Role        domain.Role `json:"role"`
 	Permissions []string    `json:"permissions"`
 	ServerAdmin bool        `json:"sa,omitempty"`
+	// Generation is the user's token generation: a password change moves the
+	// user's on, and ends this token.
+	Generation int `json:"gen,omitempty"`
 }
 
 // NewTokens returns Tokens that sign with key (at least MinSigningKeyLen
@@ -88,7 +91,8 @@ func (t *Tokens) TTL() time.Duration { return t.ttl }
 
 // Issue signs an idToken for an enabled user. Its claims are sub (the user's
 // id), org, role, permissions (the role's, see UserPrincipal), sa for a server
-// admin, iss, iat, exp (iat plus the TTL) and a random jti. It returns the
+// admin, gen (the user's token generation), iss, iat, exp (iat plus the TTL)
+// and a random jti. It returns the
 // token and when it expires.
 func (t *Tokens) Issue(u domain.User) (token string, expires time.Time, err error) {
 	switch {
@@ -120,6 +124,7 @@ func (t *Tokens) Issue(u domain.User) (token string, expires time.Time, err erro
 		Role:        u.Role,
 		Permissions: perms,
 		ServerAdmin: u.ServerAdmin,
+		Generation:  u.TokenGeneration,
 	}
 	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(t.key)
 	if err != nil {
@@ -138,7 +143,8 @@ func (t *Tokens) Issue(u domain.User) (token string, expires time.Time, err erro
 // (and server admin claim) allows: the claim can narrow a principal, never
 // widen it, so even a token signed with a leaked key and a forged permissions
 // list gets no more than its role. Verify does not know whether the user has
-// since been disabled or deleted; callers that must know look the user up.
+// since been disabled, deleted or had their password changed; callers that
+// must know look the user up and compare TokenGeneration.
 func (t *Tokens) Verify(token string) (domain.Principal, error) {
 	if len(token) > maxTokenLen {
 		return domain.Principal{}, invalid("token is longer than %d bytes", maxTokenLen)
@@ -160,11 +166,12 @@ func (t *Tokens) Verify(token string) (domain.Principal, error) {
 		return domain.Principal{}, invalid("token has unknown role %q", c.Role)
 	}
 	return domain.Principal{
-		OrgID:       c.Org,
-		UserID:      c.Subject,
-		Role:        c.Role,
-		ServerAdmin: c.ServerAdmin,
-		Permissions: trimPermissions(c.Permissions, c.Role, c.ServerAdmin),
+		OrgID:           c.Org,
+		UserID:          c.Subject,
+		Role:            c.Role,
+		ServerAdmin:     c.ServerAdmin,
+		Permissions:     trimPermissions(c.Permissions, c.Role, c.ServerAdmin),
+		TokenGeneration: c.Generation,
 	}, nil
 }
 

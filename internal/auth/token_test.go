@@ -161,10 +161,38 @@ func TestServerAdminClaimSurvives(t *testing.T) {
 	}
 }
 
+// TestTokenGenerationSurvives: an idToken carries the user's token generation,
+// which the API compares with the user's current one.
+func TestTokenGenerationSurvives(t *testing.T) {
+	tk := newTestTokens(t, newClock(testNow))
+	u := editor
+	u.EndSessions()
+	u.EndSessions()
+	tok, _, err := tk.Issue(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := decodeSegment(t, strings.Split(tok, ".")[1]); c["gen"] != float64(2) {
+		t.Errorf("claims = %v, want gen: 2", c)
+	}
+	p, err := tk.Verify(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.TokenGeneration != 2 || !reflect.DeepEqual(p, UserPrincipal(u)) {
+		t.Errorf("principal = %+v, want %+v", p, UserPrincipal(u))
+	}
+	// A token of a user never moved on has no gen claim, as before there was one.
+	old, _, _ := tk.Issue(editor)
+	if c := decodeSegment(t, strings.Split(old, ".")[1]); c["gen"] != nil {
+		t.Errorf("claims = %v, want no gen", c)
+	}
+}
+
 func TestVerifyTrimsPermissionsToRole(t *testing.T) {
 	tk := newTestTokens(t, newClock(testNow))
 	every := []string{"read", "workflows:write", "blueprints:write", "channels:start", "inputs:write",
-		"apikeys:manage", "users:manage", "organizations:manage", "bogus", "read"}
+		"apikeys:manage", "users:manage", "organizations:manage", "metrics:read", "bogus", "read"}
 	tests := []struct {
 		name  string
 		edits map[string]any
@@ -175,10 +203,10 @@ func TestVerifyTrimsPermissionsToRole(t *testing.T) {
 			[]domain.Permission{domain.PermRead}, false},
 		{"editor claiming everything gets the editor's", map[string]any{"permissions": every},
 			domain.RoleEditor.Permissions(), false},
-		{"admin without sa loses organizations:manage", map[string]any{"role": "admin", "permissions": every},
+		{"admin without sa loses organizations:manage and metrics:read", map[string]any{"role": "admin", "permissions": every},
 			domain.RoleAdmin.Permissions(), false},
 		{"admin with sa keeps it", map[string]any{"role": "admin", "sa": true, "permissions": every},
-			append(domain.RoleAdmin.Permissions(), domain.PermOrganizationsManage), true},
+			append(domain.RoleAdmin.Permissions(), domain.PermOrganizationsManage, domain.PermMetricsRead), true},
 		{"a narrower claim stays narrow", map[string]any{"role": "admin", "permissions": []string{"read"}},
 			[]domain.Permission{domain.PermRead}, false},
 		{"no permissions claim: none", map[string]any{"role": "admin", "permissions": nil},

@@ -4,6 +4,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -79,7 +80,11 @@ func serve(args []string, stdout, stderr io.Writer, getenv func(string) string) 
 	log := newLogger(cfg, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	srv, err := server.New(ctx, cfg, log)
+	srv, err := server.New(ctx, cfg, log, server.WithStderr(stderr))
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		log.Info("stopped before serving (while standing by for another server)")
+		return 0
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "onair serve:", err)
 		return 1

@@ -14,7 +14,9 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -33,6 +35,14 @@ type Config struct {
 	FFprobe    string `yaml:"ffprobe" flag:"ffprobe" usage:"path of the ffprobe binary"`
 	LogLevel   string `yaml:"logLevel" flag:"log-level" usage:"debug, info, warn or error"`
 	LogFormat  string `yaml:"logFormat" flag:"log-format" usage:"text or json"`
+	// Standby decides what a server does when another live server holds the
+	// store's lease: wait and take over (true), or exit 1 (false).
+	Standby bool `yaml:"standby" flag:"standby" usage:"when another server holds the store, wait and take over when it is gone (false: exit 1)"`
+	// BodyReadTimeout bounds how long a client may take to send a request body,
+	// so that slow senders cannot hold connections open.
+	BodyReadTimeout time.Duration `yaml:"bodyReadTimeout" flag:"body-read-timeout" usage:"how long a client may take to send a request body, a duration such as 30s"`
+	// MetricsToken lets Prometheus scrape /metrics as Authorization: Bearer.
+	MetricsToken string `yaml:"metricsToken" flag:"metrics-token" usage:"token that /metrics accepts as Authorization: Bearer (better from the environment than a flag, which ps shows); server admins' credentials work too"`
 	// Bootstrap credentials: secrets, so they come from the environment or the
 	// file, never from flags that ps would show.
 	AdminAPIKey   string `yaml:"adminApiKey" env:"ONAIR_ADMIN_API_KEY" usage:"an API key to create (or keep) for the first organization's server admin"`
@@ -51,6 +61,9 @@ func Defaults() Config {
 		FFprobe:   "ffprobe",
 		LogLevel:  "info",
 		LogFormat: "text",
+		Standby:   true,
+		// A body is at most 1 MiB: 30 s is time enough on the slowest link.
+		BodyReadTimeout: 30 * time.Second,
 	}
 }
 
@@ -67,10 +80,13 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	fs := flag.NewFlagSet("onair serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "", "YAML configuration file (env ONAIR_CONFIG)")
-	flagVals := map[string]*string{}
 	for _, f := range fields() {
-		if f.flag != "" {
-			flagVals[f.flag] = fs.String(f.flag, f.get(&cfg), f.usage+" (env "+f.env+")")
+		switch usage := f.usage + " (env " + f.env + ")"; {
+		case f.flag == "":
+		case f.kind == reflect.String:
+			fs.String(f.flag, f.get(&cfg), usage)
+		default:
+			fs.Var(&textFlag{value: f.get(&cfg), isBool: f.kind == reflect.Bool}, f.flag, usage)
 		}
 	}
 	if err := fs.Parse(args); err != nil {
@@ -92,18 +108,26 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 			return Config{}, fmt.Errorf("config %s: %w", path, err)
 		}
 	}
+	var errs []error
 	for _, f := range fields() {
 		if v, ok := lookupEnv(getenv, f.env); ok {
-			f.set(&cfg, v)
+			if err := f.set(&cfg, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s (%s): %w", f.yaml, f.env, err))
+			}
 		}
 	}
 	fs.Visit(func(fl *flag.Flag) {
 		for _, f := range fields() {
 			if f.flag == fl.Name {
-				f.set(&cfg, *flagVals[f.flag])
+				if err := f.set(&cfg, fl.Value.String()); err != nil {
+					errs = append(errs, fmt.Errorf("%s (--%s): %w", f.yaml, f.flag, err))
+				}
 			}
 		}
 	})
+	if len(errs) > 0 {
+		return Config{}, errors.Join(errs...)
+	}
 	cfg.fill()
 	return cfg, cfg.Validate()
 }
@@ -195,6 +219,12 @@ func (c *Config) Validate() error {
 	if c.AdminAPIKey != "" && len(c.AdminAPIKey) < 20 {
 		bad("adminApiKey", "must be at least 20 characters (ONAIR_ADMIN_API_KEY)")
 	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 20 {
+		bad("metricsToken", "must be at least 20 characters (ONAIR_METRICS_TOKEN)")
+	}
+	if c.BodyReadTimeout < time.Second {
+		bad("bodyReadTimeout", "must be at least 1s, such as 30s, got %v", c.BodyReadTimeout)
+	}
 	return errors.Join(errs...)
 }
 
@@ -208,25 +238,82 @@ func (c *Config) IngestHost() string {
 	return u.Hostname()
 }
 
-// field is one string setting, reached by reflection so that the flag, the
+// field is one setting, reached by reflection so that the flag, the
 // environment variable and the YAML key are declared once, on the struct.
+// Settings are strings, booleans or durations.
 type field struct {
 	flag, env, yaml, usage string
 	index                  int
+	kind                   reflect.Kind
+	duration               bool
 }
 
-func (f field) get(c *Config) string    { return reflect.ValueOf(c).Elem().Field(f.index).String() }
-func (f field) set(c *Config, v string) { reflect.ValueOf(c).Elem().Field(f.index).SetString(v) }
+var durationType = reflect.TypeOf(time.Duration(0))
+
+// get is the setting as text, as a flag shows its default.
+func (f field) get(c *Config) string {
+	v := reflect.ValueOf(c).Elem().Field(f.index)
+	switch {
+	case f.duration:
+		return time.Duration(v.Int()).String()
+	case f.kind == reflect.Bool:
+		return strconv.FormatBool(v.Bool())
+	}
+	return v.String()
+}
+
+// set parses text (from the environment or a flag) into the setting.
+func (f field) set(c *Config, s string) error {
+	v := reflect.ValueOf(c).Elem().Field(f.index)
+	switch {
+	case f.duration:
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("must be a duration such as 30s or 1m, got %q", s)
+		}
+		v.SetInt(int64(d))
+	case f.kind == reflect.Bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return fmt.Errorf("must be true or false, got %q", s)
+		}
+		v.SetBool(b)
+	default:
+		v.SetString(s)
+	}
+	return nil
+}
 
 func fields() []field {
 	t := reflect.TypeOf(Config{})
 	out := make([]field, t.NumField())
 	for i := range out {
 		sf := t.Field(i)
-		out[i] = field{flag: sf.Tag.Get("flag"), env: sf.Tag.Get("env"), yaml: sf.Tag.Get("yaml"), usage: sf.Tag.Get("usage"), index: i}
+		out[i] = field{flag: sf.Tag.Get("flag"), env: sf.Tag.Get("env"), yaml: sf.Tag.Get("yaml"), usage: sf.Tag.Get("usage"),
+			index: i, kind: sf.Type.Kind(), duration: sf.Type == durationType}
 		if out[i].env == "" {
 			out[i].env = envName(out[i].flag)
 		}
 	}
 	return out
 }
+
+// textFlag is a flag's value kept as text until Load parses it with the
+// setting's own rules, so that a flag and its environment variable accept
+// the same values. isBool lets a boolean flag stand alone: --standby.
+type textFlag struct {
+	value  string
+	isBool bool
+}
+
+func (t *textFlag) String() string {
+	if t == nil {
+		return ""
+	}
+	return t.value
+}
+
+func (t *textFlag) Set(v string) error { t.value = v; return nil }
+
+// IsBoolFlag tells package flag that "--standby" alone means true.
+func (t *textFlag) IsBoolFlag() bool { return t.isBool }

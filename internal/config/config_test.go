@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -128,5 +129,56 @@ func TestAdminCredentials(t *testing.T) {
 	}
 	if _, err := Load(nil, env(map[string]string{"ONAIR_ADMIN_API_KEY": "short"}), io.Discard); err == nil {
 		t.Error("a short admin key was accepted")
+	}
+}
+
+// TestTypedSettings: booleans and durations come from the file, the
+// environment and flags alike, and a bad value names its setting.
+func TestTypedSettings(t *testing.T) {
+	c, err := Load(nil, env(nil), io.Discard)
+	if err != nil || !c.Standby || c.BodyReadTimeout != 30*time.Second || c.MetricsToken != "" {
+		t.Fatalf("defaults: standby %v, bodyReadTimeout %v, metricsToken %q, %v", c.Standby, c.BodyReadTimeout, c.MetricsToken, err)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "onair.yml")
+	os.WriteFile(file, []byte("standby: false\nbodyReadTimeout: 2m\nmetricsToken: from-the-file-0123456789\n"), 0o644)
+	c, err = Load([]string{"--config", file}, env(nil), io.Discard)
+	if err != nil || c.Standby || c.BodyReadTimeout != 2*time.Minute || c.MetricsToken != "from-the-file-0123456789" {
+		t.Fatalf("from file: %v %v %q %v", c.Standby, c.BodyReadTimeout, c.MetricsToken, err)
+	}
+	c, err = Load([]string{"--config", file, "--standby", "--body-read-timeout", "5s"},
+		env(map[string]string{"ONAIR_METRICS_TOKEN": "from-the-env-0123456789", "ONAIR_BODY_READ_TIMEOUT": "1m"}), io.Discard)
+	if err != nil || !c.Standby || c.BodyReadTimeout != 5*time.Second || c.MetricsToken != "from-the-env-0123456789" {
+		t.Fatalf("flags over env over file: %v %v %q %v", c.Standby, c.BodyReadTimeout, c.MetricsToken, err)
+	}
+	c, err = Load([]string{"--standby=false"}, env(map[string]string{"ONAIR_STANDBY": "true"}), io.Discard)
+	if err != nil || c.Standby {
+		t.Fatalf("--standby=false: %v %v", c.Standby, err)
+	}
+	c, err = Load(nil, env(map[string]string{"ONAIR_STANDBY": "false"}), io.Discard)
+	if err != nil || c.Standby {
+		t.Fatalf("ONAIR_STANDBY=false: %v %v", c.Standby, err)
+	}
+
+	short := filepath.Join(dir, "short.yml")
+	os.WriteFile(short, []byte("bodyReadTimeout: 30\n"), 0o644)
+	cases := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"bad bool in env", nil, map[string]string{"ONAIR_STANDBY": "maybe"}, `standby (ONAIR_STANDBY): must be true or false, got "maybe"`},
+		{"bad bool flag", []string{"--standby=maybe"}, nil, `standby (--standby): must be true or false`},
+		{"bad duration", []string{"--body-read-timeout", "soon"}, nil, `bodyReadTimeout (--body-read-timeout): must be a duration`},
+		{"zero duration", nil, map[string]string{"ONAIR_BODY_READ_TIMEOUT": "0s"}, "bodyReadTimeout: must be at least 1s"},
+		{"a bare number in the file", []string{"--config", short}, nil, "into time.Duration"},
+		{"short metrics token", nil, map[string]string{"ONAIR_METRICS_TOKEN": "short"}, "metricsToken: must be at least 20 characters"},
+	}
+	for _, tc := range cases {
+		_, err := Load(tc.args, env(tc.env), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err %v, want it to mention %q", tc.name, err, tc.want)
+		}
 	}
 }

@@ -39,7 +39,16 @@ const (
 	PermUsersManage     Permission = "users:manage"
 	// PermOrganizationsManage belongs to server admins alone.
 	PermOrganizationsManage Permission = "organizations:manage"
+	// PermMetricsRead (/metrics) belongs to server admins alone too: the
+	// metrics span every organization, and name their workflows.
+	PermMetricsRead Permission = "metrics:read"
 )
+
+// serverPermissions are the server admins' alone, whatever their role.
+var serverPermissions = []Permission{PermOrganizationsManage, PermMetricsRead}
+
+// ServerPermissions are what a server admin may do beyond their role.
+func ServerPermissions() []Permission { return slices.Clone(serverPermissions) }
 
 // orgPermissions are everything that can be done within one organization.
 var orgPermissions = []Permission{PermRead, PermWorkflowsWrite, PermBlueprintsWrite, PermChannelsStart,
@@ -76,7 +85,15 @@ type User struct {
 	ServerAdmin  bool      `json:"serverAdmin,omitempty"`
 	Disabled     bool      `json:"disabled"`
 	Created      time.Time `json:"created"`
+	// TokenGeneration is carried by every idToken and refresh token issued to
+	// the user; only those of the current generation are honoured.
+	TokenGeneration int `json:"-"`
 }
+
+// EndSessions ends every idToken and refresh token issued to the user so far:
+// after a password change, or when the user is disabled, so that re-enabling
+// them does not revive what was issued before.
+func (u *User) EndSessions() { u.TokenGeneration++ }
 
 // APIKey is a server-to-server credential: no TTL, full access within its
 // organization, until it is disabled or revoked. Only its hash is kept.
@@ -98,11 +115,14 @@ type Principal struct {
 	Role        Role
 	ServerAdmin bool
 	Permissions []Permission
+	// TokenGeneration is, for an idToken, the user's token generation when it
+	// was issued (see User.TokenGeneration).
+	TokenGeneration int
 }
 
 // Can reports whether the principal holds a permission.
 func (p Principal) Can(perm Permission) bool {
-	if perm == PermOrganizationsManage {
+	if slices.Contains(serverPermissions, perm) {
 		return p.ServerAdmin
 	}
 	return slices.Contains(p.Permissions, perm)
@@ -111,10 +131,11 @@ func (p Principal) Can(perm Permission) bool {
 // RefreshToken lets a user get a new idToken without the password. Only its
 // hash is kept, and each use replaces it with a new one.
 type RefreshToken struct {
-	Hash    string
-	UserID  string
-	OrgID   string
-	Expires time.Time
+	Hash       string
+	UserID     string
+	OrgID      string
+	Expires    time.Time
+	Generation int // the user's token generation when it was issued
 }
 
 // ValidateName checks a name a user gives (an API key's, an organization's)

@@ -255,6 +255,11 @@ func TestBuildErrors(t *testing.T) {
 		{"undeclared security scheme", func(s *Spec) {
 			s.Security = []map[string][]string{{"oauth": nil}}
 		}, []string{`undeclared scheme "oauth"`}},
+		{"undeclared scheme in an operation's own security", func(s *Spec) {
+			o := op("GET", "/metrics")
+			o.Security = []map[string][]string{{"metricsToken": nil}}
+			s.Operations = []Operation{o}
+		}, []string{`GET /metrics: security requirement names undeclared scheme "metricsToken"`}},
 		{"incomplete security scheme", func(s *Spec) {
 			s.SecuritySchemes = map[string]SecurityScheme{"k": {Type: "apiKey", In: "header"}}
 		}, []string{`security scheme "k": apiKey needs a Name`}},
@@ -276,6 +281,35 @@ func TestBuildErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestOperationSecurity: an operation with its own requirement lists it in
+// place of the spec's; Public still means none.
+func TestOperationSecurity(t *testing.T) {
+	s := sampleSpec()
+	s.SecuritySchemes["metricsToken"] = SecurityScheme{Type: "http", Scheme: "bearer"}
+	s.Operations = append(s.Operations, Operation{Method: "GET", Path: "/metrics", Tag: "System",
+		Security:  []map[string][]string{{"metricsToken": nil}, {"apiKey": nil}},
+		Responses: []Response{{Status: 200, ContentType: "text/plain"}}})
+	out, err := Build(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		"/metrics": `[{"metricsToken":[]},{"apiKey":[]}]`,
+		"/healthz": `[]`,
+	} {
+		if got := canonical(t, at(t, doc, "paths", path, "get", "security")); got != canonical(t, mustUnmarshal(t, want)) {
+			t.Errorf("%s security = %s, want %s", path, got, want)
+		}
+	}
+	if got := canonical(t, at(t, doc, "security")); got != canonical(t, mustUnmarshal(t, `[{"apiKey":[]},{"bearer":[]}]`)) {
+		t.Errorf("the spec's security changed: %s", got)
 	}
 }
 

@@ -57,6 +57,10 @@ type Operation struct {
 	// Public operations need no authentication: their security is [], which
 	// overrides Spec.Security.
 	Public bool
+	// Security, when not nil, is the operation's own requirement instead of
+	// Spec.Security, in the same form: for an operation that takes another
+	// credential, such as a metrics token.
+	Security []map[string][]string
 }
 
 // Param is a path, query or header parameter.
@@ -130,12 +134,18 @@ func build(s Spec) (*document, error) {
 		}
 		doc.Components.SecuritySchemes[name] = sc
 	}
-	for _, req := range s.Security {
-		for _, name := range slices.Sorted(maps.Keys(req)) {
-			if _, ok := s.SecuritySchemes[name]; !ok {
-				errs = append(errs, fmt.Errorf("spec: security requirement names undeclared scheme %q", name))
+	undeclared := func(where string, reqs []map[string][]string) {
+		for _, req := range reqs {
+			for _, name := range slices.Sorted(maps.Keys(req)) {
+				if _, ok := s.SecuritySchemes[name]; !ok {
+					errs = append(errs, fmt.Errorf("%s: security requirement names undeclared scheme %q", where, name))
+				}
 			}
 		}
+	}
+	undeclared("spec", s.Security)
+	for _, op := range s.Operations {
+		undeclared(op.Method+" "+op.Path, op.Security)
 	}
 
 	g := newGenerator()

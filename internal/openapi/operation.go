@@ -114,8 +114,12 @@ func buildOperation(g *generator, op Operation, tags map[string]bool) (*operatio
 		}
 		o.Tags = []string{op.Tag}
 	}
-	if op.Public {
+	switch {
+	case op.Public:
 		o.Security = &[]map[string][]string{}
+	case op.Security != nil:
+		own := requirements(op.Security)
+		o.Security = &own
 	}
 
 	declared := map[string]bool{}

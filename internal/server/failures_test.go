@@ -101,7 +101,7 @@ func TestCrashLoopWhileRunning(t *testing.T) {
 	if info.Status != domain.StatusRunning || !e2e.HasEvent(info, domain.EventPipelineFailing) {
 		t.Errorf("status %s, events %+v", info.Status, info.Events)
 	}
-	if _, _, m := e2e.Get(t, n.Base+"/metrics"); !strings.Contains(m, `onair_pipeline_alert{pipeline="1",workflow="`+id+`"} 1`) ||
+	if m := n.metrics(t); !strings.Contains(m, `onair_pipeline_alert{pipeline="1",workflow="`+id+`"} 1`) ||
 		!strings.Contains(m, `onair_pipeline_alert{pipeline="0",workflow="`+id+`"} 0`) {
 		t.Error("the metrics do not show the alert on pipeline 1 alone")
 	}

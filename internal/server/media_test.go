@@ -230,7 +230,7 @@ func TestPipelineRestart(t *testing.T) {
 	if s := n.Channel(id).Status; s != domain.StatusRunning {
 		t.Errorf("status after a restart: %s", s)
 	}
-	_, _, metrics := e2e.Get(t, n.Base+"/metrics")
+	metrics := n.metrics(t)
 	if want := `onair_pipeline_restarts_total{pipeline="0",workflow="` + id + `"} 1`; !strings.Contains(metrics, want) {
 		t.Errorf("metrics lack %s", want)
 	}

@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"onair/internal/api"
 	"onair/internal/openapi"
 )
 
@@ -23,9 +24,14 @@ func (s *Server) operations() []openapi.Operation {
 				{Status: http.StatusOK, Description: "OK", Body: Health{}},
 				{Status: http.StatusServiceUnavailable, Description: "The store does not answer"},
 			}},
-		{Method: "GET", Path: "/metrics", Tag: "Operations", OperationID: "metrics", Public: true,
-			Summary:   "Prometheus metrics",
-			Responses: []openapi.Response{text("text/plain")}},
+		{Method: "GET", Path: "/metrics", Tag: "Operations", OperationID: "metrics",
+			Summary: "Prometheus metrics (the metrics token, or a server admin)",
+			Description: "The metrics span every organization, so they take the server's metrics token as Authorization: Bearer " +
+				"(Prometheus: authorization: {credentials: <token>}), or a server admin's API key or idToken.",
+			Security: []map[string][]string{{"metricsToken": {}}, {"apiKey": {}}, {"idToken": {}}},
+			Responses: []openapi.Response{text("text/plain"),
+				{Status: http.StatusUnauthorized, Description: "No credentials, or not valid ones", Body: api.ErrorBody{}},
+				{Status: http.StatusForbidden, Description: "The credentials are not a server admin's", Body: api.ErrorBody{}}}},
 		{Method: "GET", Path: "/openapi.json", Tag: "Operations", OperationID: "openapi", Public: true,
 			Summary:   "This API reference, as OpenAPI 3.1",
 			Responses: []openapi.Response{{Status: http.StatusOK, Description: "OK", Body: map[string]any{}}}},

@@ -1,5 +1,5 @@
-// Package server wires onair together for `onair serve`: the store, the
-// controller, the engine and the HTTP listener, and stops them in order.
+// Package server wires onair together for `onair serve`: the store, its lease,
+// the controller, the engine and the HTTP listener, and stops them in order.
 package server
 
 import (
@@ -27,6 +27,7 @@ import (
 	"onair/internal/controller"
 	"onair/internal/docs"
 	"onair/internal/engine"
+	"onair/internal/lease"
 	"onair/internal/openapi"
 	"onair/internal/origin"
 	"onair/internal/rtmp"
@@ -57,6 +58,14 @@ type Server struct {
 	httpLn       net.Listener
 	rtmpLn       net.Listener
 	handler      http.Handler
+
+	// lease makes this server the one that runs the store's channels;
+	// leaseBeat and leaseTTL time it (tests shorten them).
+	lease               *lease.Keeper
+	leaseBeat, leaseTTL time.Duration
+	// stderr is told what a person waiting for the server must know (that it
+	// stands by for another one); nil tells only the log.
+	stderr io.Writer
 }
 
 // Option changes how a Server is built; tests use them.
@@ -70,8 +79,19 @@ func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = n
 // them to, so that tests that move the clock see the effect soon.
 func WithResync(d time.Duration) Option { return func(s *Server) { s.resync = d } }
 
-// New opens the store and binds the listeners, so that a caller knows at once
-// whether the server can start, and which addresses it got (":0" in tests).
+// WithLease times the store's lease: renewed every beat, lasting ttl.
+func WithLease(beat, ttl time.Duration) Option {
+	return func(s *Server) { s.leaseBeat, s.leaseTTL = beat, ttl }
+}
+
+// WithStderr also tells w, in plain words, what a person starting the server
+// must know: that it stands by while another server holds the store.
+func WithStderr(w io.Writer) Option { return func(s *Server) { s.stderr = w } }
+
+// New opens the store, takes its lease (waiting as a standby while another
+// server holds it, unless cfg.Standby is off), and binds the listeners, so that
+// a caller knows at once whether the server can start, and which addresses it
+// got (":0" in tests). Nothing runs a channel before the lease is this server's.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	if err := os.MkdirAll(cfg.Data, 0o755); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
@@ -80,15 +100,23 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, store: st, now: time.Now}
+	s := &Server{cfg: cfg, log: log, store: st, now: time.Now, leaseBeat: lease.DefaultBeat, leaseTTL: lease.DefaultTTL}
 	for _, o := range opts {
 		o(s)
 	}
-	if err := s.bootstrap(ctx); err != nil {
+	if err := s.takeLease(ctx); err != nil {
 		st.Close()
+		return nil, err
+	}
+	if err := s.bootstrap(ctx); err != nil {
+		s.close()
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}
 	if err := s.open(); err != nil {
+		s.close()
+		return nil, err
+	}
+	if err := s.lease.Advertise(ctx, s.cfg.PublicURL, "rtmp://"+s.ingestHost()); err != nil {
 		s.close()
 		return nil, err
 	}
@@ -137,6 +165,7 @@ func (s *Server) close() {
 	if s.origin != nil {
 		s.origin.Close()
 	}
+	s.releaseLease()
 	s.store.Close()
 }
 
@@ -187,6 +216,8 @@ func (s *Server) routes() (http.Handler, error) {
 			"apiKey": {Type: "apiKey", Name: "x-api-key", In: "header", Description: "An API key from POST /api/api-keys."},
 			"idToken": {Type: "http", Scheme: "bearer", BearerFormat: "JWT",
 				Description: "An IdToken from POST /api/auth/authorize, valid one hour."},
+			"metricsToken": {Type: "http", Scheme: "bearer",
+				Description: "The server's metrics token (--metrics-token, ONAIR_METRICS_TOKEN), for GET /metrics alone."},
 		},
 		Security: []map[string][]string{{"apiKey": {}}, {"idToken": {}}},
 	})
@@ -203,7 +234,8 @@ func (s *Server) routes() (http.Handler, error) {
 	handle("GET /docs", "/docs", http.RedirectHandler("/docs/", http.StatusMovedPermanently))
 	handle("GET "+docs.Prefix, docs.Prefix, docs.Handler("/openapi.json"))
 	handle("GET /healthz", "/healthz", http.HandlerFunc(s.healthz))
-	handle("GET /metrics", "/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	scrape := promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
+	handle("GET /metrics", "/metrics", metricsAccess(s.cfg.MetricsToken, a.Guard, scrape))
 	handle("/api/", "/api/", notAllowed(mux, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path+"; see /docs")
 	})))
@@ -253,7 +285,7 @@ func (s *Server) Run(ctx context.Context) error {
 	go func() { ingestDone <- s.ingest.Serve(s.rtmpLn) }()
 
 	srv := &http.Server{
-		Handler:           s.handler,
+		Handler:           bodyDeadline(s.handler, s.cfg.BodyReadTimeout),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
@@ -264,6 +296,8 @@ func (s *Server) Run(ctx context.Context) error {
 	var err error
 	select {
 	case <-ctx.Done():
+	case <-s.lease.Lost():
+		err = s.lease.Err()
 	case err = <-httpDone:
 		err = fmt.Errorf("http server: %w", err)
 	case err = <-ingestDone:
@@ -286,6 +320,8 @@ func (s *Server) Run(ctx context.Context) error {
 	stopEvents()
 	<-eventsDone
 	s.origin.Close()
+	// Only now that this server runs nothing may a standby take over.
+	s.releaseLease()
 	if cerr := s.store.Close(); cerr != nil {
 		s.log.Warn("closing store", "err", cerr)
 	}

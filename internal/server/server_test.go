@@ -34,7 +34,7 @@ func TestStartWithBrokenFFmpeg(t *testing.T) {
 			t.Errorf("%s left behind after rollback", dir)
 		}
 	}
-	_, _, metrics := e2e.Get(t, n.Base+"/metrics")
+	metrics := n.metrics(t)
 	for _, want := range []string{
 		`onair_workflows{status="START_FAILED"} 1`,
 		`onair_workflows{status="READY"} 0`,

@@ -20,9 +20,9 @@ const byHash = "(by hash)"
 
 const (
 	organizationColumns = `id, name, created`
-	userColumns         = `id, org_id, email, password_hash, role, server_admin, disabled, created`
+	userColumns         = `id, org_id, email, password_hash, role, server_admin, disabled, created, token_generation`
 	apiKeyColumns       = `id, org_id, name, enabled, hash, server_admin, created`
-	refreshTokenColumns = `hash, user_id, org_id, expires`
+	refreshTokenColumns = `hash, user_id, org_id, expires, generation`
 )
 
 // foldEmail is an email as it is stored and looked up: in lower case, so that
@@ -63,7 +63,7 @@ func (s *sqlStore) ListOrganizations(ctx context.Context) ([]domain.Organization
 func scanUser(r scanner) (domain.User, error) {
 	var u domain.User
 	err := r.Scan(textCol{&u.ID}, textCol{&u.OrgID}, textCol{&u.Email}, textCol{&u.PasswordHash},
-		textCol{(*string)(&u.Role)}, &u.ServerAdmin, &u.Disabled, timeCol{&u.Created})
+		textCol{(*string)(&u.Role)}, &u.ServerAdmin, &u.Disabled, timeCol{&u.Created}, &u.TokenGeneration)
 	return u, err
 }
 
@@ -73,8 +73,8 @@ func (s *sqlStore) CreateUser(ctx context.Context, u domain.User) error {
 	email := foldEmail(u.Email)
 	c := s.conn()
 	res, err := c.exec(ctx, `INSERT INTO users (`+userColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		u.ID, u.OrgID, email, u.PasswordHash, string(u.Role), u.ServerAdmin, u.Disabled, s.d.time(u.Created))
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		u.ID, u.OrgID, email, u.PasswordHash, string(u.Role), u.ServerAdmin, u.Disabled, s.d.time(u.Created), u.TokenGeneration)
 	if ok, err := inserted(res, err); ok || err != nil {
 		return err
 	}
@@ -132,8 +132,10 @@ func (s *sqlStore) ListUsers(ctx context.Context, org string) ([]domain.User, er
 }
 
 // UpdateUser reads and locks a user, lets fn change it, and writes back its
-// role, disabled flag and password hash; the rest is not fn's to change. fn's
-// error rolls back and is returned as is.
+// role, disabled flag and password hash, and its token generation when fn
+// moved it on (User.EndSessions): then the user's refresh tokens are deleted
+// in the same transaction. The rest is not fn's to change. fn's error rolls
+// back and is returned as is.
 func (s *sqlStore) UpdateUser(ctx context.Context, org, id string, fn func(*domain.User) error) (domain.User, error) {
 	var written domain.User
 	err := s.inTx(ctx, func(c conn) error {
@@ -145,11 +147,21 @@ func (s *sqlStore) UpdateUser(ctx context.Context, org, id string, fn func(*doma
 		if err := fn(&u); err != nil {
 			return err
 		}
+		ended := u.TokenGeneration > stored.TokenGeneration
 		stored.Role, stored.Disabled, stored.PasswordHash = u.Role, u.Disabled, u.PasswordHash
-		res, err := c.exec(ctx, `UPDATE users SET role = ?, disabled = ?, password_hash = ? WHERE org_id = ? AND id = ?`,
-			string(stored.Role), stored.Disabled, stored.PasswordHash, org, id)
+		if ended {
+			stored.TokenGeneration = u.TokenGeneration
+		}
+		res, err := c.exec(ctx, `UPDATE users SET role = ?, disabled = ?, password_hash = ?, token_generation = ?
+			WHERE org_id = ? AND id = ?`,
+			string(stored.Role), stored.Disabled, stored.PasswordHash, stored.TokenGeneration, org, id)
 		if err := mustAffect(res, err, &domain.NotFoundError{Kind: "user", ID: id}); err != nil {
 			return err
+		}
+		if ended {
+			if _, err := c.exec(ctx, `DELETE FROM refresh_tokens WHERE org_id = ? AND user_id = ?`, org, id); err != nil {
+				return err
+			}
 		}
 		written = stored
 		return nil
@@ -158,6 +170,19 @@ func (s *sqlStore) UpdateUser(ctx context.Context, org, id string, fn func(*doma
 		return domain.User{}, err
 	}
 	return written, nil
+}
+
+// DeleteUser removes one of the organization's users with their refresh
+// tokens, in one transaction.
+func (s *sqlStore) DeleteUser(ctx context.Context, org, id string) error {
+	return s.inTx(ctx, func(c conn) error {
+		res, err := c.exec(ctx, `DELETE FROM users WHERE org_id = ? AND id = ?`, org, id)
+		if err := mustAffect(res, err, &domain.NotFoundError{Kind: "user", ID: id}); err != nil {
+			return err
+		}
+		_, err = c.exec(ctx, `DELETE FROM refresh_tokens WHERE org_id = ? AND user_id = ?`, org, id)
+		return err
+	})
 }
 
 // API keys.
@@ -245,15 +270,15 @@ func (s *sqlStore) DeleteAPIKey(ctx context.Context, org, id string) error {
 
 func scanRefreshToken(r scanner) (domain.RefreshToken, error) {
 	var t domain.RefreshToken
-	err := r.Scan(textCol{&t.Hash}, textCol{&t.UserID}, textCol{&t.OrgID}, timeCol{&t.Expires})
+	err := r.Scan(textCol{&t.Hash}, textCol{&t.UserID}, textCol{&t.OrgID}, timeCol{&t.Expires}, &t.Generation)
 	return t, err
 }
 
 // CreateRefreshToken stores a token's hash; a taken hash is a *domain.ConflictError.
 func (s *sqlStore) CreateRefreshToken(ctx context.Context, t domain.RefreshToken) error {
 	res, err := s.conn().exec(ctx, `INSERT INTO refresh_tokens (`+refreshTokenColumns+`)
-		VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		t.Hash, t.UserID, t.OrgID, s.d.time(t.Expires))
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		t.Hash, t.UserID, t.OrgID, s.d.time(t.Expires), t.Generation)
 	return mustAffect(res, err, &domain.ConflictError{Message: "the refresh token already exists"})
 }
 

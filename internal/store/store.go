@@ -70,6 +70,7 @@ type Store interface {
 
 	IdentityStore
 	StreamStore
+	LeaseStore
 
 	Ping(ctx context.Context) error
 	Close() error
@@ -162,8 +163,12 @@ type IdentityStore interface {
 	// ListUsers returns the organization's users, oldest first.
 	ListUsers(ctx context.Context, org string) ([]domain.User, error)
 	// UpdateUser reads a user, calls fn, and writes back what fn left (role,
-	// disabled, password hash), in one transaction.
+	// disabled, password hash), in one transaction. When fn moved the token
+	// generation on (User.EndSessions), it is written and the user's refresh
+	// tokens are deleted in the same transaction.
 	UpdateUser(ctx context.Context, org, id string, fn func(*domain.User) error) (domain.User, error)
+	// DeleteUser removes a user and their refresh tokens.
+	DeleteUser(ctx context.Context, org, id string) error
 
 	CreateAPIKey(ctx context.Context, k domain.APIKey) error
 	// GetAPIKeyByHash finds a key in any organization by the hash of its value.

@@ -49,6 +49,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Organizations", testOrganizations},
 		{"Users", testUsers},
 		{"UpdateUser", testUpdateUser},
+		{"EndSessions", testEndSessions},
+		{"DeleteUser", testDeleteUser},
 		{"UsersOrgIsolation", testUsersOrgIsolation},
 		{"APIKeys", testAPIKeys},
 		{"UpdateAPIKey", testUpdateAPIKey},
@@ -58,6 +60,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Secrets", testSecrets},
 		{"SecretRace", testSecretRace},
 		{"NoPlaintext", testNoPlaintext},
+		{"Leases", testLeases},
+		{"LeaseRace", testLeaseRace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,6 +4,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -192,6 +194,26 @@ func PublishCommand(url string, seconds int, rtmpOptions []string) *exec.Cmd {
 		"-c:a", "aac", "-b:a", "64k",
 		"-f", "flv"}
 	return exec.Command("ffmpeg", append(append(args, rtmpOptions...), url)...)
+}
+
+// SyncBuffer collects what a server writes from its goroutines (or a process
+// its output) while a test reads it.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// String is what was written so far.
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // LogWriter sends what it is given to the test's log, line by line.

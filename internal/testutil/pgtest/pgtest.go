@@ -41,13 +41,17 @@ var (
 
 // Main runs the package's tests and then stops the throwaway cluster, if one was
 // started, and removes its files. Call it from TestMain.
-func Main(m *testing.M) {
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Run is Main for a TestMain that has more to clean up: it runs the tests,
+// stops the throwaway cluster, and returns the exit code for os.Exit.
+func Run(m *testing.M) int {
 	mainCalled.Store(true)
 	code := m.Run()
 	if err := shared.stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "pgtest:", err)
 	}
-	os.Exit(code)
+	return code
 }
 
 // Start returns the URL of a new, empty database that only the caller uses.
