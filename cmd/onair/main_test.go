@@ -130,11 +130,17 @@ func TestStopAndCrashResume(t *testing.T) {
 	pub := e2e.Publish(t, ingest, 30)
 	e2e.WaitFor(t, "archive segments after the resume", 30*time.Second, func() bool { return e2e.Segments(archive) >= before+2 })
 
-	// A crash: nothing is stopped cleanly; the ffmpeg sees its stdin close and ends.
+	// A crash: nothing is stopped cleanly. The kernel kills the server's
+	// ffmpeg with it (Pdeathsig), at once and before it could finish its
+	// playlists, so that no old ffmpeg goes on writing next to the one that
+	// the next start runs.
 	p.cmd.Process.Kill()
 	p.cmd.Wait()
+	e2e.WaitFor(t, "the server's ffmpeg to die with it", 3*time.Second, func() bool { return ffmpegsOf(data) == 0 })
 	pub.Process.Kill()
-	e2e.WaitFor(t, "the orphaned ffmpeg to end", 30*time.Second, func() bool { return ffmpegsOf(data) == 0 })
+	if b, _ := os.ReadFile(filepath.Join(data, "live", id, "180p", "index.m3u8")); strings.Contains(string(b), "#EXT-X-ENDLIST") {
+		t.Error("the live playlist was ended: the ffmpeg finished its outputs instead of dying with the server")
+	}
 
 	p = serve(t, data, httpAddr, rtmpAddr)
 	e2e.WaitFor(t, "the resumed pipeline after the crash", 20*time.Second, func() bool {

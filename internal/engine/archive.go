@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"onair/internal/domain"
 	"onair/internal/pipeline"
@@ -60,52 +59,6 @@ func lastSegment(playlist []byte) string {
 		}
 	}
 	return ""
-}
-
-// timelineEnd is where the media that earlier instances wrote for a pipeline
-// ends, on the timeline of the stream they were fed (ffmpeg keeps the input's
-// timestamps, plus the MPEG-TS muxer's small offset, so this is a little
-// late, never early): the end of the last segment of its archives, or of its
-// live playlists when it records none.
-func (l *Local) timelineEnd(spec pipeline.Spec) (time.Duration, bool) {
-	var playlists []string
-	for _, a := range spec.Archives {
-		playlists = append(playlists, filepath.Join(l.cfg.DataDir, a.Playlist()))
-	}
-	if len(playlists) == 0 {
-		playlists, _ = filepath.Glob(filepath.Join(l.cfg.DataDir, spec.LiveDir, "*", "index.m3u8"))
-	}
-	var end time.Duration
-	found := false
-	for _, pl := range playlists {
-		b, err := os.ReadFile(pl)
-		last := lastSegment(b)
-		if err != nil || last == "" || path.IsAbs(last) || strings.Contains(last, "..") {
-			continue
-		}
-		if e, err := l.probeEnd(context.Background(), filepath.Join(filepath.Dir(pl), last)); err == nil {
-			end, found = max(end, e), true
-		}
-	}
-	return end, found
-}
-
-// probeEnd is where a media file's timestamps end: its start time plus its duration.
-func (l *Local) probeEnd(ctx context.Context, file string) (time.Duration, error) {
-	out, err := exec.CommandContext(ctx, l.cfg.FFprobe, "-v", "error", "-show_entries", "format=start_time,duration",
-		"-of", "default=noprint_wrappers=1:nokey=1", file).Output()
-	if err != nil {
-		return 0, fmt.Errorf("probing %s: %w", filepath.Base(file), err)
-	}
-	var sum float64
-	for _, f := range strings.Fields(string(out)) {
-		v, err := strconv.ParseFloat(f, 64)
-		if err != nil {
-			return 0, fmt.Errorf("probing %s: %q", filepath.Base(file), out)
-		}
-		sum += v
-	}
-	return time.Duration(sum * float64(time.Second)), nil
 }
 
 // finalizeArchive ends an archive's VOD playlist and builds its MP4 with a

@@ -80,7 +80,9 @@ func (l *Local) pipeFor(ctx context.Context, path string) (*pipe, error) {
 	if err != nil || !found {
 		return nil, err
 	}
-	l.hold(ch, ch.Run.Inputs)
+	if _, err := l.hold(ch, ch.Run.Inputs); err != nil {
+		return nil, err
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.keys[hash], nil

@@ -22,6 +22,7 @@ import (
 	"onair/internal/auth"
 	"onair/internal/domain"
 	"onair/internal/pipeline"
+	"onair/internal/recorder"
 )
 
 // Config sets up a Local engine.
@@ -45,6 +46,10 @@ type Config struct {
 	// HoldTimeout is how long a run's publishers are held for a start that
 	// does not begin (default 60 s); they are then let go.
 	HoldTimeout time.Duration
+	// Settle is how long a new ffmpeg must stay up for a start to take it for
+	// up (default 300 ms): ffmpeg blocks on its input before it opens any
+	// output, so only an exec failure or a bad argument ends it sooner.
+	Settle time.Duration
 }
 
 // RunRef names a run across organizations.
@@ -90,6 +95,9 @@ type pipe struct {
 	keys      *keyRotator          // nil when the live HLS is clear
 	publisher *session             // guarded by Local.mu
 	alert     pipeAlert
+	// recorders write the archives, one per spec.Archives, from what each
+	// ffmpeg instance sends them.
+	recorders []*recorder.Recorder
 }
 
 // NewLocal returns the engine of this node.
@@ -111,6 +119,9 @@ func NewLocal(cfg Config) (*Local, error) {
 	}
 	if cfg.HoldTimeout <= 0 {
 		cfg.HoldTimeout = time.Minute
+	}
+	if cfg.Settle <= 0 {
+		cfg.Settle = 300 * time.Millisecond
 	}
 	abs, err := filepath.Abs(cfg.DataDir)
 	if err != nil {
@@ -139,7 +150,9 @@ func (l *Local) Provision(ctx context.Context, ch domain.Channel) ([]domain.Inge
 			return nil, err
 		}
 	}
-	l.hold(ch, ingests)
+	if _, err := l.hold(ch, ingests); err != nil {
+		return nil, err
+	}
 	return ingests, nil
 }
 
@@ -185,7 +198,10 @@ func (l *Local) Start(ctx context.Context, ch domain.Channel) error {
 	if len(ch.Run.Inputs) == 0 {
 		return errors.New("the run has no input endpoints")
 	}
-	rt := l.hold(ch, ch.Run.Inputs)
+	rt, err := l.hold(ch, ch.Run.Inputs)
+	if err != nil {
+		return err
+	}
 	l.mu.Lock()
 	if rt.started || rt.starting {
 		l.mu.Unlock()
@@ -195,7 +211,7 @@ func (l *Local) Start(ctx context.Context, ch domain.Channel) error {
 	rt.hold.Stop()
 	l.mu.Unlock()
 
-	err := l.startPipes(ctx, rt)
+	err = l.startPipes(ctx, rt)
 	l.mu.Lock()
 	rt.starting = false
 	gone := l.runs[rt.ref.RunID] != rt
@@ -275,6 +291,13 @@ func (l *Local) Running(ch domain.Channel) bool {
 func (l *Local) Stop(ctx context.Context, ch domain.Channel) ([]domain.Archive, error) {
 	if rt := l.detach(ch.Run.ID, nil); rt != nil {
 		l.stopPipes(ctx, rt.pipes)
+		for _, p := range rt.pipes {
+			for _, r := range p.recorders {
+				if err := r.Finish(); err != nil {
+					return nil, fmt.Errorf("pipeline %d: finishing an archive: %w", p.index, err)
+				}
+			}
+		}
 	}
 	var archives []domain.Archive
 	for p := range ch.Workflow.Blueprint.Settings.Channel.Class.Pipelines() {

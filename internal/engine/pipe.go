@@ -3,15 +3,18 @@ package engine
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"onair/internal/auth"
 	"onair/internal/domain"
 	"onair/internal/pipeline"
+	"onair/internal/recorder"
 )
 
 // maxBackoff caps the wait before a running pipeline's ffmpeg is restarted:
@@ -23,40 +26,47 @@ const maxBackoff = 5 * time.Second
 type pipeAlert struct{ open atomic.Bool }
 
 // hold returns the run's runtime, making it when the run has none here yet:
-// a held pipe per endpoint, whose feed continues the timeline of what an
-// earlier server wrote for the run (a run resumed after a restart).
-func (l *Local) hold(ch domain.Channel, ingests []domain.Ingest) *runtime {
+// a held pipe per endpoint, with its archives' recorders, whose feed
+// continues the timeline of what an earlier server wrote for the run (a run
+// resumed after a restart).
+func (l *Local) hold(ch domain.Channel, ingests []domain.Ingest) (*runtime, error) {
 	l.mu.Lock()
 	rt := l.runs[ch.Run.ID]
 	l.mu.Unlock()
 	if rt != nil {
-		return rt
+		return rt, nil
 	}
 	ref := refOf(ch)
 	rt = &runtime{ref: ref}
 	for _, in := range ingests {
 		spec := pipeline.SpecFor(&ch.Workflow, ch.Run, in.Pipeline)
 		p := &pipe{ref: ref, index: in.Pipeline, key: in.StreamKey, spec: spec, feed: pipeline.NewFeed()}
-		if l.playlistsExist(spec) {
-			// The ffmpeg that wrote them died with the server: go on after
-			// what it wrote, so that no timestamp goes back.
-			if end, ok := l.timelineEnd(spec); ok {
-				p.feed.Continue(end)
+		log := l.log.With("workflow", ref.WorkflowID, "run", ref.RunID, "pipeline", in.Pipeline)
+		for _, a := range spec.Archives {
+			r, err := recorder.Open(filepath.Join(l.cfg.DataDir, a.Dir), a.Segment, log)
+			if err != nil {
+				return nil, fmt.Errorf("pipeline %d: %w", in.Pipeline, err)
 			}
+			p.recorders = append(p.recorders, r)
+		}
+		// After a restart: go on after what the earlier server wrote, so
+		// that no timestamp goes back.
+		if end, ok := l.timelineEnd(p); ok {
+			p.feed.Continue(end)
 		}
 		rt.pipes = append(rt.pipes, p)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if other := l.runs[ref.RunID]; other != nil {
-		return other // made meanwhile by another caller
+		return other, nil // made meanwhile by another caller
 	}
 	for _, p := range rt.pipes {
 		l.keys[auth.HashSecret(p.key)] = p
 	}
 	l.runs[ref.RunID] = rt
 	rt.hold = time.AfterFunc(l.cfg.HoldTimeout, func() { l.holdExpired(rt) })
-	return rt
+	return rt, nil
 }
 
 // startPipe starts a pipeline's ffmpeg (and its key rotation), continuing the
@@ -88,13 +98,19 @@ func (l *Local) startPipe(ctx context.Context, p *pipe) error {
 			s.Restart = restart || continuing
 			return pipeline.Args(s)
 		},
+		// Each archive comes back from ffmpeg as MPEG-TS, which its
+		// recorder writes; an ended instance is a break in the archive.
+		Outputs: len(p.recorders),
+		OnOutput: func(n, i int, r io.Reader) {
+			if err := p.recorders[i].Feed(r); err != nil {
+				log.Error("recording an archive failed", "archive", spec.Archives[i].Dir, "instance", n, "err", err)
+			}
+		},
 		Log:     log,
 		Grace:   l.cfg.Grace,
 		Backoff: pipeline.Backoff{Max: maxBackoff},
-		// ffmpeg blocks on its FLV input before it opens any output, so only an
-		// exec failure or a bad argument can end it early; both show within
-		// milliseconds. What fails on the media shows in WaitHealthy.
-		Settle:  300 * time.Millisecond,
+		// What fails on the media shows in WaitHealthy.
+		Settle:  l.cfg.Settle,
 		Now:     l.cfg.Now,
 		OnEvent: func(e pipeline.Event) { l.pipelineEvent(p, e) },
 	})
@@ -143,15 +159,39 @@ func (l *Local) started(p *pipe) {
 }
 
 // playlistsExist reports whether an earlier instance wrote this pipeline's
-// playlists, which a new ffmpeg must then continue rather than overwrite.
+// live playlists, which a new ffmpeg must then continue rather than overwrite.
 func (l *Local) playlistsExist(spec pipeline.Spec) bool {
-	if _, err := os.Stat(filepath.Join(l.cfg.DataDir, spec.LiveDir, pipeline.LivePlaylist)); err == nil {
-		return true
-	}
-	for _, a := range spec.Archives {
-		if _, err := os.Stat(filepath.Join(l.cfg.DataDir, a.Playlist())); err == nil {
-			return true
+	_, err := os.Stat(filepath.Join(l.cfg.DataDir, spec.LiveDir, pipeline.LivePlaylist))
+	return err == nil
+}
+
+// timelineEnd is where the media that earlier instances (of this server or
+// one before it) wrote for a pipeline ends, on the timeline of the stream
+// they were fed: the end of what its archives recorded, or, when it records
+// none, of its live playlists' last segments (when they are in the clear).
+// ffmpeg's MPEG-TS muxer puts its output a little later than its input, so
+// this is a little late, never early.
+func (l *Local) timelineEnd(p *pipe) (time.Duration, bool) {
+	var end time.Duration
+	found := false
+	for _, r := range p.recorders {
+		if e, ok := r.End(); ok {
+			end, found = max(end, e), true
 		}
 	}
-	return false
+	if len(p.recorders) > 0 {
+		return end, found
+	}
+	playlists, _ := filepath.Glob(filepath.Join(l.cfg.DataDir, p.spec.LiveDir, "*", "index.m3u8"))
+	for _, pl := range playlists {
+		b, err := os.ReadFile(pl)
+		last := lastSegment(b)
+		if err != nil || last == "" || filepath.IsAbs(last) || strings.Contains(last, "..") {
+			continue
+		}
+		if _, e, ok := recorder.Span(filepath.Join(filepath.Dir(pl), last)); ok {
+			end, found = max(end, time.Duration(e)*time.Second/90000), true
+		}
+	}
+	return end, found
 }

@@ -42,7 +42,8 @@ func (s Spec) KeyDir() string {
 // ArchiveOutput is one archive group resolved for a pipeline.
 type ArchiveOutput struct {
 	Settings domain.ArchiveSettings
-	Dir      string // e.g. archive/<workflowId>/<runId>/1280x720VBR
+	Dir      string        // e.g. archive/<workflowId>/<runId>/1280x720VBR
+	Segment  time.Duration // its segments' length: its own, or the origin HLS's
 }
 
 // Playlist is the archive's HLS VOD playlist inside its directory.
@@ -135,8 +136,8 @@ func Args(s Spec) ([]string, error) {
 
 	var slaves []string
 	slaves = append(slaves, plan.liveSlave(s, hls))
-	for i, a := range s.Archives {
-		slaves = append(slaves, archiveSlave(a, archiveStream[i], segmentFor(a.Settings, hls), s.Restart))
+	for i := range s.Archives {
+		slaves = append(slaves, archiveSlave(archiveStream[i], i))
 	}
 	for _, d := range s.Destinations {
 		slaves = append(slaves, "[f=flv:select="+teeQuote("v:0,a:0")+":onfail=ignore:use_fifo=1]"+d)
@@ -243,22 +244,20 @@ func (p *streams) liveSlave(s Spec, hls *domain.HLSSettings) string {
 	return "[" + strings.Join(opts, ":") + "]" + path.Join(s.LiveDir, "%v", "index.m3u8")
 }
 
-func archiveSlave(a ArchiveOutput, stream, segment int, restart bool) string {
-	opts := []string{
-		"f=hls",
+// archiveSlave sends an archive's stream to onair, which records it: MPEG-TS
+// on output i (file descriptor 3+i), every packet flushed as it is muxed, so
+// that what ffmpeg encoded before it died is in the archive.
+func archiveSlave(stream, i int) string {
+	return "[" + strings.Join([]string{
+		"f=mpegts",
 		"select=" + teeQuote(fmt.Sprintf("v:%d,a:%d", stream, stream)),
-		"hls_time=" + strconv.Itoa(segment),
-		"hls_list_size=0",
-		"hls_playlist_type=event",
-	}
-	if restart {
-		opts = append(opts, "hls_flags="+strings.TrimPrefix(continueFlags, "+"))
-	}
-	opts = append(opts,
-		"hls_segment_filename="+path.Join(a.Dir, "seg_%06d.ts"),
-	)
-	return "[" + strings.Join(opts, ":") + "]" + a.Playlist()
+		"flush_packets=1",
+	}, ":") + "]pipe:" + strconv.Itoa(ArchiveFD(i))
 }
+
+// ArchiveFD is the file descriptor on which ffmpeg writes archive i of its
+// Spec: the supervisor's output i.
+func ArchiveFD(i int) int { return 3 + i }
 
 // continueFlags make a restarted ffmpeg go on with the playlists a previous one
 // wrote: the same media sequence, a discontinuity where the new instance starts.
@@ -267,12 +266,5 @@ const continueFlags = "+append_list+discont_start"
 // teeQuote quotes a tee slave option value that holds ':' or ','. The tee muxer
 // unescapes twice (the slave list, then each option), hence the escaped quotes.
 func teeQuote(v string) string { return `\'` + v + `\'` }
-
-func segmentFor(a domain.ArchiveSettings, hls *domain.HLSSettings) int {
-	if a.SegmentSeconds > 0 {
-		return a.SegmentSeconds
-	}
-	return hls.SegmentSeconds
-}
 
 func kbps(bps int) string { return strconv.Itoa(bps/1000) + "k" }

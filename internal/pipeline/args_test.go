@@ -122,8 +122,7 @@ func TestArgsShape(t *testing.T) {
 		"hls_time=6", "hls_list_size=600",
 		`var_stream_map=\'v:0,a:0,name:720p v:1,a:1,name:540p v:2,a:2,name:360p v:3,a:3,name:270p\'`,
 		"live/wf/%v/index.m3u8",
-		`select=\'v:0,a:0\':hls_time=6:hls_list_size=0:hls_playlist_type=event`,
-		"archive/wf/run/1280x720VBR/index.m3u8",
+		`[f=mpegts:select=\'v:0,a:0\':flush_packets=1]pipe:3`,
 	} {
 		if !strings.Contains(line, want) {
 			t.Errorf("argv lacks %q", want)
@@ -144,8 +143,11 @@ func TestRunOptions(t *testing.T) {
 	r := &domain.Run{ID: "run", Options: domain.RunOptions{ArchiveDir: "2026/11/22/s1-1700000000", WindowSeconds: 120, ArchiveSegmentSeconds: 2}}
 	wf := workflow(t, catalog.ABR720)
 	s := SpecFor(wf, r, 0)
-	if s.Archives[0].Dir != "archive/2026/11/22/s1-1700000000/1280x720VBR" || s.Archives[0].Settings.SegmentSeconds != 2 {
+	if s.Archives[0].Dir != "archive/2026/11/22/s1-1700000000/1280x720VBR" || s.Archives[0].Segment != 2*time.Second {
 		t.Errorf("archive %+v", s.Archives[0])
+	}
+	if a := SpecFor(wf, run, 0).Archives[0]; a.Segment != 6*time.Second {
+		t.Errorf("an archive without its own segment length has %s, want the origin HLS's 6 s", a.Segment)
 	}
 	if h := s.Settings.OriginHLS(); h.WindowSeconds != 120 {
 		t.Errorf("window %d", h.WindowSeconds)

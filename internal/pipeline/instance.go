@@ -66,6 +66,8 @@ type instance struct {
 	// healthy is closed at the first progress block that shows output.
 	healthy     chan struct{}
 	healthyOnce sync.Once
+	// outputs counts the readers of its output pipes still reading.
+	outputs sync.WaitGroup
 }
 
 // spawn launches an instance. A failure, recorded as the last exit, is returned
@@ -111,11 +113,40 @@ func (s *Supervisor) spawn(restart bool) (*instance, *ExitError) {
 	in.stdout = &lineWriter{fn: in.progressLine}
 	in.stderr = &lineWriter{fn: in.stderrLine}
 	cmd.Stdout, cmd.Stderr = in.stdout, in.stderr
+	// Output i goes to ffmpeg's file descriptor 3+i (pipe:3, ...).
+	var outputs []*os.File
+	for range s.cfg.Outputs {
+		or, ow, err := os.Pipe()
+		if err != nil {
+			for _, f := range append(outputs, cmd.ExtraFiles...) {
+				f.Close()
+			}
+			pr.Close()
+			pw.Close()
+			return fail(&ExitError{Code: -1, Cause: "cannot make ffmpeg's output pipe: " + err.Error()})
+		}
+		outputs = append(outputs, or)
+		cmd.ExtraFiles = append(cmd.ExtraFiles, ow)
+	}
 	err = cmd.Start()
-	pr.Close() // ffmpeg has its own copy
+	pr.Close() // ffmpeg has its own copies
+	for _, f := range cmd.ExtraFiles {
+		f.Close()
+	}
 	if err != nil {
 		pw.Close()
+		for _, f := range outputs {
+			f.Close()
+		}
 		return fail(startError(s.cfg.FFmpeg, s.cfg.Dir, err))
+	}
+	for i, f := range outputs {
+		in.outputs.Add(1)
+		go func() {
+			defer in.outputs.Done()
+			defer f.Close()
+			s.cfg.OnOutput(n, i, f)
+		}()
 	}
 	in.pid = cmd.Process.Pid
 	in.started = s.cfg.Now()
@@ -138,6 +169,9 @@ func (in *instance) wait() {
 	// group id cannot have been reused while such a member lives.
 	_ = syscall.Kill(-in.pid, syscall.SIGKILL)
 	in.stdin.Close()
+	// Its outputs end with it: what it wrote is read to the end before its
+	// exit is told, so that the next instance's outputs come after.
+	in.outputs.Wait()
 	// Wait has returned, so the copying goroutines are done: the partial last lines are ours.
 	in.stdout.flush()
 	in.stderr.flush()

@@ -65,9 +65,14 @@ func SpecFor(wf *domain.Workflow, run *domain.Run, p int) Spec {
 		switch g.Type {
 		case domain.OutputArchive:
 			name := domain.ArchiveName(g.Archive.NameModifier, s.Channel.Class, p, archiveRendition(s, *g.Archive))
+			seconds := g.Archive.SegmentSeconds
+			if hls := s.OriginHLS(); seconds == 0 && hls != nil {
+				seconds = hls.SegmentSeconds
+			}
 			spec.Archives = append(spec.Archives, ArchiveOutput{
 				Settings: *g.Archive,
 				Dir:      path.Join(archiveBase, name),
+				Segment:  time.Duration(seconds) * time.Second,
 			})
 		case domain.OutputRTMP:
 			d := dests[g.DestinationID]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -15,9 +16,15 @@ type Config struct {
 	Dir    string // working directory (the data dir; argv paths are relative to it)
 	// Args returns the argv (without the program name) for an instance; restart
 	// is true for every instance after the first.
-	Args    func(restart bool) ([]string, error)
-	Log     *slog.Logger
-	Backoff Backoff // restart delays
+	Args func(restart bool) ([]string, error)
+	// Outputs is how many pipes each instance writes to besides its stdout
+	// and stderr: output i is its file descriptor 3+i ("pipe:3", ...).
+	// OnOutput reads output i of instance n until it ends, on a goroutine of
+	// its own; an instance's exit is told once all of them have returned.
+	Outputs  int
+	OnOutput func(n, i int, r io.Reader)
+	Log      *slog.Logger
+	Backoff  Backoff // restart delays
 	// Grace is how long Stop waits after closing stdin before SIGINT, and again
 	// before SIGKILL (default 15 s).
 	Grace time.Duration

@@ -11,20 +11,22 @@ import (
 
 	"onair/internal/config"
 	"onair/internal/domain"
+	"onair/internal/server"
 	"onair/internal/testutil/e2e"
 )
 
 // crashingFFmpeg is a real ffmpeg that the system kills (as the OOM killer
-// would) 0.6 s after it starts, whenever its command line holds the text in
-// the file it returns: empty, every instance; absent, none.
-func crashingFFmpeg(t *testing.T) (ffmpeg, control string) {
+// would) after seconds, before it can have written anything, whenever its
+// command line holds the text in the file it returns: empty, every
+// instance; absent, none.
+func crashingFFmpeg(t *testing.T, seconds string) (ffmpeg, control string) {
 	t.Helper()
 	dir := t.TempDir()
 	control = filepath.Join(dir, "crash-when")
 	ffmpeg = filepath.Join(dir, "ffmpeg")
 	script := `#!/bin/sh
 if [ -e '` + control + `' ]; then
-	case "$*" in *"$(cat '` + control + `')"*) (sleep 0.6; kill -9 $$) & ;; esac
+	case "$*" in *"$(cat '` + control + `')"*) (sleep ` + seconds + `; kill -9 $$) & ;; esac
 fi
 exec ffmpeg "$@"
 `
@@ -38,9 +40,13 @@ exec ffmpeg "$@"
 // again and again fails the start with its cause, and the publisher that was
 // waiting for it is told.
 func TestCrashLoopWhileStarting(t *testing.T) {
-	ffmpeg, control := crashingFFmpeg(t)
+	// The start waits a second for its first ffmpeg, so that the publisher,
+	// which connects right after the start call, is there during the start
+	// even on a loaded machine; each ffmpeg dies 0.2 s later, long before it
+	// could have probed its input (1 s of media) and written.
+	ffmpeg, control := crashingFFmpeg(t, "1.2")
 	os.WriteFile(control, nil, 0o644) // every instance
-	n := startNode(t, func(c *config.Config) { c.FFmpeg = ffmpeg })
+	n := startNode(t, func(c *config.Config) { c.FFmpeg = ffmpeg }, server.WithSettle(time.Second))
 	b := passthrough(domain.ClassSinglePipeline)
 	b.Settings.Inputs[0].CreateInput.AvailableImmediately = true
 	id := n.Create(b)
@@ -78,7 +84,7 @@ func TestCrashLoopWhileStarting(t *testing.T) {
 // other pipeline of the STANDARD channel stays up and playable; and the
 // alert closes when the pipeline works again.
 func TestCrashLoopWhileRunning(t *testing.T) {
-	ffmpeg, control := crashingFFmpeg(t)
+	ffmpeg, control := crashingFFmpeg(t, "0.6")
 	n := startNode(t, func(c *config.Config) { c.FFmpeg = ffmpeg })
 	id, info := n.CreateAndStart(passthrough(domain.ClassStandard))
 	urls := info.Endpoints.Input[0].Endpoints

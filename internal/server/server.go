@@ -42,6 +42,7 @@ var Version = "0.1.0-dev"
 type Server struct {
 	now      func() time.Time
 	resync   time.Duration
+	settle   time.Duration
 	cfg      config.Config
 	log      *slog.Logger
 	store    store.Store
@@ -74,6 +75,10 @@ type Option func(*Server)
 // WithClock makes every component read the time from now, so that tests can
 // move time forward (a schedule's stop) without waiting.
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
+
+// WithSettle sets how long a new ffmpeg must stay up before a start takes it
+// for up, so that a test can have its publisher there during the start.
+func WithSettle(d time.Duration) Option { return func(s *Server) { s.settle = d } }
 
 // WithResync sets how often the controllers look at the store when nothing told
 // them to, so that tests that move the clock see the effect soon.
@@ -132,6 +137,7 @@ func (s *Server) open() error {
 		// A publisher that comes the moment a start returns, before the
 		// controller got to the run, is found through the store and held.
 		Lookup: s.store.ChannelByStreamKey,
+		Settle: s.settle,
 	}); err != nil {
 		return err
 	}

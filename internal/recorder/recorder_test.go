@@ -1,0 +1,204 @@
+package recorder
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"onair/internal/clip"
+	"onair/internal/testutil/fftest"
+)
+
+// tsSource makes seconds of a 320x180 test pattern at 15 fps with a tone, a
+// keyframe each second, as MPEG-TS whose timestamps start at offset seconds
+// (as a restarted encoder's continue the run's timeline).
+func tsSource(t *testing.T, seconds int, offset float64) []byte {
+	t.Helper()
+	ffmpeg, _ := fftest.Tools(t)
+	out, err := exec.Command(ffmpeg, "-hide_banner", "-loglevel", "error",
+		"-f", "lavfi", "-i", "testsrc=size=320x180:rate=15", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+		"-t", fmt.Sprint(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-g", "15", "-pix_fmt", "yuv420p",
+		"-c:a", "aac", "-output_ts_offset", fmt.Sprint(offset), "-f", "mpegts", "-").Output()
+	if err != nil {
+		t.Fatalf("ffmpeg: %v", err)
+	}
+	return out
+}
+
+func playlist(t *testing.T, dir string) (segs []clip.Segment, ended bool, raw string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, Playlist))
+	if err != nil {
+		t.Fatal(err)
+	}
+	segs, ended, err = clip.Parse(b)
+	if err != nil {
+		t.Fatalf("the playlist does not parse: %v\n%s", err, b)
+	}
+	return segs, ended, string(b)
+}
+
+// TestSourcesAndCuts: two sources, the first cut short in the middle of a
+// packet (its ffmpeg killed), make one archive that lists every segment
+// written, cut at the target length, with a discontinuity where the second
+// source starts; the playlist ends once finished, and ffmpeg reads it whole.
+func TestSourcesAndCuts(t *testing.T) {
+	dir := t.TempDir()
+	r, err := Open(dir, 2*time.Second, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := tsSource(t, 7, 10)
+	cut := first[:len(first)*5/7+100] // about 5 s, not on a packet boundary
+	if err := r.Feed(bytes.NewReader(cut)); err != nil {
+		t.Fatal(err)
+	}
+	segs, ended, raw := playlist(t, dir)
+	if ended || len(segs) != 3 || math.Abs(segs[0].Duration-2) > 0.01 || math.Abs(segs[1].Duration-2) > 0.01 {
+		t.Fatalf("after the first source: %d segments, ended %v:\n%s", len(segs), ended, raw)
+	}
+	if last := segs[2].Duration; last < 0.5 || last > 1.5 {
+		t.Errorf("the killed source's last segment lasts %.2f s, want about 1 s:\n%s", last, raw)
+	}
+	end1, ok := r.End()
+	if !ok || math.Abs(end1.Seconds()-(10+1.4+5)) > 0.5 { // ffmpeg's MPEG-TS muxer delays by 1.4 s
+		t.Errorf("End after the first source = %s, %v", end1, ok)
+	}
+
+	if err := r.Feed(bytes.NewReader(tsSource(t, 3, 20))); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	segs, ended, raw = playlist(t, dir)
+	if !ended || len(segs) != 5 || !segs[3].Discontinuity || segs[1].Discontinuity || segs[4].Discontinuity {
+		t.Fatalf("after the second source: %d segments, ended %v:\n%s", len(segs), ended, raw)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "seg_*.ts"))
+	if len(files) != len(segs) {
+		t.Errorf("%d segment files, %d listed", len(files), len(segs))
+	}
+	if total := clip.Total(segs); math.Abs(total-8) > 0.3 {
+		t.Errorf("the archive lists %.2f s, want the 5 s and 3 s recorded", total)
+	}
+	if err := r.Feed(bytes.NewReader(first)); err == nil {
+		t.Error("a finished recorder took another source")
+	}
+	_, ffprobe := fftest.Tools(t)
+	out, err := exec.Command(ffprobe, "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", filepath.Join(dir, Playlist)).Output()
+	if err != nil {
+		t.Fatalf("ffprobe of the playlist: %v", err)
+	}
+	t.Logf("ffprobe: %s s", strings.TrimSpace(string(out)))
+}
+
+// TestResumeListsTheUnfinishedSegment: a process died while writing a
+// segment; the next one to open the archive lists it, with its duration,
+// numbers the next segment after it, and starts it after a discontinuity.
+func TestResumeListsTheUnfinishedSegment(t *testing.T) {
+	dir := t.TempDir()
+	r, err := Open(dir, 2*time.Second, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := tsSource(t, 5, 0)
+	if err := r.Feed(bytes.NewReader(src)); err != nil {
+		t.Fatal(err)
+	}
+	// What the dead process left: three segments listed, and a fourth it was
+	// writing, cut short.
+	partial := filepath.Join(dir, "seg_000003.ts")
+	if err := os.WriteFile(partial, src[:len(src)*3/5+50], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "seg_000004.ts"), nil, 0o644) // opened, nothing written
+
+	r, err = Open(dir, 2*time.Second, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	segs, _, raw := playlist(t, dir)
+	if len(segs) != 4 || segs[3].URI != "seg_000003.ts" || segs[3].Duration < 2.5 || segs[3].Duration > 3.5 {
+		t.Fatalf("after the resume:\n%s", raw)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "seg_000004.ts")); !os.IsNotExist(err) {
+		t.Error("the empty segment file is still there")
+	}
+	if end, ok := r.End(); !ok || math.Abs(end.Seconds()-(1.4+3)) > 0.5 {
+		t.Errorf("End = %s, %v; want where the unfinished segment ends", end, ok)
+	}
+	if err := r.Feed(bytes.NewReader(tsSource(t, 2, 10))); err != nil {
+		t.Fatal(err)
+	}
+	segs, _, raw = playlist(t, dir)
+	if len(segs) != 5 || segs[4].URI != "seg_000005.ts" || !segs[4].Discontinuity {
+		t.Fatalf("the next source's segment:\n%s", raw)
+	}
+}
+
+// TestSpan reads a segment's timing, and refuses what holds no frame.
+func TestSpan(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "a.ts")
+	src := tsSource(t, 3, 5)
+	os.WriteFile(file, src, 0o644)
+	start, end, ok := Span(file)
+	if !ok || math.Abs(float64(start)/clockRate-6.4) > 0.1 || math.Abs(float64(end-start)/clockRate-3) > 0.1 {
+		t.Errorf("Span = %d, %d, %v; want 6.4 s to 9.4 s", start, end, ok)
+	}
+	os.WriteFile(file, src[:100], 0o644)
+	if _, _, ok := Span(file); ok {
+		t.Error("Span of 100 bytes is ok")
+	}
+	if _, _, ok := Span(filepath.Join(dir, "none.ts")); ok {
+		t.Error("Span of no file is ok")
+	}
+}
+
+func TestTimestampWrap(t *testing.T) {
+	cases := []struct{ a, b, want int64 }{
+		{0, 90000, 90000},
+		{90000, 0, -90000},
+		{tsWrap - 45000, 45000, 90000}, // across the wrap
+		{45000, tsWrap - 45000, -90000},
+	}
+	for _, c := range cases {
+		if got := since(c.a, c.b); got != c.want {
+			t.Errorf("since(%d, %d) = %d, want %d", c.a, c.b, got, c.want)
+		}
+	}
+}
+
+// FuzzFeed: whatever bytes a source sends, the recorder neither panics nor
+// lists a segment it did not write.
+func FuzzFeed(f *testing.F) {
+	f.Add([]byte{})
+	f.Add(bytes.Repeat([]byte{0x47}, 188*3))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		dir := t.TempDir()
+		r, err := Open(dir, time.Second, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Feed(bytes.NewReader(b))
+		r.Finish()
+		if raw, err := os.ReadFile(filepath.Join(dir, Playlist)); err == nil {
+			segs, _, err := clip.Parse(raw)
+			if err != nil {
+				t.Fatalf("the playlist does not parse: %v", err)
+			}
+			for _, s := range segs {
+				if _, err := os.Stat(filepath.Join(dir, s.URI)); err != nil {
+					t.Fatalf("lists %s, which is not there", s.URI)
+				}
+			}
+		}
+	})
+}
