@@ -376,6 +376,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		}
 		ch.Run.Inputs = []domain.Ingest{{App: "live", StreamKey: "k3y"}}
 		ch.Run.Archives = []domain.Archive{{ID: "a1", Playlist: "run-2/0/index.m3u8", MP4: "run-2/0/archive.mp4", FileSize: 1_500_000, Duration: 65}}
+		ch.Run.AddEvent(domain.RunEvent{Time: now, Type: domain.EventPipelineFailing, Message: "ffmpeg was killed from outside onair"})
 		return nil
 	}); err != nil {
 		t.Fatal(err)
@@ -384,6 +385,9 @@ func TestConsoleInBrowser(t *testing.T) {
 	p.waitFor("the running channel's endpoints", `document.querySelector('#channel-status .badge')?.dataset.status === 'RUNNING' &&
 		document.querySelector('#copy-ingest-0')?.value === 'rtmp://127.0.0.1:1935/live/k3y' &&
 		document.querySelector('#copy-output-0')?.value === location.origin + '/live/' + `+fmt.Sprintf("%q", copyID)+` + '/master.m3u8'`)
+	if got := p.text(`document.querySelector('#channel [data-alert-pipeline="0"]')?.textContent || ''`); !strings.Contains(got, "Pipeline 0 keeps failing") || !strings.Contains(got, "killed from outside onair") {
+		t.Errorf("the channel panel's alert = %q", got)
+	}
 	if got := p.text(`[...document.querySelectorAll('#channel .archives td')].map(td => td.textContent).join('|')`); got != "1.5 MB|1:05|Download MP4HLS playlist" {
 		t.Errorf("archive row = %q", got)
 	}

@@ -77,6 +77,11 @@ export function createChannel({ notices, onAction }) {
     } else if (info.cause) {
       out.push(el('div', { class: 'cause', id: 'channel-cause' }, el('strong', {}, 'Cause'), el('p', {}, info.cause)));
     }
+    // A pipeline that keeps failing while the channel runs: since when, and why.
+    (info.alerts || []).forEach((a) => {
+      out.push(el('div', { class: 'cause failed', role: 'alert', dataset: { alertPipeline: String(a.pipeline) } },
+        el('strong', {}, `Pipeline ${a.pipeline} keeps failing since ${time(a.since)}`), el('p', {}, a.cause)));
+    });
 
     out.push(el('dl', { class: 'times' }, TIMES.map(([field, label]) =>
       el('div', { dataset: { time: field } }, el('dt', {}, label), el('dd', {}, info[field] ? time(info[field]) : '—')))));
