@@ -1,13 +1,11 @@
 package server_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"onair/internal/api"
@@ -15,25 +13,6 @@ import (
 	"onair/internal/domain"
 	"onair/internal/testutil/e2e"
 )
-
-// syncBuffer is a log sink that the server writes from many goroutines and
-// the test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // TestSecretsStayHidden: a destination's credentials reach ffmpeg and nothing a
 // person reads: not the API's answers, not the run's cause, not the log at
@@ -44,7 +23,7 @@ func TestSecretsStayHidden(t *testing.T) {
 	if err := os.WriteFile(ffmpeg, []byte("#!/bin/sh\necho \"error opening output: $*\" >&2\nexit 1\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &e2e.SyncBuffer{}
 	n := startNodeLogging(t, slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}),
 		func(c *config.Config) { c.FFmpeg = ffmpeg })
 
