@@ -61,7 +61,7 @@ func lastSegment(playlist []byte) string {
 	return ""
 }
 
-// finalizeArchive ends an archive's VOD playlist and builds its MP4 with a
+// finalizeArchive builds the MP4 of an archive its recorder finished, with a
 // stream copy and faststart. An archive that never received media has no
 // playlist and no MP4, and fileSize 0.
 func (l *Local) finalizeArchive(ctx context.Context, a pipeline.ArchiveOutput, pipe, n int, runID string) (domain.Archive, error) {
@@ -70,9 +70,6 @@ func (l *Local) finalizeArchive(ctx context.Context, a pipeline.ArchiveOutput, p
 	playlist := filepath.Join(l.cfg.DataDir, a.Playlist())
 	if !hasSegments(playlist) {
 		return arch, nil
-	}
-	if err := l.endPlaylist(playlist); err != nil {
-		return arch, fmt.Errorf("archive %s: %w", rel, err)
 	}
 	arch.Playlist = path.Join(rel, "index.m3u8")
 	mp4 := filepath.Join(l.cfg.DataDir, a.Dir+".mp4")

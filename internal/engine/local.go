@@ -289,15 +289,9 @@ func (l *Local) Running(ch domain.Channel) bool {
 // finish its outputs, and finalizes the archives: the VOD playlist ends with
 // #EXT-X-ENDLIST, one MP4 is made from it, and its size and duration recorded.
 func (l *Local) Stop(ctx context.Context, ch domain.Channel) ([]domain.Archive, error) {
-	if rt := l.detach(ch.Run.ID, nil); rt != nil {
+	rt := l.detach(ch.Run.ID, nil)
+	if rt != nil {
 		l.stopPipes(ctx, rt.pipes)
-		for _, p := range rt.pipes {
-			for _, r := range p.recorders {
-				if err := r.Finish(); err != nil {
-					return nil, fmt.Errorf("pipeline %d: finishing an archive: %w", p.index, err)
-				}
-			}
-		}
 	}
 	var archives []domain.Archive
 	for p := range ch.Workflow.Blueprint.Settings.Channel.Class.Pipelines() {
@@ -305,7 +299,25 @@ func (l *Local) Stop(ctx context.Context, ch domain.Channel) ([]domain.Archive, 
 		if err := l.endPlaylists(spec); err != nil {
 			return nil, err
 		}
-		for _, a := range spec.Archives {
+		for i, a := range spec.Archives {
+			// The pipeline's recorder; or, for a run that did not come up on
+			// this server again (stopped right after a restart), one opened
+			// on what the earlier server left, which it completes.
+			var rec *recorder.Recorder
+			for _, q := range runtimePipes(rt) {
+				if q.index == p && i < len(q.recorders) {
+					rec = q.recorders[i]
+				}
+			}
+			if rec == nil {
+				var err error
+				if rec, err = recorder.Open(filepath.Join(l.cfg.DataDir, a.Dir), a.Segment, l.log); err != nil {
+					return nil, err
+				}
+			}
+			if err := rec.Finish(); err != nil {
+				return nil, fmt.Errorf("pipeline %d: finishing an archive: %w", p, err)
+			}
 			arch, err := l.finalizeArchive(ctx, a, p, len(archives), ch.Run.ID)
 			if err != nil {
 				return nil, err
@@ -314,6 +326,14 @@ func (l *Local) Stop(ctx context.Context, ch domain.Channel) ([]domain.Archive, 
 		}
 	}
 	return archives, nil
+}
+
+// runtimePipes is a runtime's pipes, none for no runtime.
+func runtimePipes(rt *runtime) []*pipe {
+	if rt == nil {
+		return nil
+	}
+	return rt.pipes
 }
 
 // detach removes a run from the engine, closes its keys, and disconnects its
