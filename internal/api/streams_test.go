@@ -369,30 +369,31 @@ func TestStreamSessions(t *testing.T) {
 	e.wantError("POST", "/api/streams/nope/stop", nil, 404, "", "nope")
 }
 
-// TestStreamSegmentLength follows segment_length from the create to the
-// ffmpeg command the engine runs for each pipeline: the archive's segments
-// have its length, 300 s when absent, and the live HLS keeps the blueprint's.
+// TestStreamSegmentLength follows segment_length from the create to what the
+// engine builds for each pipeline: the archive's recorder writes segments of
+// its length, 300 s when absent, and the live HLS keeps the blueprint's.
 func TestStreamSegmentLength(t *testing.T) {
 	e := newStreamEnv(t, "")
 	for _, tc := range []struct {
 		body    map[string]any
-		archive string
+		archive time.Duration
 	}{
-		{map[string]any{"name": "default"}, "hls_time=300:hls_list_size=0:"},
-		{map[string]any{"name": "short", "segment_length": 10}, "hls_time=10:hls_list_size=0:"},
+		{map[string]any{"name": "default"}, 300 * time.Second},
+		{map[string]any{"name": "short", "segment_length": 10}, 10 * time.Second},
 	} {
 		st := e.newStream(tc.body)
 		e.streamCall("POST", "/api/streams/"+st.ID+"/start", nil, 200)
 		ch := e.channel(st.LiveChannelID)
 		for p := range 2 {
-			args, err := pipeline.Args(pipeline.SpecFor(&ch.Workflow, ch.Run, p))
+			spec := pipeline.SpecFor(&ch.Workflow, ch.Run, p)
+			args, err := pipeline.Args(spec)
 			if err != nil {
 				t.Fatal(err)
 			}
 			tee := args[len(args)-1]
 			// rtmp-abr-1080: 6 s segments in a 3600 s window.
-			if strings.Count(tee, "hls_time=6:hls_list_size=600:") != 1 || strings.Count(tee, tc.archive) != 1 {
-				t.Errorf("%s, pipeline %d: the tee outputs are\n%s\nwant live hls_time=6 and archive %s", st.Name, p, tee, tc.archive)
+			if strings.Count(tee, "hls_time=6:hls_list_size=600:") != 1 || len(spec.Archives) != 1 || spec.Archives[0].Segment != tc.archive {
+				t.Errorf("%s, pipeline %d: the tee outputs are\n%s\nand the archives %+v; want live hls_time=6 and archive segments of %s", st.Name, p, tee, spec.Archives, tc.archive)
 			}
 		}
 	}

@@ -41,18 +41,23 @@ func auditBlueprint() domain.Blueprint {
 	}
 }
 
-// argv is every pipeline's ffmpeg command line for a run of b, as the engine
-// builds them.
+// argv is what the engine builds for every pipeline of a run of b: its
+// ffmpeg command line, and the directory and segment length its recorder
+// writes each archive with.
 func argv(t *testing.T, b domain.Blueprint) string {
 	t.Helper()
 	wf := domain.Workflow{ID: "wf", Blueprint: b, CreateArchives: true}
 	var all []string
 	for p := range b.Settings.Channel.Class.Pipelines() {
-		args, err := pipeline.Args(pipeline.SpecFor(&wf, &domain.Run{ID: "run"}, p))
+		spec := pipeline.SpecFor(&wf, &domain.Run{ID: "run"}, p)
+		args, err := pipeline.Args(spec)
 		if err != nil {
 			t.Fatalf("pipeline %d: %v", p, err)
 		}
 		all = append(all, strings.Join(args, " "))
+		for _, a := range spec.Archives {
+			all = append(all, "archive "+a.Dir+" in segments of "+a.Segment.String())
+		}
 	}
 	return strings.Join(all, "\n")
 }
@@ -165,7 +170,7 @@ func TestBlueprintFieldSupport(t *testing.T) {
 				g(b, 1).Archive.Video = &domain.VideoRendition{Name: "arch", Codec: "H264", Width: 1920, Height: 1080, Bitrate: 7_000_000, Maxrate: 7_000_000, GopSeconds: 2, Profile: "high"}
 			}},
 		{field: "settings.outputGroups[1].archive.nameModifier", effect: argvChanges, where: "the archive's directory", change: func(b *domain.Blueprint) { g(b, 1).Archive.NameModifier = "0/main" }},
-		{field: "settings.outputGroups[1].archive.segmentSeconds", effect: argvChanges, where: "the archive's hls_time", change: func(b *domain.Blueprint) { g(b, 1).Archive.SegmentSeconds = 10 }},
+		{field: "settings.outputGroups[1].archive.segmentSeconds", effect: argvChanges, where: "the recorder's segment length", change: func(b *domain.Blueprint) { g(b, 1).Archive.SegmentSeconds = 10 }},
 		{field: "settings.outputGroups[1].destinationId (ARCHIVE)", effect: refused, where: "archives are recorded on this server",
 			change: func(b *domain.Blueprint) { g(b, 1).DestinationID = "yt" }, refuse: groups + "[1].destinationId", words: "cannot go to a destination"},
 		{field: "settings.outputGroups[1].hls (ARCHIVE)", effect: refused, where: "an archive has no HLS settings of its own",
