@@ -26,12 +26,16 @@ type dialect struct {
 	// lockMigrations, run inside a migration's transaction, keeps two processes
 	// from migrating at once.
 	lockMigrations string
+	// cacheStatements keeps the queries run outside transactions prepared
+	// (stmtCache), for a driver that does not itself.
+	cacheStatements bool
 }
 
 var (
 	sqliteDialect = dialect{
-		name:      "sqlite",
-		textTimes: true,
+		name:            "sqlite",
+		textTimes:       true,
+		cacheStatements: true,
 	}
 	postgresDialect = dialect{
 		name:      "postgres",

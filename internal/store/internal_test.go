@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -60,12 +59,7 @@ func TestMigrationsPair(t *testing.T) {
 // connection and that times are stored as sortable text.
 func TestSQLiteSettings(t *testing.T) {
 	ctx := context.Background()
-	st, err := Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "onair.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	s := st.(*sqlStore)
+	s := openSQLiteStore(t)
 	s.db.SetMaxIdleConns(4)
 	// Hold several connections at once so that the checks do not all run on one.
 	conns := make([]interface{ Close() error }, 0, 3)
