@@ -518,8 +518,15 @@ func snapshot(t *testing.T, e *env) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A page holds summaries: the whole workflows, blueprint and all, are read one by one.
+	workflows := make([]domain.Workflow, len(page.Items))
+	for i, sum := range page.Items {
+		if workflows[i], err = e.store.GetWorkflow(ctx, "default", sum.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
 	bps, _ := e.store.ListBlueprints(ctx, "default")
 	runs, _ := e.store.ListRuns(ctx, "default", store.RunFilter{Limit: store.MaxLimit})
-	raw, _ := json.Marshal([]any{page.Items, bps, runs.Items})
+	raw, _ := json.Marshal([]any{workflows, bps, runs.Items})
 	return string(raw)
 }
