@@ -63,7 +63,7 @@ func (s *Server) getChannel(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.channelInfo(ch.Workflow.Summary(), ch.Run))
+	writeJSON(w, http.StatusOK, s.channelInfo(ch.Workflow.ChannelWorkflow(), ch.Run))
 	return nil
 }
 
@@ -87,7 +87,7 @@ func (s *Server) listChannels(w http.ResponseWriter, r *http.Request) error {
 
 // channelInfo renders a run (nil before the first start) in the guide's shape. The
 // status is the run's own, which for the current run is the workflow's.
-func (s *Server) channelInfo(wf domain.WorkflowSummary, run *domain.Run) ChannelInfo {
+func (s *Server) channelInfo(wf domain.ChannelWorkflow, run *domain.Run) ChannelInfo {
 	info := ChannelInfo{
 		ID: wf.ID, Name: wf.Name, Region: wf.Region, Status: wf.Status, Cause: wf.Cause,
 		Endpoints: Endpoints{Input: []InputEndpoints{}, Output: []OutputEndpoint{}},

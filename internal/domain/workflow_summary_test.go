@@ -8,39 +8,34 @@ import (
 	"onair/internal/domain"
 )
 
-// TestWorkflowSummary checks that a summary carries every field of the
-// workflow that it names alike, and the blueprint's channel class.
-func TestWorkflowSummary(t *testing.T) {
+// TestWorkflowViews checks that each view of a workflow carries every field of
+// the workflow that it names alike, and the channel view the blueprint's class.
+func TestWorkflowViews(t *testing.T) {
 	created := time.Date(2024, 3, 10, 8, 0, 0, 0, time.UTC)
-	w := domain.Workflow{
+	full := domain.Workflow{
 		ID: "w", Name: "Name", Description: "Desc", Region: "eu", Status: domain.StatusStartFailed,
 		Cause: "no ffmpeg", BlueprintID: "abr", Tags: []string{"a", "b"}, Created: created,
 		PreparedInputs: []domain.Ingest{{Pipeline: 1, App: "live", StreamKey: "k"}},
 	}
-	w.Blueprint.Settings.Channel.Class = domain.ClassStandard
-	for _, tc := range []struct {
-		name string
-		w    domain.Workflow
-	}{
-		{"every field", w},
-		{"zero", domain.Workflow{}},
-	} {
-		sum := tc.w.Summary()
-		if sum.Class != tc.w.Blueprint.Settings.Channel.Class {
-			t.Errorf("%s: class %q, want %q", tc.name, sum.Class, tc.w.Blueprint.Settings.Channel.Class)
+	full.Blueprint.Settings.Channel.Class = domain.ClassStandard
+	for _, w := range []domain.Workflow{full, {}} {
+		if got := w.ChannelWorkflow().Class; got != w.Blueprint.Settings.Channel.Class {
+			t.Errorf("channel view of %q: class %q, want %q", w.ID, got, w.Blueprint.Settings.Channel.Class)
 		}
-		sv, wv := reflect.ValueOf(sum), reflect.ValueOf(tc.w)
-		for i := 0; i < sv.NumField(); i++ {
-			name := sv.Type().Field(i).Name
-			if name == "Class" {
-				continue
-			}
-			wf := wv.FieldByName(name)
-			if !wf.IsValid() {
-				t.Fatalf("WorkflowSummary.%s has no Workflow field of that name", name)
-			}
-			if !reflect.DeepEqual(sv.Field(i).Interface(), wf.Interface()) {
-				t.Errorf("%s: %s is %v, want %v", tc.name, name, sv.Field(i).Interface(), wf.Interface())
+		for _, view := range []any{w.Summary(), w.ChannelWorkflow()} {
+			vv, wv := reflect.ValueOf(view), reflect.ValueOf(w)
+			for i := 0; i < vv.NumField(); i++ {
+				name := vv.Type().Field(i).Name
+				if name == "Class" {
+					continue
+				}
+				wf := wv.FieldByName(name)
+				if !wf.IsValid() {
+					t.Fatalf("%T.%s has no Workflow field of that name", view, name)
+				}
+				if !reflect.DeepEqual(vv.Field(i).Interface(), wf.Interface()) {
+					t.Errorf("%T of %q: %s is %v, want %v", view, w.ID, name, vv.Field(i).Interface(), wf.Interface())
+				}
 			}
 		}
 	}

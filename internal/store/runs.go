@@ -31,8 +31,8 @@ func (s *sqlStore) ListRuns(ctx context.Context, org string, f RunFilter) (RunPa
 	return RunPage{Items: items, Next: next}, nil
 }
 
-// ListChannels is ListRuns with each run's workflow summary, joined in the
-// same statement: one query per page, whatever its size.
+// ListChannels is ListRuns with what each run's channel shows of its
+// workflow, joined in the same statement: one query per page, whatever its size.
 func (s *sqlStore) ListChannels(ctx context.Context, org string, f RunFilter) (ChannelPage, error) {
 	limit, err := pageLimit(f.Limit)
 	if err != nil {
@@ -44,7 +44,9 @@ func (s *sqlStore) ListChannels(ctx context.Context, org string, f RunFilter) (C
 	}
 	scan := func(r scanner) (ChannelRun, error) {
 		var c ChannelRun
-		err := r.Scan(append(runDest(&c.Run), summaryDest(&c.Workflow)...)...)
+		w := &c.Workflow
+		err := r.Scan(append(runDest(&c.Run), textCol{&w.ID}, textCol{&w.Name}, textCol{&w.Region},
+			textCol{(*string)(&w.Status)}, textCol{&w.Cause}, textCol{(*string)(&w.Class)}, jsonCol{&w.PreparedInputs})...)
 		return c, err
 	}
 	key := func(c ChannelRun) (time.Time, string) { return runKey(c.Run) }
@@ -55,9 +57,12 @@ func (s *sqlStore) ListChannels(ctx context.Context, org string, f RunFilter) (C
 	return ChannelPage{Items: items, Next: next}, nil
 }
 
+// channelWorkflowColumns are what a domain.ChannelWorkflow is read from.
+const channelWorkflowColumns = `id, name, region, status, cause, channel_class, prepared_inputs`
+
 // channelsQuery is the statement that ListChannels runs, with its arguments.
 func channelsQuery(d dialect, org string, f RunFilter, limit int) (string, []any, error) {
-	return runsQuery(d, org, f, limit, ", "+qualify("w", summaryColumns),
+	return runsQuery(d, org, f, limit, ", "+qualify("w", channelWorkflowColumns),
 		" JOIN workflows w ON w.org_id = r.org_id AND w.id = r.workflow_id")
 }
 

@@ -40,8 +40,8 @@ type Store interface {
 	UpdateChannel(ctx context.Context, org, workflowID string, fn func(*domain.Channel) error) (domain.Channel, error)
 	// ListRuns returns one page of runs, newest first.
 	ListRuns(ctx context.Context, org string, f RunFilter) (RunPage, error)
-	// ListChannels returns the same page as ListRuns, each run with its
-	// workflow's summary.
+	// ListChannels returns the same page as ListRuns, each run with what its
+	// channel shows of its workflow.
 	ListChannels(ctx context.Context, org string, f RunFilter) (ChannelPage, error)
 	// ActiveChannels lists, across organizations, the workflows whose status is
 	// Active(): the work a controller resumes after a restart.
@@ -109,9 +109,9 @@ type ChannelPage struct {
 	Next  string
 }
 
-// ChannelRun is a run with the summary of its workflow.
+// ChannelRun is a run with what its channel shows of its workflow.
 type ChannelRun struct {
-	Workflow domain.WorkflowSummary
+	Workflow domain.ChannelWorkflow
 	Run      domain.Run
 }
 

@@ -15,18 +15,12 @@ import (
 // blueprint snapshot.
 
 // summaryColumns are what a domain.WorkflowSummary is read from.
-const summaryColumns = `id, name, description, region, status, cause, blueprint_id, channel_class, tags, created, prepared_inputs`
-
-// summaryDest is where the summaryColumns of a row go.
-func summaryDest(w *domain.WorkflowSummary) []any {
-	return []any{textCol{&w.ID}, textCol{&w.Name}, textCol{&w.Description}, textCol{&w.Region},
-		textCol{(*string)(&w.Status)}, textCol{&w.Cause}, textCol{&w.BlueprintID}, textCol{(*string)(&w.Class)},
-		jsonCol{&w.Tags}, timeCol{&w.Created}, jsonCol{&w.PreparedInputs}}
-}
+const summaryColumns = `id, name, description, region, status, blueprint_id, tags, created`
 
 func scanSummary(r scanner) (domain.WorkflowSummary, error) {
 	var w domain.WorkflowSummary
-	err := r.Scan(summaryDest(&w)...)
+	err := r.Scan(textCol{&w.ID}, textCol{&w.Name}, textCol{&w.Description}, textCol{&w.Region},
+		textCol{(*string)(&w.Status)}, textCol{&w.BlueprintID}, jsonCol{&w.Tags}, timeCol{&w.Created})
 	return w, err
 }
 

@@ -199,7 +199,7 @@ func testListChannels(t *testing.T, s store.Store) {
 				equal(t, "ListChannels run "+item.Run.ID, item.Run, runs.Items[i])
 				w, err := s.GetWorkflow(ctx, "org-a", item.Run.WorkflowID)
 				must(t, err)
-				equal(t, "ListChannels workflow of "+item.Run.ID, item.Workflow, w.Summary())
+				equal(t, "ListChannels workflow of "+item.Run.ID, item.Workflow, w.ChannelWorkflow())
 			}
 			want = append(want, runIDs(runs.Items)...)
 			if page.Next == "" {
