@@ -21,10 +21,11 @@ import (
 type seedStats struct {
 	workflows, runs int
 	tagsAB, foo     int // workflows that ?tags=a,b and ?search=foo select
+	zebra           int // workflows that ?search=zebra selects
 }
 
-// words make names and descriptions; "foo" is never one of them, so that only
-// the names given it on purpose contain it.
+// words make names and descriptions; neither "foo" nor "zebra" is in one of
+// them, so that only the names and descriptions given those on purpose do.
 var words = strings.Fields("morning evening news sport match live show cooking studio weekly daily " +
 	"concert keynote panel launch briefing lesson webinar review special final opening closing")
 
@@ -32,7 +33,8 @@ var words = strings.Fields("morning evening news sport match live show cooking s
 // minute apart, and gives runs of them a finished run each:
 //   - tags: "a" and "b" on a third each (so ?tags=a,b selects about a ninth),
 //     one topic of four, and a group of fifty;
-//   - names: one in twenty has "foo" inside a word ("xfooy"), for ?search=foo;
+//   - names: one in twenty has "foo" inside a word ("xfooy"), for ?search=foo,
+//     and descriptions: one in a thousand has "Zebra", for a rare search;
 //   - statuses: READY, DONE and some START_FAILED, none RUNNING, so that
 //     ?status=RUNNING matches nothing;
 //   - blueprints: the catalog's ABR 720p, half SINGLE_PIPELINE, half STANDARD.
@@ -56,6 +58,11 @@ func seed(ctx context.Context, st store.Store, n, runs int) (seedStats, error) {
 			name = "xfooy " + name
 			stats.foo++
 		}
+		description := "The " + words[rng.IntN(len(words))] + " " + words[rng.IntN(len(words))] + " programme, every week"
+		if i%1000 == 999 {
+			description = "Zebra crossing, " + description
+			stats.zebra++
+		}
 		tags := []string{topics[rng.IntN(len(topics))], fmt.Sprintf("group-%02d", rng.IntN(50))}
 		a, b := rng.IntN(3) == 0, rng.IntN(3) == 0
 		if a {
@@ -76,7 +83,7 @@ func seed(ctx context.Context, st store.Store, n, runs int) (seedStats, error) {
 		}
 		w := domain.Workflow{
 			ID: uuid.NewString(), OrgID: org, Name: name,
-			Description: "The " + words[rng.IntN(len(words))] + " " + words[rng.IntN(len(words))] + " programme, every week",
+			Description: description,
 			Region:      "local", Status: status, BlueprintID: bp.ID, Blueprint: bp, Tags: tags,
 			CreateArchives: true, Created: base.Add(time.Duration(i) * time.Minute),
 		}

@@ -10,21 +10,22 @@ import (
 // ExplainListWorkflows returns the database's plan for the statement that
 // ListWorkflows runs for org and f, one line per step: EXPLAIN QUERY PLAN on
 // SQLite, EXPLAIN on PostgreSQL. It is for benchmarks and operators checking
-// which index a list uses.
+// which index a list uses. On SQLite a search first reads its matches from
+// the trigram index by rowid (planSearch), which the plan does not show.
 func ExplainListWorkflows(ctx context.Context, st Store, org string, f WorkflowFilter) (string, error) {
-	return explainList(ctx, st, f.Limit, func(d dialect, limit int) (string, []any, error) {
-		return workflowsQuery(d, org, f, limit)
+	return explainList(ctx, st, f.Limit, func(c conn, limit int) (string, []any, error) {
+		return workflowsQuery(ctx, c, org, f, limit)
 	})
 }
 
 // ExplainListChannels is ExplainListWorkflows for ListChannels.
 func ExplainListChannels(ctx context.Context, st Store, org string, f RunFilter) (string, error) {
-	return explainList(ctx, st, f.Limit, func(d dialect, limit int) (string, []any, error) {
-		return channelsQuery(d, org, f, limit)
+	return explainList(ctx, st, f.Limit, func(c conn, limit int) (string, []any, error) {
+		return channelsQuery(c.d, org, f, limit)
 	})
 }
 
-func explainList(ctx context.Context, st Store, limit int, build func(dialect, int) (string, []any, error)) (string, error) {
+func explainList(ctx context.Context, st Store, limit int, build func(conn, int) (string, []any, error)) (string, error) {
 	s, ok := st.(*sqlStore)
 	if !ok {
 		return "", fmt.Errorf("store: %T has no SQL to explain", st)
@@ -33,7 +34,7 @@ func explainList(ctx context.Context, st Store, limit int, build func(dialect, i
 	if err != nil {
 		return "", err
 	}
-	q, args, err := build(s.d, limit)
+	q, args, err := build(s.conn(), limit)
 	if err != nil {
 		return "", err
 	}

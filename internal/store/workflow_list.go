@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"onair/internal/domain"
 )
@@ -32,7 +31,7 @@ func (s *sqlStore) ListWorkflows(ctx context.Context, org string, f WorkflowFilt
 	if err != nil {
 		return WorkflowPage{}, err
 	}
-	q, args, err := workflowsQuery(s.d, org, f, limit)
+	q, args, err := workflowsQuery(ctx, s.conn(), org, f, limit)
 	if err != nil {
 		return WorkflowPage{}, err
 	}
@@ -43,7 +42,8 @@ func (s *sqlStore) ListWorkflows(ctx context.Context, org string, f WorkflowFilt
 	return WorkflowPage{Items: items, Next: next}, nil
 }
 
-// workflowsQuery is the statement that ListWorkflows runs, with its arguments.
+// workflowsQuery is the statement that ListWorkflows runs, with its arguments;
+// on SQLite a search first looks up its matches (planSearch).
 //
 // Without tags it walks workflows in page order: by (org_id, created, id), or by
 // (org_id, status, created, id) for a status. With tags, the first tag's rows
@@ -55,11 +55,19 @@ func (s *sqlStore) ListWorkflows(ctx context.Context, org string, f WorkflowFilt
 // merged: a single status IN (…) cannot be read in page order from the status
 // index, and SQLite's planner, which has no statistics, then walks every
 // workflow in page order instead, which for rare statuses is every row.
-func workflowsQuery(d dialect, org string, f WorkflowFilter, limit int) (string, []any, error) {
+func workflowsQuery(ctx context.Context, c conn, org string, f WorkflowFilter, limit int) (string, []any, error) {
+	d := c.d
+	var found search
+	if f.Search != "" {
+		var err error
+		if found, err = planSearch(ctx, c, f.Search); err != nil {
+			return "", nil, err
+		}
+	}
 	var base conditions
-	from, key := "workflows w", pageKey{created: "w.created", id: "w.id"}
+	from, key := "workflows w"+found.indexedBy, pageKey{created: "w.created", id: "w.id"}
 	if tags := distinct(f.Tags); len(tags) > 0 {
-		from = "workflow_tags t JOIN workflows w ON w.id = t.workflow_id"
+		from = "workflow_tags t JOIN workflows w" + found.indexedBy + " ON w.id = t.workflow_id"
 		key = pageKey{created: "t.created", id: "t.workflow_id"}
 		base.add("t.org_id = ? AND t.tag = ?", org, tags[0])
 		for _, tag := range tags[1:] {
@@ -67,9 +75,8 @@ func workflowsQuery(d dialect, org string, f WorkflowFilter, limit int) (string,
 		}
 	}
 	base.add("w.org_id = ?", org)
-	if f.Search != "" {
-		clause, args := searchCondition(d, f.Search)
-		base.add(clause, args...)
+	for _, cl := range found.clauses {
+		base.add(cl.clause, cl.args...)
 	}
 	statuses := make([]string, len(f.Statuses))
 	for i, st := range f.Statuses {
@@ -101,33 +108,4 @@ func workflowsQuery(d dialect, org string, f WorkflowFilter, limit int) (string,
 	}
 	args = append(args, limit+1)
 	return strings.Join(parts, " UNION ALL ") + " ORDER BY created DESC, id DESC LIMIT ?", args, nil
-}
-
-// searchCondition selects the workflows whose name or description holds
-// search, whatever the case: both sides are folded by fold, and the folded
-// text is what the trigram indexes hold.
-//
-// On SQLite the FTS5 trigram table answers searches of three characters or
-// more, as a phrase, which matches exactly where the characters appear in that
-// order; shorter ones have no trigram and read every row with LIKE. The page
-// is then a walk of the page-order index, which holds search_rowid, that
-// stops when the page is full: it reads no row that it does not return, but a
-// search that matches only a few workflows walks the whole index (not the
-// rows: about a millisecond for 10,000 workflows). On PostgreSQL, LIKE uses
-// the pg_trgm indexes by itself, or the planner walks the page order when
-// many rows match. A search holding NUL
-// matches nothing on either: PostgreSQL text cannot hold one, SQLite's LIKE
-// and FTS5 queries end at it, and no name or description has one (the domain
-// refuses control characters).
-func searchCondition(d dialect, search string) (string, []any) {
-	folded := fold(search)
-	switch {
-	case strings.ContainsRune(folded, 0):
-		return "1 = 0", nil
-	case d.ftsSearch && utf8.RuneCountInString(folded) >= 3:
-		phrase := `"` + strings.ReplaceAll(folded, `"`, `""`) + `"`
-		return `w.search_rowid IN (SELECT rowid FROM workflow_search WHERE workflow_search MATCH ?)`, []any{phrase}
-	}
-	pattern := "%" + escapeLike(folded) + "%"
-	return `(w.name_fold LIKE ? ESCAPE '\' OR w.description_fold LIKE ? ESCAPE '\')`, []any{pattern, pattern}
 }

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 
 	"onair/internal/domain"
@@ -216,4 +217,38 @@ func testListChannels(t *testing.T, s store.Store) {
 	}
 	_, err = s.ListChannels(ctx, "org-a", store.RunFilter{Cursor: "not a cursor!"})
 	wantValidation(t, "ListChannels bad cursor", err, "next")
+}
+
+// testListWorkflowsSearchMany pages through searches that match more
+// workflows than a SQLite search reads before it chooses how to read them.
+func testListWorkflowsSearchMany(t *testing.T, s store.Store) {
+	const n = 300
+	var all, rare, tagged []string
+	for i := n - 1; i >= 0; i-- {
+		id := fmt.Sprintf("m-%03d", i)
+		all = append(all, id)
+		if i%100 == 7 {
+			rare = append(rare, id)
+		}
+		if i%2 == 0 {
+			tagged = append(tagged, id)
+		}
+	}
+	for i := range n {
+		w := newWorkflow("org-a", all[n-1-i], i)
+		w.Name = "Common name"
+		if i%100 == 7 {
+			w.Name = "Common rare name"
+		}
+		if i%2 == 0 {
+			w.Tags = []string{"even"}
+		}
+		create(t, s, w)
+	}
+	equal(t, "a search that matches all, by pages", pageIDs(t, s, "org-a", store.WorkflowFilter{Search: "common", Limit: 70}), all)
+	equal(t, "... with a tag", pageIDs(t, s, "org-a", store.WorkflowFilter{Search: "common", Tags: []string{"even"}, Limit: 70}), tagged)
+	equal(t, "a search that matches a few", pageIDs(t, s, "org-a", store.WorkflowFilter{Search: "rare", Limit: 2}), rare)
+	equal(t, "... with a tag", pageIDs(t, s, "org-a", store.WorkflowFilter{Search: "rare", Tags: []string{"even"}}), []string(nil))
+	equal(t, "... with statuses", pageIDs(t, s, "org-a", store.WorkflowFilter{Search: "RARE",
+		Statuses: []domain.Status{domain.StatusReady, domain.StatusDone}, Limit: 1}), rare)
 }

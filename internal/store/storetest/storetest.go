@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListWorkflowsLimits", testListWorkflowsLimits},
 		{"ListWorkflowsTagPages", testListWorkflowsTagPages},
 		{"ListWorkflowsSearchIndex", testListWorkflowsSearchIndex},
+		{"ListWorkflowsSearchMany", testListWorkflowsSearchMany},
 		{"BadCursor", testBadCursor},
 		{"UpdateChannel", testUpdateChannel},
 		{"UpdateChannelError", testUpdateChannelError},

@@ -23,7 +23,8 @@ CREATE INDEX workflow_tags_org_tag_created ON workflow_tags (org_id, tag, create
 -- the search string is, and keeps only the index, not the text again. Its
 -- rows are keyed by integers: each workflow keeps its row's in search_rowid,
 -- which the page-order index carries, so that a search walks that index and
--- tests each entry against the matching rowids without reading the rows.
+-- tests each entry against the matching rowids without reading the rows
+-- (store/workflow_search.go says when it reads the matches instead).
 -- (The workflows rowid itself would not do: VACUUM may renumber it, since the
 -- table's key is text.) Triggers keep the index in step with every write; a
 -- new row's rowid is FTS5's own next one.
@@ -40,6 +41,8 @@ UPDATE workflows SET search_rowid = rowid;
 
 DROP INDEX workflows_org_created;
 CREATE INDEX workflows_org_created ON workflows (org_id, created, id, search_rowid);
+-- A search that matches few workflows reads them by this one instead.
+CREATE UNIQUE INDEX workflows_search_rowid ON workflows (search_rowid);
 
 CREATE TRIGGER workflows_search_insert AFTER INSERT ON workflows BEGIN
     INSERT INTO workflow_search (name, description) VALUES (new.name_fold, new.description_fold);
