@@ -226,6 +226,15 @@ func TestWorkflowFilters(t *testing.T) {
 		{"?search=e_n", []string{c}},
 		{"?search=_", []string{c}},
 		{"?tags=pm&status=RUNNING,READY", []string{c}},
+		// A repeated parameter is its comma form: every tag, any status.
+		{"?tags=news&tags=pm", []string{b}},
+		{"?tags=pm,news&tags=news", []string{b}},
+		{"?tags=news&tags=pm&tags=sport", nil},
+		{"?tags=pm&tags=", []string{c, b}},
+		{"?status=READY&status=DONE", []string{b, a}},
+		{"?status=ready&status=RUNNING,done", []string{c, b, a}},
+		{"?status=RUNNING&status=RUNNING", []string{c}},
+		{"?tags=pm&status=READY&status=RUNNING", []string{c}},
 	}
 	for _, tc := range cases {
 		if got := ids(tc.q); strings.Join(got, ",") != strings.Join(tc.want, ",") {
@@ -242,10 +251,13 @@ func TestWorkflowFilters(t *testing.T) {
 	if len(p2.Items) != 1 || p2.Next != "" || p2.Items[0].ID != a {
 		t.Fatalf("page 2: %+v", p2)
 	}
-	for _, q := range []string{"?limit=0", "?limit=x", "?limit=501", "?status=PAUSED", "?tags=a%20b", "?next=garbage!"} {
+	for q, field := range map[string]string{
+		"?limit=0": "limit", "?limit=x": "limit", "?limit=501": "limit", "?status=PAUSED": "status", "?tags=a%20b": "tags",
+		"?next=garbage!": "next", "?status=READY&status=PAUSED": "status", "?tags=news&tags=a%20b": "tags",
+	} {
 		var eb api.ErrorBody
-		if code := e.do("GET", "/api/workflows"+q, nil, &eb); code != 400 || eb.Message == "" {
-			t.Errorf("%s: %d %+v", q, code, eb)
+		if code := e.do("GET", "/api/workflows"+q, nil, &eb); code != 400 || eb.Message == "" || eb.Field != field {
+			t.Errorf("%s: %d %+v, want 400 on %s", q, code, eb, field)
 		}
 	}
 }
@@ -549,12 +561,19 @@ func snapshot(t *testing.T, e *env) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A page holds summaries: the whole workflows, blueprint and all, are read one by one.
+	workflows := make([]domain.Workflow, len(page.Items))
+	for i, sum := range page.Items {
+		if workflows[i], err = e.store.GetWorkflow(ctx, "default", sum.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
 	bps, _ := e.store.ListBlueprints(ctx, "default")
 	runs, _ := e.store.ListRuns(ctx, "default", store.RunFilter{Limit: store.MaxLimit})
 	streams, _ := e.store.ListStreams(ctx, "default")
 	inputs, _ := e.store.ListManagedInputs(ctx, "default", "")
 	users, _ := e.store.ListUsers(ctx, "default")
 	keys, _ := e.store.ListAPIKeys(ctx, "default")
-	raw, _ := json.Marshal([]any{page.Items, bps, runs.Items, streams, inputs, users, keys})
+	raw, _ := json.Marshal([]any{workflows, bps, runs.Items, streams, inputs, users, keys})
 	return string(raw)
 }

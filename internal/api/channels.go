@@ -63,7 +63,7 @@ func (s *Server) getChannel(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.channelInfo(ch.Workflow, ch.Run))
+	writeJSON(w, http.StatusOK, s.channelInfo(ch.Workflow.ChannelWorkflow(), ch.Run))
 	return nil
 }
 
@@ -73,22 +73,13 @@ func (s *Server) listChannels(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page, err := s.Store.ListRuns(r.Context(), s.org(r), store.RunFilter{WorkflowID: q.Get("workflowId"), Limit: limit, Cursor: q.Get("next")})
+	page, err := s.Store.ListChannels(r.Context(), s.org(r), store.RunFilter{WorkflowID: q.Get("workflowId"), Limit: limit, Cursor: q.Get("next")})
 	if err != nil {
 		return err
 	}
-	out := ChannelList{Items: make([]ChannelInfo, 0, len(page.Items)), Next: page.Next}
-	names := map[string]domain.Workflow{}
+	out := ChannelList{Items: make([]ChannelInfo, len(page.Items)), Next: page.Next}
 	for i := range page.Items {
-		run := &page.Items[i]
-		wf, ok := names[run.WorkflowID]
-		if !ok {
-			if wf, err = s.Store.GetWorkflow(r.Context(), s.org(r), run.WorkflowID); err != nil {
-				return err
-			}
-			names[run.WorkflowID] = wf
-		}
-		out.Items = append(out.Items, s.channelInfo(wf, run))
+		out.Items[i] = s.channelInfo(page.Items[i].Workflow, &page.Items[i].Run)
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -96,7 +87,7 @@ func (s *Server) listChannels(w http.ResponseWriter, r *http.Request) error {
 
 // channelInfo renders a run (nil before the first start) in the guide's shape. The
 // status is the run's own, which for the current run is the workflow's.
-func (s *Server) channelInfo(wf domain.Workflow, run *domain.Run) ChannelInfo {
+func (s *Server) channelInfo(wf domain.ChannelWorkflow, run *domain.Run) ChannelInfo {
 	info := ChannelInfo{
 		ID: wf.ID, Name: wf.Name, Region: wf.Region, Status: wf.Status, Cause: wf.Cause,
 		Endpoints: Endpoints{Input: []InputEndpoints{}, Output: []OutputEndpoint{}},
@@ -127,7 +118,7 @@ func (s *Server) channelInfo(wf domain.Workflow, run *domain.Run) ChannelInfo {
 	}
 	if run.Status.Active() && len(run.Inputs) > 0 {
 		info.Endpoints.Input = s.inputEndpoints(run.Inputs)
-		info.Endpoints.Output = append(info.Endpoints.Output, OutputEndpoint{Type: "HLS", URL: s.liveURL(wf)})
+		info.Endpoints.Output = append(info.Endpoints.Output, OutputEndpoint{Type: "HLS", URL: s.liveURL(wf.ID, wf.Class)})
 	}
 	for _, a := range run.Archives {
 		ai := ArchiveInfo{ID: a.ID, FileSize: a.FileSize, Duration: a.Duration}
@@ -142,11 +133,11 @@ func (s *Server) channelInfo(wf domain.Workflow, run *domain.Run) ChannelInfo {
 	return info
 }
 
-// liveURL is the channel's HLS playback URL; a STANDARD channel's points at pipeline 0.
-func (s *Server) liveURL(wf domain.Workflow) string {
-	p := path.Join("/live", wf.ID, "master.m3u8")
-	if wf.Blueprint.Settings.Channel.Class == domain.ClassStandard {
-		p = path.Join("/live", wf.ID, "0", "master.m3u8")
+// liveURL is a workflow's HLS playback URL; a STANDARD channel's points at pipeline 0.
+func (s *Server) liveURL(workflowID string, class domain.ChannelClass) string {
+	p := path.Join("/live", workflowID, "master.m3u8")
+	if class == domain.ClassStandard {
+		p = path.Join("/live", workflowID, "0", "master.m3u8")
 	}
 	return s.PublicURL + p
 }

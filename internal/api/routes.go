@@ -110,8 +110,8 @@ func (s *Server) routes() []route {
 			Description: "Newest first. tags match all of those given (AND); status matches any (OR); " +
 				"search looks for the text in the name or description.",
 			Params: []openapi.Param{
-				{Name: "tags", In: "query", Type: "string", Description: "Comma-separated tags; a workflow must have all of them.", Example: "news,sport"},
-				{Name: "status", In: "query", Type: "string", Description: "Comma-separated statuses; a workflow may have any of them.", Example: "READY,DONE"},
+				{Name: "tags", In: "query", Type: "string", Description: "Comma-separated tags, or the parameter repeated (tags=a&tags=b); a workflow must have all of them.", Example: "news,sport"},
+				{Name: "status", In: "query", Type: "string", Description: "Comma-separated statuses, or the parameter repeated (status=READY&status=DONE); a workflow may have any of them.", Example: "READY,DONE"},
 				{Name: "search", In: "query", Type: "string", Description: "Case-insensitive text in the name or description."},
 				limitParam, nextParam,
 			},

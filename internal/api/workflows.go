@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -42,13 +43,13 @@ func (s *Server) createWorkflow(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) listWorkflows(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f := store.WorkflowFilter{Search: q.Get("search"), Cursor: q.Get("next")}
-	for _, t := range splitList(q.Get("tags")) {
+	for _, t := range queryList(q, "tags") {
 		if !domain.ValidTag(t) {
 			return badRequest("tags", "%q is not a tag; tags are letters, digits, '-', '_', '.' or ':'", t)
 		}
 		f.Tags = append(f.Tags, t)
 	}
-	for _, v := range splitList(q.Get("status")) {
+	for _, v := range queryList(q, "status") {
 		st := domain.Status(strings.ToUpper(v))
 		if !st.Valid() {
 			return badRequest("status", "%q is not a status; use %s", v, strings.Join(domain.StatusNames(), ", "))
@@ -160,12 +161,16 @@ func (s *Server) listRegions(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// splitList splits a comma-separated query value, dropping empty items.
-func splitList(v string) []string {
+// queryList is a list parameter's items: every value of a repeated parameter
+// (?tags=a&tags=b), each split at commas (?tags=a,b), so that both forms, and a
+// mix of them, mean the same; empty items are dropped.
+func queryList(q url.Values, name string) []string {
 	var out []string
-	for _, p := range strings.Split(v, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
+	for _, v := range q[name] {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
 		}
 	}
 	return out

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -76,6 +78,11 @@ func (c *conditions) add(clause string, args ...any) {
 	c.args = append(c.args, args...)
 }
 
+// clone is a copy that conditions can be added to without changing c.
+func (c *conditions) clone() conditions {
+	return conditions{clauses: slices.Clone(c.clauses), args: slices.Clone(c.args)}
+}
+
 func (c *conditions) where() string {
 	if len(c.clauses) == 0 {
 		return ""
@@ -83,19 +90,23 @@ func (c *conditions) where() string {
 	return " WHERE " + strings.Join(c.clauses, " AND ")
 }
 
+// pageKey names the columns a list is ordered and paged by: a creation time
+// and an id, qualified by the alias of the table whose index gives the order.
+type pageKey struct{ created, id string }
+
 // pageQuery finishes a list query: it adds the cursor's condition and returns
 // the WHERE, ORDER BY and LIMIT tail, fetching one row more than limit to learn
 // whether another page exists.
-func pageQuery(d dialect, c *conditions, cur string, limit int) (string, error) {
+func pageQuery(d dialect, c *conditions, key pageKey, cur string, limit int) (string, error) {
 	if cur != "" {
 		k, err := decodeCursor(cur)
 		if err != nil {
 			return "", err
 		}
-		c.add("(created, id) < (?, ?)", d.time(k.created), k.id)
+		c.add("("+key.created+", "+key.id+") < (?, ?)", d.time(k.created), k.id)
 	}
 	c.args = append(c.args, limit+1)
-	return c.where() + " ORDER BY created DESC, id DESC LIMIT ?", nil
+	return c.where() + " ORDER BY " + key.created + " DESC, " + key.id + " DESC LIMIT ?", nil
 }
 
 // cutPage trims the extra row that pageQuery asked for and, when it was there,
@@ -106,4 +117,28 @@ func cutPage[T any](items []T, limit int, key func(T) (time.Time, string)) ([]T,
 	}
 	items = items[:limit]
 	return items, encodeCursor(key(items[limit-1]))
+}
+
+// queryPage runs a statement that pageQuery finished and reads one page with
+// scan, returning the items and the next page's cursor.
+func queryPage[T any](ctx context.Context, c conn, limit int, scan func(scanner) (T, error),
+	key func(T) (time.Time, string), query string, args ...any) ([]T, string, error) {
+	rows, err := c.query(ctx, query, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	items := []T{}
+	for rows.Next() {
+		it, err := scan(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		items = append(items, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	items, next := cutPage(items, limit, key)
+	return items, next, nil
 }

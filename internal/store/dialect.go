@@ -26,12 +26,20 @@ type dialect struct {
 	// lockMigrations, run inside a migration's transaction, keeps two processes
 	// from migrating at once.
 	lockMigrations string
+	// ftsSearch searches through the workflow_search FTS5 table; otherwise
+	// LIKE, which pg_trgm's indexes serve, does.
+	ftsSearch bool
+	// cacheStatements keeps the queries run outside transactions prepared
+	// (stmtCache), for a driver that does not itself.
+	cacheStatements bool
 }
 
 var (
 	sqliteDialect = dialect{
-		name:      "sqlite",
-		textTimes: true,
+		name:            "sqlite",
+		textTimes:       true,
+		ftsSearch:       true,
+		cacheStatements: true,
 	}
 	postgresDialect = dialect{
 		name:      "postgres",

@@ -21,12 +21,8 @@ func (s *sqlStore) DumpRows(ctx context.Context, table string) ([][]string, erro
 	}
 	var out [][]string
 	for rows.Next() {
-		vals := make([]any, len(cols))
-		dest := make([]any, len(cols))
-		for i := range vals {
-			dest[i] = &vals[i]
-		}
-		if err := rows.Scan(dest...); err != nil {
+		vals, err := scanValues(rows, len(cols))
+		if err != nil {
 			return nil, err
 		}
 		row := make([]string, len(cols))

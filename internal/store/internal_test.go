@@ -2,7 +2,8 @@ package store
 
 import (
 	"context"
-	"path/filepath"
+	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
 
@@ -60,12 +61,7 @@ func TestMigrationsPair(t *testing.T) {
 // connection and that times are stored as sortable text.
 func TestSQLiteSettings(t *testing.T) {
 	ctx := context.Background()
-	st, err := Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "onair.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	s := st.(*sqlStore)
+	s := openSQLiteStore(t)
 	s.db.SetMaxIdleConns(4)
 	// Hold several connections at once so that the checks do not all run on one.
 	conns := make([]interface{ Close() error }, 0, 3)
@@ -112,5 +108,29 @@ func TestSQLiteSettings(t *testing.T) {
 	}
 	if created != "2024-01-02T03:04:05.000006Z" {
 		t.Errorf("created is stored as %q", created)
+	}
+}
+
+// TestEmptyDocument checks that the shortcut for empty JSON documents leaves
+// each destination exactly as json.Unmarshal does.
+func TestEmptyDocument(t *testing.T) {
+	type opts struct{ A int }
+	for _, doc := range []string{"null", "[]", "{}", `[""]`, `{"A":1}`, "0", `""`} {
+		fresh := func() []any {
+			return []any{new([]string), new([]domain.Ingest), new(map[string]int), new(opts), new(*opts), new(any), new(time.Time), new(int), new(string)}
+		}
+		shortcut, want := fresh(), fresh()
+		for i := range shortcut {
+			wantErr := json.Unmarshal([]byte(doc), want[i])
+			gotErr := jsonCol{shortcut[i]}.Scan(doc)
+			if (gotErr != nil) != (wantErr != nil) {
+				t.Errorf("%s into %T: error %v, json.Unmarshal's %v", doc, want[i], gotErr, wantErr)
+				continue
+			}
+			// DeepEqual tells a nil slice or map from an empty one.
+			if got, w := reflect.ValueOf(shortcut[i]).Elem().Interface(), reflect.ValueOf(want[i]).Elem().Interface(); !reflect.DeepEqual(got, w) {
+				t.Errorf("%s into %T: got %#v, json.Unmarshal gives %#v", doc, want[i], got, w)
+			}
+		}
 	}
 }

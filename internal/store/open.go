@@ -43,6 +43,7 @@ func Open(ctx context.Context, dsn string) (Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", d.name, err)
 	}
+	keepConnections(db)
 	if err := ping(ctx, db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", d.name, err)
@@ -52,6 +53,20 @@ func Open(ctx context.Context, dsn string) (Store, error) {
 		return nil, fmt.Errorf("store: migrate %s: %w", d.name, err)
 	}
 	return newSQLStore(db, d), nil
+}
+
+// idleConnections is how many connections the pool keeps open between
+// requests. database/sql keeps 2, so that with more requests at once each one
+// past the second opens a connection and closes it again: a PostgreSQL
+// connection costs a login and loses its prepared statements, and a SQLite one
+// reads and parses the whole schema before its first statement.
+const idleConnections = 16
+
+// keepConnections sizes the pool's idle connections; those unused for a few
+// minutes still close, so that a quiet server holds few.
+func keepConnections(db *sql.DB) {
+	db.SetMaxIdleConns(idleConnections)
+	db.SetConnMaxIdleTime(5 * time.Minute)
 }
 
 // openSQLite opens the database file at path with the settings the store relies

@@ -20,34 +20,68 @@ func (s *sqlStore) ListRuns(ctx context.Context, org string, f RunFilter) (RunPa
 	if err != nil {
 		return RunPage{}, err
 	}
-	var cond conditions
-	cond.add("org_id = ?", org)
-	if f.WorkflowID != "" {
-		cond.add("workflow_id = ?", f.WorkflowID)
-	}
-	tail, err := pageQuery(s.d, &cond, f.Cursor, limit)
+	q, args, err := runsQuery(s.d, org, f, limit, "", "")
 	if err != nil {
 		return RunPage{}, err
 	}
-	rows, err := s.conn().query(ctx, `SELECT `+runColumns+` FROM runs`+tail, cond.args...)
+	items, next, err := queryPage(ctx, s.conn(), limit, scanRun, runKey, q, args...)
 	if err != nil {
 		return RunPage{}, err
 	}
-	defer rows.Close()
-	items := []domain.Run{}
-	for rows.Next() {
-		r, err := scanRun(rows)
-		if err != nil {
-			return RunPage{}, err
-		}
-		items = append(items, r)
-	}
-	if err := rows.Err(); err != nil {
-		return RunPage{}, err
-	}
-	items, next := cutPage(items, limit, func(r domain.Run) (time.Time, string) { return r.Created, r.ID })
 	return RunPage{Items: items, Next: next}, nil
 }
+
+// ListChannels is ListRuns with what each run's channel shows of its
+// workflow, joined in the same statement: one query per page, whatever its size.
+func (s *sqlStore) ListChannels(ctx context.Context, org string, f RunFilter) (ChannelPage, error) {
+	limit, err := pageLimit(f.Limit)
+	if err != nil {
+		return ChannelPage{}, err
+	}
+	q, args, err := channelsQuery(s.d, org, f, limit)
+	if err != nil {
+		return ChannelPage{}, err
+	}
+	scan := func(r scanner) (ChannelRun, error) {
+		var c ChannelRun
+		w := &c.Workflow
+		err := r.Scan(append(runDest(&c.Run), textCol{&w.ID}, textCol{&w.Name}, textCol{&w.Region},
+			textCol{(*string)(&w.Status)}, textCol{&w.Cause}, textCol{(*string)(&w.Class)}, jsonCol{&w.PreparedInputs})...)
+		return c, err
+	}
+	key := func(c ChannelRun) (time.Time, string) { return runKey(c.Run) }
+	items, next, err := queryPage(ctx, s.conn(), limit, scan, key, q, args...)
+	if err != nil {
+		return ChannelPage{}, err
+	}
+	return ChannelPage{Items: items, Next: next}, nil
+}
+
+// channelWorkflowColumns are what a domain.ChannelWorkflow is read from.
+const channelWorkflowColumns = `id, name, region, status, cause, channel_class, prepared_inputs`
+
+// channelsQuery is the statement that ListChannels runs, with its arguments.
+func channelsQuery(d dialect, org string, f RunFilter, limit int) (string, []any, error) {
+	return runsQuery(d, org, f, limit, ", "+qualify("w", channelWorkflowColumns),
+		" JOIN workflows w ON w.org_id = r.org_id AND w.id = r.workflow_id")
+}
+
+// runsQuery is the statement that lists the runs f selects, newest first, as
+// runs r: their runColumns, then more columns from what join adds.
+func runsQuery(d dialect, org string, f RunFilter, limit int, more, join string) (string, []any, error) {
+	var cond conditions
+	cond.add("r.org_id = ?", org)
+	if f.WorkflowID != "" {
+		cond.add("r.workflow_id = ?", f.WorkflowID)
+	}
+	tail, err := pageQuery(d, &cond, pageKey{created: "r.created", id: "r.id"}, f.Cursor, limit)
+	if err != nil {
+		return "", nil, err
+	}
+	return `SELECT ` + qualify("r", runColumns) + more + ` FROM runs r` + join + tail, cond.args, nil
+}
+
+func runKey(r domain.Run) (time.Time, string) { return r.Created, r.ID }
 
 func getRun(ctx context.Context, c conn, org, id string) (domain.Run, error) {
 	r, err := scanRun(c.queryRow(ctx, `SELECT `+runColumns+` FROM runs WHERE org_id = ? AND id = ?`, org, id))

@@ -9,22 +9,32 @@ import (
 // sqlStore is the Store for both databases: the SQL is shared and d holds what
 // differs.
 type sqlStore struct {
-	db  *sql.DB
-	d   dialect
-	now func() time.Time // stamps the blueprints' bookkeeping columns
+	db    *sql.DB
+	d     dialect
+	stmts *stmtCache       // nil when the driver caches statements itself
+	now   func() time.Time // stamps the blueprints' bookkeeping columns
 }
 
 var _ Store = (*sqlStore)(nil)
 
 func newSQLStore(db *sql.DB, d dialect) *sqlStore {
-	return &sqlStore{db: db, d: d, now: time.Now}
+	s := &sqlStore{db: db, d: d, now: time.Now}
+	if d.cacheStatements {
+		s.stmts = newStmtCache(db)
+	}
+	return s
 }
 
 // Ping checks that the database answers.
 func (s *sqlStore) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 // Close closes the database's connections.
-func (s *sqlStore) Close() error { return s.db.Close() }
+func (s *sqlStore) Close() error {
+	if s.stmts != nil {
+		s.stmts.close()
+	}
+	return s.db.Close()
+}
 
 // querier is what *sql.DB and *sql.Tx have in common.
 type querier interface {
@@ -33,26 +43,48 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// conn runs queries written with ? placeholders on a database or in a transaction.
+// conn runs queries written with ? placeholders on a database or in a
+// transaction; outside one, through the statement cache when there is one.
 type conn struct {
-	q querier
-	d dialect
+	q     querier
+	d     dialect
+	stmts *stmtCache
+}
+
+// prepared is the cached statement for query, or nil.
+func (c conn) prepared(ctx context.Context, query string) *sql.Stmt {
+	if c.stmts == nil {
+		return nil
+	}
+	return c.stmts.get(ctx, query)
 }
 
 func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return c.q.ExecContext(ctx, c.d.rebind(query), args...)
+	query = c.d.rebind(query)
+	if st := c.prepared(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return c.q.ExecContext(ctx, query, args...)
 }
 
 func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return c.q.QueryContext(ctx, c.d.rebind(query), args...)
+	query = c.d.rebind(query)
+	if st := c.prepared(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return c.q.QueryContext(ctx, query, args...)
 }
 
 func (c conn) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return c.q.QueryRowContext(ctx, c.d.rebind(query), args...)
+	query = c.d.rebind(query)
+	if st := c.prepared(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return c.q.QueryRowContext(ctx, query, args...)
 }
 
 // conn runs queries outside a transaction.
-func (s *sqlStore) conn() conn { return conn{q: s.db, d: s.d} }
+func (s *sqlStore) conn() conn { return conn{q: s.db, d: s.d, stmts: s.stmts} }
 
 // inTx runs fn in a transaction, committed when fn returns nil and rolled back
 // otherwise. fn's error is returned as is, so that callers can match it.

@@ -24,7 +24,7 @@ type Store interface {
 
 	CreateWorkflow(ctx context.Context, w domain.Workflow) error
 	GetWorkflow(ctx context.Context, org, id string) (domain.Workflow, error)
-	// ListWorkflows returns one page, newest first.
+	// ListWorkflows returns one page of summaries, newest first.
 	ListWorkflows(ctx context.Context, org string, f WorkflowFilter) (WorkflowPage, error)
 	// DeleteWorkflow deletes a workflow and its runs if check, called inside the
 	// transaction with the stored workflow, returns nil; check's error is returned as is.
@@ -40,6 +40,9 @@ type Store interface {
 	UpdateChannel(ctx context.Context, org, workflowID string, fn func(*domain.Channel) error) (domain.Channel, error)
 	// ListRuns returns one page of runs, newest first.
 	ListRuns(ctx context.Context, org string, f RunFilter) (RunPage, error)
+	// ListChannels returns the same page as ListRuns, each run with what its
+	// channel shows of its workflow.
+	ListChannels(ctx context.Context, org string, f RunFilter) (ChannelPage, error)
 	// ActiveChannels lists, across organizations, the workflows whose status is
 	// Active(): the work a controller resumes after a restart.
 	ActiveChannels(ctx context.Context) ([]ChannelRef, error)
@@ -87,7 +90,7 @@ type WorkflowFilter struct {
 
 // WorkflowPage is one page of workflows; Next is empty on the last page.
 type WorkflowPage struct {
-	Items []domain.Workflow
+	Items []domain.WorkflowSummary
 	Next  string
 }
 
@@ -102,6 +105,19 @@ type RunFilter struct {
 type RunPage struct {
 	Items []domain.Run
 	Next  string
+}
+
+// ChannelPage is one page of runs with their workflows; Next is empty on the
+// last page.
+type ChannelPage struct {
+	Items []ChannelRun
+	Next  string
+}
+
+// ChannelRun is a run with what its channel shows of its workflow.
+type ChannelRun struct {
+	Workflow domain.ChannelWorkflow
+	Run      domain.Run
 }
 
 // ChannelRef names a workflow across organizations.

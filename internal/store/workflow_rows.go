@@ -10,8 +10,9 @@ import (
 )
 
 // Mapping workflows to rows and back. A workflow's tags are kept twice: as a JSON
-// array in its row, in the user's order, and one row each in workflow_tags, which
-// the tag filter joins on.
+// array in its row, in the user's order, and one row each in workflow_tags, with
+// the workflow's creation time, which the tag filter walks. The blueprint's
+// channel class is kept beside the snapshot, for lists.
 
 const workflowColumns = `id, org_id, name, description, region, status, cause, blueprint_id,
 	blueprint, tags, schedule, create_archives, run_id, created, updated, schedule_state, prepared_inputs`
@@ -59,12 +60,13 @@ func workflowValues(d dialect, w domain.Workflow) ([]any, error) {
 	return []any{
 		w.Name, fold(w.Name), w.Description, fold(w.Description), w.Region, string(w.Status), w.Cause,
 		w.BlueprintID, blueprint, tags, schedule, w.CreateArchives, nullString(w.RunID),
-		d.time(w.Created), d.time(w.Updated), state, prepared,
+		d.time(w.Created), d.time(w.Updated), state, prepared, string(w.Blueprint.Settings.Channel.Class),
 	}, nil
 }
 
 const writableWorkflowColumns = "name, name_fold, description, description_fold, region, status, cause, " +
-	"blueprint_id, blueprint, tags, schedule, create_archives, run_id, created, updated, schedule_state, prepared_inputs"
+	"blueprint_id, blueprint, tags, schedule, create_archives, run_id, created, updated, schedule_state, prepared_inputs, " +
+	"channel_class"
 
 // insertWorkflow adds w and its tags; c is a transaction.
 func insertWorkflow(ctx context.Context, c conn, w domain.Workflow) error {
@@ -106,12 +108,12 @@ func insertTags(ctx context.Context, c conn, w domain.Workflow) error {
 		return nil
 	}
 	rows := make([]string, len(tags))
-	args := make([]any, 0, 3*len(tags))
+	args := make([]any, 0, 4*len(tags))
 	for i, t := range tags {
-		rows[i] = "(?, ?, ?)"
-		args = append(args, w.OrgID, w.ID, t)
+		rows[i] = "(?, ?, ?, ?)"
+		args = append(args, w.OrgID, w.ID, t, c.d.time(w.Created))
 	}
-	_, err := c.exec(ctx, `INSERT INTO workflow_tags (org_id, workflow_id, tag) VALUES `+strings.Join(rows, ", "), args...)
+	_, err := c.exec(ctx, `INSERT INTO workflow_tags (org_id, workflow_id, tag, created) VALUES `+strings.Join(rows, ", "), args...)
 	return err
 }
 

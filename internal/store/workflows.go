@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"time"
 
 	"onair/internal/domain"
 )
@@ -20,59 +19,6 @@ func (s *sqlStore) CreateWorkflow(ctx context.Context, w domain.Workflow) error 
 // GetWorkflow returns one of the organization's workflows.
 func (s *sqlStore) GetWorkflow(ctx context.Context, org, id string) (domain.Workflow, error) {
 	return getWorkflow(ctx, s.conn(), org, id, false)
-}
-
-// ListWorkflows returns one page of the organization's workflows, newest first.
-func (s *sqlStore) ListWorkflows(ctx context.Context, org string, f WorkflowFilter) (WorkflowPage, error) {
-	limit, err := pageLimit(f.Limit)
-	if err != nil {
-		return WorkflowPage{}, err
-	}
-	var cond conditions
-	cond.add("org_id = ?", org)
-	if len(f.Statuses) > 0 {
-		args := make([]any, len(f.Statuses))
-		for i, st := range f.Statuses {
-			args[i] = string(st)
-		}
-		cond.add("status IN ("+placeholders(len(args))+")", args...)
-	}
-	if f.Search != "" {
-		pattern := "%" + escapeLike(fold(f.Search)) + "%"
-		cond.add(`(name_fold LIKE ? ESCAPE '\' OR description_fold LIKE ? ESCAPE '\')`, pattern, pattern)
-	}
-	if tags := distinct(f.Tags); len(tags) > 0 {
-		args := []any{org}
-		for _, t := range tags {
-			args = append(args, t)
-		}
-		args = append(args, len(tags))
-		cond.add(`id IN (SELECT workflow_id FROM workflow_tags
-			WHERE org_id = ? AND tag IN (`+placeholders(len(tags))+`)
-			GROUP BY workflow_id HAVING COUNT(DISTINCT tag) = ?)`, args...)
-	}
-	tail, err := pageQuery(s.d, &cond, f.Cursor, limit)
-	if err != nil {
-		return WorkflowPage{}, err
-	}
-	rows, err := s.conn().query(ctx, `SELECT `+workflowColumns+` FROM workflows`+tail, cond.args...)
-	if err != nil {
-		return WorkflowPage{}, err
-	}
-	defer rows.Close()
-	items := []domain.Workflow{}
-	for rows.Next() {
-		w, err := scanWorkflow(rows)
-		if err != nil {
-			return WorkflowPage{}, err
-		}
-		items = append(items, w)
-	}
-	if err := rows.Err(); err != nil {
-		return WorkflowPage{}, err
-	}
-	items, next := cutPage(items, limit, func(w domain.Workflow) (time.Time, string) { return w.Created, w.ID })
-	return WorkflowPage{Items: items, Next: next}, nil
 }
 
 // DeleteWorkflow deletes a workflow, its tags and its runs when check, given the

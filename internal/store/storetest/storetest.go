@@ -28,6 +28,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListWorkflowsSearch", testListWorkflowsSearch},
 		{"ListWorkflowsPages", testListWorkflowsPages},
 		{"ListWorkflowsLimits", testListWorkflowsLimits},
+		{"ListWorkflowsTagPages", testListWorkflowsTagPages},
+		{"ListWorkflowsSearchIndex", testListWorkflowsSearchIndex},
+		{"ListWorkflowsSearchMany", testListWorkflowsSearchMany},
 		{"BadCursor", testBadCursor},
 		{"UpdateChannel", testUpdateChannel},
 		{"UpdateChannelError", testUpdateChannelError},
@@ -35,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UpdateChannelSerializes", testUpdateChannelSerializes},
 		{"DeleteWorkflow", testDeleteWorkflow},
 		{"ListRuns", testListRuns},
+		{"ListChannels", testListChannels},
 		{"ActiveChannelsAndCounts", testActiveChannelsAndCounts},
 		{"ChannelByStreamKey", testChannelByStreamKey},
 		{"ManagedInputs", testManagedInputs},
@@ -171,8 +175,8 @@ func ids[T any](items []T, id func(T) string) []string {
 	return out
 }
 
-func workflowIDs(ws []domain.Workflow) []string {
-	return ids(ws, func(w domain.Workflow) string { return w.ID })
+func workflowIDs(ws []domain.WorkflowSummary) []string {
+	return ids(ws, func(w domain.WorkflowSummary) string { return w.ID })
 }
 
 func runIDs(rs []domain.Run) []string { return ids(rs, func(r domain.Run) string { return r.ID }) }

@@ -52,7 +52,8 @@ func testWorkflowRoundTrip(t *testing.T, s store.Store) {
 	page, err := s.ListWorkflows(ctx, "org-a", store.WorkflowFilter{})
 	must(t, err)
 	equal(t, "ListWorkflows ids", workflowIDs(page.Items), []string{"bare", w.ID})
-	equal(t, "ListWorkflows[1]", page.Items[1], want)
+	equal(t, "ListWorkflows[1]", page.Items[1], want.Summary())
+	equal(t, "ListWorkflows[0]", page.Items[0], bare.Summary())
 	equal(t, "ListWorkflows Next", page.Next, "")
 
 	err = s.CreateWorkflow(ctx, newWorkflow("org-a", "bare", 2))

@@ -1,0 +1,48 @@
+package domain
+
+import "time"
+
+// The lists read a workflow's columns, never its blueprint snapshot, schedule
+// or schedule state, and only the columns they show, since a page pays for
+// each column on every row. These are the two views.
+
+// WorkflowSummary is a workflow as GET /api/workflows lists it.
+type WorkflowSummary struct {
+	ID          string
+	Name        string
+	Description string
+	Region      string
+	Status      Status
+	BlueprintID string
+	Tags        []string
+	Created     time.Time
+}
+
+// Summary is the workflow as GET /api/workflows lists it.
+func (w *Workflow) Summary() WorkflowSummary {
+	return WorkflowSummary{
+		ID: w.ID, Name: w.Name, Description: w.Description, Region: w.Region, Status: w.Status,
+		BlueprintID: w.BlueprintID, Tags: w.Tags, Created: w.Created,
+	}
+}
+
+// ChannelWorkflow is what a channel shows of its workflow beside the run.
+// Class is the one thing it needs from the blueprint: a STANDARD channel's
+// playback URL names pipeline 0.
+type ChannelWorkflow struct {
+	ID             string
+	Name           string
+	Region         string
+	Status         Status
+	Cause          string
+	Class          ChannelClass
+	PreparedInputs []Ingest
+}
+
+// ChannelWorkflow is what a channel shows of the workflow.
+func (w *Workflow) ChannelWorkflow() ChannelWorkflow {
+	return ChannelWorkflow{
+		ID: w.ID, Name: w.Name, Region: w.Region, Status: w.Status, Cause: w.Cause,
+		Class: w.Blueprint.Settings.Channel.Class, PreparedInputs: w.PreparedInputs,
+	}
+}
