@@ -190,7 +190,7 @@ func (l *Local) timelineEnd(p *pipe) (time.Duration, bool) {
 			continue
 		}
 		if _, e, ok := recorder.Span(filepath.Join(filepath.Dir(pl), last)); ok {
-			end, found = max(end, time.Duration(e)*time.Second/90000), true
+			end, found = max(end, recorder.PTSTime(e)), true
 		}
 	}
 	return end, found

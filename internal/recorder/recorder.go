@@ -91,7 +91,7 @@ func Open(dir string, target time.Duration, log *slog.Logger) (*Recorder, error)
 func (r *Recorder) End() (time.Duration, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return ptsDuration(r.end), r.hasEnd
+	return PTSTime(r.end), r.hasEnd
 }
 
 // Feed records one source, an MPEG-TS stream of H.264 video and AAC audio

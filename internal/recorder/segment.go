@@ -25,7 +25,8 @@ func since(a, b int64) int64 {
 	return d
 }
 
-func ptsDuration(pts int64) time.Duration {
+// PTSTime is an MPEG-TS timestamp (90 kHz) as a duration from zero.
+func PTSTime(pts int64) time.Duration {
 	return time.Duration(pts) * time.Second / clockRate
 }
 
