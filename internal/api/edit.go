@@ -80,6 +80,9 @@ func (e *edit[V]) unchanged(current V) error {
 	index := openapi.FieldIndex(cv.Type())
 	var bad []domain.FieldError
 	for _, m := range e.readOnly {
+		if touched[m.name] {
+			continue
+		}
 		have := cv.FieldByIndex(index[m.name])
 		sent := reflect.New(have.Type())
 		err := jsonv2.Unmarshal(m.value, sent.Interface(), jsonv2.RejectUnknownMembers(true))
@@ -95,6 +98,12 @@ func (e *edit[V]) unchanged(current V) error {
 	}
 	return nil
 }
+
+// touched names the read-only fields that say when the server last changed
+// the object (or will act on it next): a body built from an earlier GET has
+// other values there without asking for anything, so they are ignored
+// whatever they hold.
+var touched = map[string]bool{"updated": true, "nextRun": true, "last_update": true}
 
 // objectMembers lists the members of a checked JSON object, in order.
 func objectMembers(obj jsontext.Value) ([]member, error) {
