@@ -13,6 +13,7 @@ import (
 
 	"onair/internal/domain"
 	"onair/internal/pipeline"
+	"onair/internal/recorder"
 )
 
 const endList = "#EXT-X-ENDLIST"
@@ -71,7 +72,7 @@ func (l *Local) finalizeArchive(ctx context.Context, a pipeline.ArchiveOutput, p
 	if !hasSegments(playlist) {
 		return arch, nil
 	}
-	arch.Playlist = path.Join(rel, "index.m3u8")
+	arch.Playlist = path.Join(rel, recorder.Playlist)
 	mp4 := filepath.Join(l.cfg.DataDir, a.Dir+".mp4")
 	tmp := filepath.Join(l.cfg.DataDir, a.Dir+".tmp.mp4")
 	cmd := exec.CommandContext(ctx, l.cfg.FFmpeg, "-hide_banner", "-loglevel", "error", "-y",

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"onair/internal/domain"
+	"onair/internal/recorder"
 )
 
 // Spec is everything one pipeline's ffmpeg is built from. Paths are relative to
@@ -47,7 +48,7 @@ type ArchiveOutput struct {
 }
 
 // Playlist is the archive's HLS VOD playlist inside its directory.
-func (a ArchiveOutput) Playlist() string { return path.Join(a.Dir, "index.m3u8") }
+func (a ArchiveOutput) Playlist() string { return path.Join(a.Dir, recorder.Playlist) }
 
 // LivePlaylist names the master playlist of a live directory.
 const LivePlaylist = "master.m3u8"
