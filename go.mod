@@ -3,6 +3,8 @@ module onair
 go 1.26.0
 
 require (
+	github.com/abema/go-mp4 v1.7.1
+	github.com/bluenviron/gortmplib v1.0.1
 	github.com/bluenviron/mediacommon/v2 v2.9.3
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0

@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"onair/bench/internal/benchkit"
 	"onair/internal/clip"
 )
 
@@ -65,7 +66,7 @@ func run(o options) error {
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	fmt.Printf("clipbench on %s, %d cores, %s\n\n", hostName(), runtime.NumCPU(), ffmpegVersion(o.ffmpeg))
+	fmt.Printf("clipbench on %s, %d cores, %s\n\n", hostName(), runtime.NumCPU(), benchkit.FFmpegVersion(o.ffmpeg))
 
 	segs, err := archive(o, dir)
 	if err != nil {
@@ -181,18 +182,6 @@ func dirSize(dir string) (int64, error) {
 		}
 	}
 	return n, err
-}
-
-func ffmpegVersion(ffmpeg string) string {
-	out, err := exec.Command(ffmpeg, "-version").Output()
-	if err != nil {
-		return "ffmpeg: " + err.Error()
-	}
-	line, _, _ := strings.Cut(string(out), "\n")
-	if f := strings.Fields(line); len(f) >= 3 {
-		return "ffmpeg " + f[2]
-	}
-	return line
 }
 
 func hostName() string { h, _ := os.Hostname(); return h }

@@ -274,7 +274,7 @@ func TestBadInput(t *testing.T) {
 	noOutputs := bp
 	noOutputs.Settings.OutputGroups = nil
 	archiveOnly := bp
-	archiveOnly.Settings.OutputGroups = bp.Settings.OutputGroups[1:]
+	archiveOnly.Settings.OutputGroups = []domain.OutputGroup{bp.Settings.OutputGroups[1]}
 	mine := bp
 	mine.ID, mine.BuiltIn = "mine", false
 	withName := func(name string) map[string]any { return map[string]any{"name": name, "blueprint": bp} }

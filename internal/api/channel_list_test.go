@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"reflect"
 	"testing"
 
 	"onair/internal/api"
@@ -9,8 +10,9 @@ import (
 )
 
 // TestChannelList checks that GET /api/channels renders each run with its own
-// workflow's name and playback URL (a STANDARD channel's at pipeline 0), newest
-// first, by pages and by workflow.
+// workflow's name and playback URLs, TS then CMAF LL-HLS as the built-ins
+// have them (a STANDARD channel's at pipeline 0), newest first, by pages and
+// by workflow.
 func TestChannelList(t *testing.T) {
 	e := newEnv(t)
 	var single, standard domain.Blueprint
@@ -43,18 +45,22 @@ func TestChannelList(t *testing.T) {
 		t.Fatalf("channel list: %d %+v", code, cl)
 	}
 	for i, want := range []struct{ id, name, url string }{
-		{two, "Two", "http://onair.test/live/" + two + "/0/master.m3u8"},
-		{one, "One", "http://onair.test/live/" + one + "/master.m3u8"},
+		{two, "Two", "http://onair.test/live/" + two + "/0/"},
+		{one, "One", "http://onair.test/live/" + one + "/"},
 	} {
 		got := cl.Items[i]
+		outputs := []api.OutputEndpoint{
+			{Type: "HLS", Format: domain.FormatTS, URL: want.url + "master.m3u8"},
+			{Type: "HLS", Format: domain.FormatCMAF, LowLatency: true, URL: want.url + "cmaf/master.m3u8"},
+		}
 		if got.ID != want.id || got.Name != want.name || got.RunID == "" || got.Status != domain.StatusProvisioning ||
-			len(got.Endpoints.Output) != 1 || got.Endpoints.Output[0].URL != want.url ||
+			!reflect.DeepEqual(got.Endpoints.Output, outputs) ||
 			len(got.Endpoints.Input) != 1 || got.Endpoints.Input[0].Endpoints[0] != "rtmp://onair.test:1935/live/k-"+want.id {
 			t.Errorf("item %d: %+v, want %s %s at %s", i, got, want.id, want.name, want.url)
 		}
 		var single api.ChannelInfo
 		e.do("GET", "/api/channels/"+want.id, nil, &single)
-		if single.RunID != got.RunID || single.Endpoints.Output[0].URL != got.Endpoints.Output[0].URL {
+		if single.RunID != got.RunID || !reflect.DeepEqual(single.Endpoints.Output, got.Endpoints.Output) {
 			t.Errorf("list item %d differs from GET /api/channels/%s: %+v and %+v", i, want.id, got, single)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"path"
 
 	"onair/internal/domain"
+	"onair/internal/pipeline"
 	"onair/internal/store"
 )
 
@@ -118,7 +119,12 @@ func (s *Server) channelInfo(wf domain.ChannelWorkflow, run *domain.Run) Channel
 	}
 	if run.Status.Active() && len(run.Inputs) > 0 {
 		info.Endpoints.Input = s.inputEndpoints(run.Inputs)
-		info.Endpoints.Output = append(info.Endpoints.Output, OutputEndpoint{Type: "HLS", URL: s.liveURL(wf.ID, wf.Class)})
+		for _, o := range wf.LiveOutputs {
+			if run.Options.Plays(o.Format) {
+				info.Endpoints.Output = append(info.Endpoints.Output, OutputEndpoint{
+					Type: "HLS", Format: o.Format, LowLatency: o.LowLatency, URL: s.liveURL(wf.ID, wf.Class, o.Format)})
+			}
+		}
 	}
 	for _, a := range run.Archives {
 		ai := ArchiveInfo{ID: a.ID, FileSize: a.FileSize, Duration: a.Duration}
@@ -133,13 +139,11 @@ func (s *Server) channelInfo(wf domain.ChannelWorkflow, run *domain.Run) Channel
 	return info
 }
 
-// liveURL is a workflow's HLS playback URL; a STANDARD channel's points at pipeline 0.
-func (s *Server) liveURL(workflowID string, class domain.ChannelClass) string {
-	p := path.Join("/live", workflowID, "master.m3u8")
-	if class == domain.ClassStandard {
-		p = path.Join("/live", workflowID, "0", "master.m3u8")
-	}
-	return s.PublicURL + p
+// liveURL is the master playlist of a workflow's live output of a format; a
+// STANDARD channel's points at pipeline 0.
+func (s *Server) liveURL(workflowID string, class domain.ChannelClass, format string) string {
+	dir := pipeline.OutputDir(pipeline.LiveDir(workflowID, class, 0), format)
+	return s.PublicURL + "/" + path.Join(dir, pipeline.LivePlaylist)
 }
 
 // inputEndpoints renders ingest endpoints as the URLs encoders push to: main,

@@ -103,7 +103,7 @@ func (s *Server) renderStream(ctx context.Context, st domain.Stream, ch *domain.
 	if ch != nil {
 		wf = ch.Workflow
 	}
-	info.ViewerEndpoint = s.liveURL(wf.ID, wf.Blueprint.Settings.Channel.Class)
+	info.ViewerEndpoint = s.liveURL(wf.ID, wf.Blueprint.Settings.Channel.Class, domain.FormatTS)
 	info.PackageEndpointID = strings.TrimPrefix(info.ViewerEndpoint, s.PublicURL)
 	info.ViewerEndpointCloudfront = info.ViewerEndpoint
 	if s.LiveDomain != "" {

@@ -304,6 +304,11 @@ func TestStreamSessions(t *testing.T) {
 	if ch.Run == nil || ch.Run.ID != session || ch.Run.Options != wantOpts || ch.Workflow.Status != domain.StatusProvisioning || len(ch.Run.Inputs) != 2 {
 		t.Errorf("the session's run: %+v, want id %s and options %+v", ch.Run, session, wantOpts)
 	}
+	var info api.ChannelInfo
+	e.do("GET", "/api/channels/"+st.LiveChannelID, nil, &info)
+	if out := info.Endpoints.Output; len(out) != 1 || out[0].Format != domain.FormatTS || !strings.HasSuffix(out[0].URL, "/live/"+st.LiveChannelID+"/0/master.m3u8") {
+		t.Errorf("an encrypted session's playback: %+v, want its TS output alone", out)
+	}
 	if in := e.getInput(st.LiveInputID); in.Status != api.InputInUse || in.WorkflowID != st.LiveChannelID {
 		t.Errorf("the input while started: %+v", in)
 	}
@@ -388,14 +393,10 @@ func TestStreamSegmentLength(t *testing.T) {
 		ch := e.channel(st.LiveChannelID)
 		for p := range 2 {
 			spec := pipeline.SpecFor(&ch.Workflow, ch.Run, p)
-			args, err := pipeline.Args(spec)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tee := args[len(args)-1]
-			// rtmp-abr-1080: 6 s segments in a 3600 s window.
-			if strings.Count(tee, "hls_time=6:hls_list_size=600:") != 1 || len(spec.Archives) != 1 || spec.Archives[0].Segment != tc.archive {
-				t.Errorf("%s, pipeline %d: the tee outputs are\n%s\nand the archives %+v; want live hls_time=6 and archive segments of %s", st.Name, p, tee, spec.Archives, tc.archive)
+			// rtmp-abr-1080: 6 s live segments in a 3600 s window.
+			if len(spec.Live) == 0 || spec.Live[0].Segment != 6*time.Second || spec.Live[0].Window != time.Hour ||
+				len(spec.Archives) != 1 || spec.Archives[0].Segment != tc.archive {
+				t.Errorf("%s, pipeline %d: the live outputs %+v and the archives %+v; want live segments of 6 s and archive segments of %s", st.Name, p, spec.Live, spec.Archives, tc.archive)
 			}
 		}
 	}

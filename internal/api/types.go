@@ -96,8 +96,10 @@ type InputEndpoints struct {
 
 // OutputEndpoint is one playback URL.
 type OutputEndpoint struct {
-	Type string `json:"type" enum:"HLS"`
-	URL  string `json:"url"`
+	Type       string `json:"type" enum:"HLS"`
+	Format     string `json:"format" enum:"TS,CMAF" doc:"TS: MPEG-TS segments, which every player reads; CMAF: fragmented MP4 segments."`
+	LowLatency bool   `json:"lowLatency,omitempty" doc:"LL-HLS (CMAF only): parts, preload hints and blocking playlist reload."`
+	URL        string `json:"url" doc:"The master playlist."`
 }
 
 // ArchiveInfo is one recording of a run.

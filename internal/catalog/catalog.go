@@ -77,6 +77,15 @@ func hlsOrigin(segment, window int) domain.OutputGroup {
 	}
 }
 
+// cmafOrigin is the low-latency output every built-in adds to its TS one:
+// CMAF segments with LL-HLS parts of half a second.
+func cmafOrigin(segment, window int) domain.OutputGroup {
+	return domain.OutputGroup{
+		Name: "LL-HLS origin (CMAF)", Type: domain.OutputHLS,
+		HLS: &domain.HLSSettings{SegmentSeconds: segment, WindowSeconds: window, Format: domain.FormatCMAF, LowLatency: true},
+	}
+}
+
 func archive(a domain.ArchiveSettings) domain.OutputGroup {
 	return domain.OutputGroup{Name: "Archive", Type: domain.OutputArchive, Archive: &a}
 }
@@ -105,6 +114,7 @@ func abr720(class domain.ChannelClass) domain.Blueprint {
 			OutputGroups: []domain.OutputGroup{
 				hlsOrigin(6, 3600),
 				archive(domain.ArchiveSettings{Rendition: "720p", NameModifier: "$w$x$h$$rc$"}),
+				cmafOrigin(6, 3600),
 			},
 		},
 	}
@@ -144,6 +154,7 @@ func abr1080() domain.Blueprint {
 			OutputGroups: []domain.OutputGroup{
 				hlsOrigin(6, 3600),
 				archive(domain.ArchiveSettings{Video: &arch, NameModifier: "$w$x$h$$rc$"}),
+				cmafOrigin(6, 3600),
 			},
 		},
 	}
@@ -163,6 +174,7 @@ func passthrough() domain.Blueprint {
 			OutputGroups: []domain.OutputGroup{
 				hlsOrigin(6, 3600),
 				archive(domain.ArchiveSettings{Rendition: domain.RenditionSource, NameModifier: "source"}),
+				cmafOrigin(6, 3600),
 			},
 		},
 	}

@@ -82,6 +82,11 @@ func newUUID() string {
 // WriteFile writes data to dir/name through a temporary file renamed into
 // place, so that a player or ffmpeg reading the name never sees half a file.
 func WriteFile(dir, name string, data []byte) error {
+	return WriteFileMode(dir, name, data, 0o644)
+}
+
+// WriteFileMode is WriteFile with the file's permissions.
+func WriteFileMode(dir, name string, data []byte, perm os.FileMode) error {
 	if err := checkName(name); err != nil {
 		return err
 	}
@@ -95,7 +100,7 @@ func WriteFile(dir, name string, data []byte) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Chmod(tmp, 0o644)
+		err = os.Chmod(tmp, perm)
 	}
 	if err == nil {
 		err = os.Rename(tmp, filepath.Join(dir, name))

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -23,32 +22,11 @@ import (
 	"onair/internal/domain"
 	"onair/internal/store"
 	"onair/internal/testutil/e2e"
+	"onair/internal/testutil/player"
 )
 
 // stepTimeout bounds each wait for the page; the whole test takes a few seconds.
 const stepTimeout = 6 * time.Second
-
-// chromiumPath finds Debian's chromium, or the one ONAIR_CHROMIUM names. Without
-// it the test fails, so that CI cannot pass without having run it, unless
-// ONAIR_SKIP_BROWSER=1 asks to skip.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	candidates := []string{"/usr/bin/chromium", "chromium"}
-	if p := os.Getenv("ONAIR_CHROMIUM"); p != "" {
-		candidates = []string{p}
-	}
-	for _, name := range candidates {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("ONAIR_SKIP_BROWSER") == "1" {
-		t.Skipf("SKIPPED the console's browser test: ONAIR_SKIP_BROWSER=1 and no chromium at %v (apt-get install chromium)", candidates)
-	}
-	t.Fatalf("the console's browser test needs chromium, and there is none at %v: apt-get install chromium "+
-		"(ONAIR_CHROMIUM=/path/to/chromium picks another; ONAIR_SKIP_BROWSER=1 skips this test)", candidates)
-	return ""
-}
 
 // page drives one browser tab and collects what would show in its console.
 type page struct {
@@ -257,7 +235,7 @@ func (p *page) listen(ev any) {
 }
 
 func TestConsoleInBrowser(t *testing.T) {
-	chromium := chromiumPath(t)
+	chromium := player.Chromium(t)
 	url, st, obs := startConsole(t)
 	p := openPage(t, chromium)
 	start := time.Now()

@@ -123,6 +123,41 @@ type OutputGroup struct {
 type HLSSettings struct {
 	SegmentSeconds int `json:"segmentSeconds" doc:"Target segment duration, 1-30 s; a multiple of every rendition's GOP."`
 	WindowSeconds  int `json:"windowSeconds" doc:"How far back the live playlist reaches (the start-over window), at least 3 segments."`
+	// Format is what the segments are made of: TS (MPEG-TS, every player
+	// reads it; "" is TS) or CMAF (fragmented MP4).
+	Format string `json:"format,omitempty" enum:"TS,CMAF" doc:"TS (MPEG-TS segments; the default) or CMAF (fragmented MP4 segments). A blueprint may have one origin HLS group of each."`
+	// LowLatency makes a CMAF output LL-HLS (RFC 8216bis): parts of
+	// PartSeconds, blocking playlist reload, preload hints.
+	LowLatency  bool    `json:"lowLatency,omitempty" doc:"CMAF only: LL-HLS, with parts of partSeconds, blocking playlist reload and preload hints."`
+	PartSeconds float64 `json:"partSeconds,omitempty" doc:"LL-HLS part length, 0.2-2 s and at most a segment; 0.5 when 0."`
+}
+
+// The HLS segment formats.
+const (
+	FormatTS   = "TS"
+	FormatCMAF = "CMAF"
+)
+
+// DefaultPartSeconds is an LL-HLS output's part length when it names none.
+const DefaultPartSeconds = 0.5
+
+// SegmentFormat is the output's format, TS when it names none.
+func (h HLSSettings) SegmentFormat() string {
+	if h.Format == "" {
+		return FormatTS
+	}
+	return h.Format
+}
+
+// Part is the LL-HLS part length, 0 when the output is not low latency.
+func (h HLSSettings) Part() float64 {
+	switch {
+	case !h.LowLatency:
+		return 0
+	case h.PartSeconds == 0:
+		return DefaultPartSeconds
+	}
+	return h.PartSeconds
 }
 
 // ArchiveSettings picks the recorded rendition and names its files.
@@ -177,13 +212,40 @@ func ArchiveName(mod string, class ChannelClass, pipeline int, v VideoRendition)
 	return name
 }
 
-// OriginHLS is the settings of the HLS output group that goes to the origin (the
-// one without a destination), or nil when the blueprint has none.
+// OriginHLS is the settings of the first HLS output group that goes to the
+// origin (one without a destination), or nil when the blueprint has none:
+// what the run's segment length and window are.
 func (s BlueprintSettings) OriginHLS() *HLSSettings {
-	for _, g := range s.OutputGroups {
-		if g.Type == OutputHLS && g.DestinationID == "" && g.HLS != nil {
-			return g.HLS
-		}
+	if all := s.OriginHLSGroups(); len(all) > 0 {
+		return all[0]
 	}
 	return nil
+}
+
+// LiveOutput is one live HLS output of a channel as its players see it.
+type LiveOutput struct {
+	Format     string `json:"format" enum:"TS,CMAF"`
+	LowLatency bool   `json:"lowLatency,omitempty" doc:"LL-HLS: parts, preload hints and blocking playlist reload."`
+}
+
+// LiveOutputs are the blueprint's HLS outputs to the origin, in its order;
+// nil when it has none.
+func (s BlueprintSettings) LiveOutputs() []LiveOutput {
+	var out []LiveOutput
+	for _, h := range s.OriginHLSGroups() {
+		out = append(out, LiveOutput{Format: h.SegmentFormat(), LowLatency: h.Part() > 0})
+	}
+	return out
+}
+
+// OriginHLSGroups are the settings of every HLS output group to the origin,
+// in the blueprint's order: one TS and one CMAF at most.
+func (s BlueprintSettings) OriginHLSGroups() []*HLSSettings {
+	var out []*HLSSettings
+	for _, g := range s.OutputGroups {
+		if g.Type == OutputHLS && g.DestinationID == "" && g.HLS != nil {
+			out = append(out, g.HLS)
+		}
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"fmt"
 	"reflect"
 	"regexp"
 	"slices"
@@ -55,8 +56,17 @@ func argv(t *testing.T, b domain.Blueprint) string {
 			t.Fatalf("pipeline %d: %v", p, err)
 		}
 		all = append(all, strings.Join(args, " "))
+		for _, r := range pipeline.PlanOf(spec).Renditions {
+			all = append(all, "rendition "+r.Name)
+		}
+		for _, o := range spec.Live {
+			all = append(all, fmt.Sprintf("live %s in %s: segments of %s, window %s, parts of %s", o.Format, o.Dir, o.Segment, o.Window, o.Part))
+		}
 		for _, a := range spec.Archives {
 			all = append(all, "archive "+a.Dir+" in segments of "+a.Segment.String())
+		}
+		for _, d := range spec.Destinations {
+			all = append(all, "push to "+d)
 		}
 	}
 	return strings.Join(all, "\n")
@@ -155,8 +165,17 @@ func TestBlueprintFieldSupport(t *testing.T) {
 				g(b, 0).Archive = &domain.ArchiveSettings{Rendition: "360p", NameModifier: "low"}
 			},
 			refuse: groups, words: "needs one HLS group without destinationId"},
-		{field: "settings.outputGroups[0].hls.segmentSeconds", effect: argvChanges, where: "hls_time", change: func(b *domain.Blueprint) { g(b, 0).HLS.SegmentSeconds = 3 }},
-		{field: "settings.outputGroups[0].hls.windowSeconds", effect: argvChanges, where: "hls_list_size", change: func(b *domain.Blueprint) { g(b, 0).HLS.WindowSeconds = 600 }},
+		{field: "settings.outputGroups[0].hls.segmentSeconds", effect: argvChanges, where: "the live segments' length", change: func(b *domain.Blueprint) { g(b, 0).HLS.SegmentSeconds = 3 }},
+		{field: "settings.outputGroups[0].hls.windowSeconds", effect: argvChanges, where: "the live window", change: func(b *domain.Blueprint) { g(b, 0).HLS.WindowSeconds = 600 }},
+		{field: "settings.outputGroups[0].hls.format", effect: argvChanges, where: "CMAF segments, in the cmaf directory", change: func(b *domain.Blueprint) { g(b, 0).HLS.Format = domain.FormatCMAF }},
+		{field: "settings.outputGroups[0].hls.lowLatency", effect: argvChanges, where: "LL-HLS parts",
+			change: func(b *domain.Blueprint) { g(b, 0).HLS.Format, g(b, 0).HLS.LowLatency = domain.FormatCMAF, true }},
+		{field: "settings.outputGroups[0].hls.lowLatency (TS)", effect: refused, where: "LL-HLS needs CMAF",
+			change: func(b *domain.Blueprint) { g(b, 0).HLS.LowLatency = true }, refuse: groups + "[0].hls.lowLatency", words: "needs format CMAF"},
+		{field: "settings.outputGroups[0].hls.partSeconds", effect: argvChanges, where: "the parts' length",
+			change: func(b *domain.Blueprint) {
+				g(b, 0).HLS.Format, g(b, 0).HLS.LowLatency, g(b, 0).HLS.PartSeconds = domain.FormatCMAF, true, 1
+			}},
 		{field: "settings.outputGroups[0].destinationId (HLS)", effect: refused, where: "HLS push to a CDN is not built yet",
 			change: func(b *domain.Blueprint) { g(b, 0).DestinationID = "yt" }, refuse: groups + "[0].destinationId", words: "HLS push to a destination is not supported yet"},
 		{field: "settings.outputGroups[0].archive (HLS)", effect: refused, where: "an HLS group has no archive settings",

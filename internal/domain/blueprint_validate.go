@@ -3,6 +3,7 @@ package domain
 import (
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -15,7 +16,10 @@ const (
 )
 
 var (
-	idPattern        = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+	idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+	// liveDirNames are what a live directory holds besides its renditions'
+	// variants: the AES-128 keys and the CMAF output.
+	liveDirNames     = []string{"keys", "cmaf"}
 	renditionPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$`)
 	nameModTokens    = regexp.MustCompile(`\$[a-z]+\$`)
 	nameModPattern   = regexp.MustCompile(`^[A-Za-z0-9_$./-]{1,64}$`)
@@ -113,6 +117,9 @@ func validateChannel(p *problems, prefix string, c *ChannelSettings) map[string]
 func validateRendition(p *problems, prefix string, v *VideoRendition) {
 	if !renditionPattern.MatchString(v.Name) || strings.EqualFold(v.Name, RenditionSource) {
 		p.add(join(prefix, "name"), "must be 1-32 letters, digits, '_' or '-', and not SOURCE")
+	} else if slices.ContainsFunc(liveDirNames, func(d string) bool { return strings.EqualFold(v.Name, d) }) {
+		// A rendition's variant is a directory of the live directory, beside these.
+		p.add(join(prefix, "name"), "must not be %q, which the live directory uses", v.Name)
 	}
 	if v.Codec != "H264" {
 		p.add(join(prefix, "codec"), "must be H264, got %q", v.Codec)
@@ -181,16 +188,12 @@ func validateOutputGroups(p *problems, prefix string, s *BlueprintSettings, ladd
 	if len(s.OutputGroups) == 0 {
 		p.add(prefix, "needs at least one output group, an HLS group to the origin (without destinationId), and may add ARCHIVE and RTMP groups: a channel without one has nowhere to send its signal")
 	}
-	origins := 0
 	for i := range s.OutputGroups {
 		g := &s.OutputGroups[i]
 		at := index(prefix, i)
 		checkText(p, join(at, "name"), g.Name, false, maxNameLen)
 		switch g.Type {
 		case OutputHLS:
-			if g.DestinationID == "" {
-				origins++
-			}
 			if g.HLS == nil {
 				p.add(join(at, "hls"), "is required for type HLS")
 			} else {
@@ -223,15 +226,35 @@ func validateOutputGroups(p *problems, prefix string, s *BlueprintSettings, ladd
 			}
 		}
 	}
-	if origins > 1 {
-		p.add(prefix, "may hold one HLS group to the origin (without destinationId), got %d", origins)
+	formats := map[string]bool{}
+	for _, h := range s.OriginHLSGroups() {
+		if formats[h.SegmentFormat()] {
+			p.add(prefix, "may hold one HLS group to the origin (without destinationId) of each format, TS and CMAF; it has two of format %s", h.SegmentFormat())
+		}
+		formats[h.SegmentFormat()] = true
 	}
+
 }
 
 func fmtDest(id string) string { return "destinations[id=" + id + "]" }
 
 func validateHLS(p *problems, prefix string, h *HLSSettings, ladder []VideoRendition) {
 	checkRange(p, join(prefix, "segmentSeconds"), h.SegmentSeconds, 1, 30)
+	switch h.Format {
+	case "", FormatTS:
+		if h.LowLatency || h.PartSeconds != 0 {
+			p.add(join(prefix, "lowLatency"), "LL-HLS needs format CMAF: set format to CMAF, or remove lowLatency and partSeconds")
+		}
+	case FormatCMAF:
+		if h.PartSeconds != 0 && !h.LowLatency {
+			p.add(join(prefix, "partSeconds"), "is read only with lowLatency true: set lowLatency, or remove partSeconds")
+		}
+		if part := h.Part(); h.LowLatency && (part < 0.2 || part > 2 || part > float64(h.SegmentSeconds)) {
+			p.add(join(prefix, "partSeconds"), "must be between 0.2 and 2 s, and at most a segment (%d s), got %g", h.SegmentSeconds, part)
+		}
+	default:
+		p.add(join(prefix, "format"), "must be TS or CMAF, got %q", h.Format)
+	}
 	if h.SegmentSeconds > 0 && h.WindowSeconds < 3*h.SegmentSeconds {
 		p.add(join(prefix, "windowSeconds"), "must hold at least 3 segments (%d s), got %d", 3*h.SegmentSeconds, h.WindowSeconds)
 	}

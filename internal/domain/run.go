@@ -96,6 +96,14 @@ type RunOptions struct {
 	ArchiveSegmentSeconds int `json:"archiveSegmentSeconds,omitempty"`
 }
 
+// Plays reports whether a run with these options makes a live output of the
+// format: an encrypted run (key rotation) has its live HLS encrypted, which
+// only TS segments can be, so it has no CMAF output, whose clear copy would
+// give the stream away.
+func (o RunOptions) Plays(format string) bool {
+	return format != FormatCMAF || o.KeyRotationSeconds == 0
+}
+
 // Ingest is one pipeline's RTMP endpoint: rtmp://<host>/<app>/<key>.
 type Ingest struct {
 	Pipeline  int    `json:"pipeline"`

@@ -94,7 +94,7 @@ func TestOutputGroupsRequired(t *testing.T) {
 	// An archive alone is not enough: every run is packaged as HLS.
 	no := false
 	s = validSpec()
-	s.Blueprint.Settings.OutputGroups = s.Blueprint.Settings.OutputGroups[1:] // the archive alone
+	s.Blueprint.Settings.OutputGroups = []domain.OutputGroup{s.Blueprint.Settings.OutputGroups[1]} // the archive alone
 	if got := fields(t, s.Validate([]string{"local"})); !reflect.DeepEqual(got, []string{"blueprint.settings.outputGroups"}) {
 		t.Errorf("an archive-only workflow: fields %v", got)
 	}

@@ -62,6 +62,8 @@ func TestWorkflowSpecValidation(t *testing.T) {
 		}, "blueprint.settings.channel.video[0].bitrate"},
 		{"maxrate below bitrate", func(s *domain.WorkflowSpec) { s.Blueprint.Settings.Channel.Video[0].Maxrate = 1 }, "blueprint.settings.channel.video[0].maxrate"},
 		{"duplicate rendition", func(s *domain.WorkflowSpec) { s.Blueprint.Settings.Channel.Video[1].Name = "720p" }, "blueprint.settings.channel.video[1].name"},
+		{"rendition named like the keys", func(s *domain.WorkflowSpec) { s.Blueprint.Settings.Channel.Video[1].Name = "keys" }, "blueprint.settings.channel.video[1].name"},
+		{"rendition named like the CMAF output", func(s *domain.WorkflowSpec) { s.Blueprint.Settings.Channel.Video[0].Name = "CMAF" }, "blueprint.settings.channel.video[0].name"},
 		{"profile", func(s *domain.WorkflowSpec) { s.Blueprint.Settings.Channel.Video[0].Profile = "high10" }, "blueprint.settings.channel.video[0].profile"},
 		{"no audio", func(s *domain.WorkflowSpec) { s.Blueprint.Settings.Channel.Audio = nil }, "blueprint.settings.channel.audio"},
 		{"audio rate", func(s *domain.WorkflowSpec) { s.Blueprint.Settings.Channel.Audio.SampleRate = 22050 }, "blueprint.settings.channel.audio.sampleRate"},
@@ -75,10 +77,10 @@ func TestWorkflowSpecValidation(t *testing.T) {
 		{"group type", func(s *domain.WorkflowSpec) { s.Blueprint.Settings.OutputGroups[1].Type = "DASH" }, "blueprint.settings.outputGroups[1].type"},
 		{"rtmp without destination", func(s *domain.WorkflowSpec) {
 			s.Blueprint.Settings.OutputGroups = append(s.Blueprint.Settings.OutputGroups, domain.OutputGroup{Type: domain.OutputRTMP})
-		}, "blueprint.settings.outputGroups[2].destinationId"},
+		}, "blueprint.settings.outputGroups[3].destinationId"},
 		{"rtmp unknown destination", func(s *domain.WorkflowSpec) {
 			s.Blueprint.Settings.OutputGroups = append(s.Blueprint.Settings.OutputGroups, domain.OutputGroup{Type: domain.OutputRTMP, DestinationID: "yt"})
-		}, "blueprint.settings.outputGroups[2].destinationId"},
+		}, "blueprint.settings.outputGroups[3].destinationId"},
 		{"rtmp destination ok", func(s *domain.WorkflowSpec) {
 			s.Blueprint.Settings.Destinations = []domain.Destination{{ID: "yt", Settings: []domain.DestinationSetting{{URL: "rtmp://a.example/live2", StreamName: "k"}}}}
 			s.Blueprint.Settings.OutputGroups = append(s.Blueprint.Settings.OutputGroups, domain.OutputGroup{Type: domain.OutputRTMP, DestinationID: "yt"})
@@ -245,11 +247,11 @@ func TestEffectiveSettings(t *testing.T) {
 		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
-		if n := len(w.EffectiveSettings().OutputGroups) - len(got); n != 1 {
-			t.Errorf("%s: lost the HLS group", tc.name)
+		if n := len(w.EffectiveSettings().OutputGroups) - len(got); n != len(tc.bp.Settings.OriginHLSGroups()) {
+			t.Errorf("%s: lost an HLS group", tc.name)
 		}
 	}
-	if len(abr.Settings.OutputGroups) != 2 {
+	if len(abr.Settings.OutputGroups) != 3 {
 		t.Error("EffectiveSettings changed the blueprint")
 	}
 }

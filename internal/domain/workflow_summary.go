@@ -27,8 +27,8 @@ func (w *Workflow) Summary() WorkflowSummary {
 }
 
 // ChannelWorkflow is what a channel shows of its workflow beside the run.
-// Class is the one thing it needs from the blueprint: a STANDARD channel's
-// playback URL names pipeline 0.
+// Class and LiveOutputs are what it needs from the blueprint: its playback
+// URLs, one per live output, which name pipeline 0 in a STANDARD channel.
 type ChannelWorkflow struct {
 	ID             string
 	Name           string
@@ -37,6 +37,7 @@ type ChannelWorkflow struct {
 	Cause          string
 	Class          ChannelClass
 	PreparedInputs []Ingest
+	LiveOutputs    []LiveOutput
 }
 
 // ChannelWorkflow is what a channel shows of the workflow.
@@ -44,5 +45,6 @@ func (w *Workflow) ChannelWorkflow() ChannelWorkflow {
 	return ChannelWorkflow{
 		ID: w.ID, Name: w.Name, Region: w.Region, Status: w.Status, Cause: w.Cause,
 		Class: w.Blueprint.Settings.Channel.Class, PreparedInputs: w.PreparedInputs,
+		LiveOutputs: w.Blueprint.Settings.LiveOutputs(),
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"crypto/cipher"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -22,9 +21,9 @@ import (
 	"time"
 
 	"onair/internal/domain"
-	"onair/internal/flv"
+	"onair/internal/hls/hlstest"
+	"onair/internal/ingest"
 	"onair/internal/origin"
-	"onair/internal/rtmp"
 	"onair/internal/testutil/fftest"
 )
 
@@ -48,37 +47,6 @@ func smallBlueprint() domain.Blueprint {
 				{Type: domain.OutputArchive, Archive: &domain.ArchiveSettings{Rendition: "180p", NameModifier: "$w$x$h$"}},
 			},
 		},
-	}
-}
-
-// flvTags makes seconds of a 320x180 test pattern with a tone (a keyframe each
-// second) and returns its tags.
-func flvTags(t *testing.T, ffmpeg string, seconds int) []flv.Tag {
-	t.Helper()
-	file := filepath.Join(t.TempDir(), "in.flv")
-	out, err := exec.Command(ffmpeg, "-hide_banner", "-loglevel", "error",
-		"-f", "lavfi", "-i", "testsrc=size=320x180:rate=15", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-		"-t", fmt.Sprint(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-g", "15", "-pix_fmt", "yuv420p",
-		"-c:a", "aac", "-f", "flv", file).CombinedOutput()
-	if err != nil {
-		t.Fatalf("ffmpeg: %v\n%s", err, out)
-	}
-	f, err := os.Open(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var tags []flv.Tag
-	r := flv.NewReader(f)
-	for {
-		tag, err := r.ReadTag()
-		if err == io.EOF {
-			return tags
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		tags = append(tags, tag)
 	}
 }
 
@@ -127,20 +95,6 @@ func get(t *testing.T, url string) []byte {
 	return b
 }
 
-// isTS reports whether b looks like MPEG-TS: whole 188-byte packets, each
-// starting with the sync byte.
-func isTS(b []byte) bool {
-	if len(b) == 0 || len(b)%188 != 0 {
-		return false
-	}
-	for i := 0; i < len(b); i += 188 {
-		if b[i] != 0x47 {
-			return false
-		}
-	}
-	return true
-}
-
 // decrypt undoes HLS AES-128: CBC with PKCS#7 padding.
 func decrypt(t *testing.T, data, key []byte, ivHex string) []byte {
 	t.Helper()
@@ -161,7 +115,7 @@ func decrypt(t *testing.T, data, key []byte, ivHex string) []byte {
 	return out[:len(out)-pad]
 }
 
-// TestEncryptedLive runs a real ffmpeg with key rotation every 2 s, fed 8 s of
+// TestEncryptedLive runs a real ffmpeg encode, packaged with key rotation every 2 s, fed 8 s of
 // media through the engine's router, then 4 s more after a server restart, and
 // checks what a player sees through the origin: AES-128 keys in the live
 // playlist, rotated; keys served; segments that are not TS as served and TS
@@ -170,7 +124,7 @@ func decrypt(t *testing.T, data, key []byte, ivHex string) []byte {
 // with the run.
 func TestEncryptedLive(t *testing.T) {
 	ffmpeg, ffprobe := fftest.Tools(t)
-	tags := flvTags(t, ffmpeg, 8)
+	src := sourceOf(t, 8)
 	data := t.TempDir()
 	l, err := NewLocal(Config{DataDir: data, FFmpeg: ffmpeg, FFprobe: ffprobe, Grace: 5 * time.Second})
 	if err != nil {
@@ -190,11 +144,8 @@ func TestEncryptedLive(t *testing.T) {
 	if err := l.Start(ctx, ch); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(data, "live/wf/keys/keyinfo")); err != nil {
-		t.Fatalf("no key info file once ffmpeg runs: %v", err)
-	}
 	l.mu.Lock()
-	pid := l.runs["run"].pipes[0].sup.PID()
+	pid := l.runs["run"].pipes[0].encoder.Supervisor().PID()
 	l.mu.Unlock()
 
 	o, err := origin.New(data)
@@ -207,7 +158,7 @@ func TestEncryptedLive(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 
-	sink, err := l.Publish(ctx, rtmp.PublishRequest{App: domain.IngestApp, Name: key, Path: domain.IngestApp + "/" + key, Remote: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 50000}})
+	sink, err := l.Publish(ctx, ingest.PublishRequest{App: domain.IngestApp, Name: key, Path: domain.IngestApp + "/" + key, Remote: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 50000}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +166,7 @@ func TestEncryptedLive(t *testing.T) {
 	played := make(chan struct{})
 	go func() {
 		defer close(played)
-		fed <- play(sink, tags)
+		fed <- src.play(sink)
 	}()
 	t.Cleanup(func() { <-played }) // a test that fails early still waits for its publisher
 
@@ -253,13 +204,13 @@ func TestEncryptedLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.mu.Lock()
-	pid = l.runs["run"].pipes[0].sup.PID()
+	pid = l.runs["run"].pipes[0].encoder.Supervisor().PID()
 	l.mu.Unlock()
-	sink, err = l.Publish(ctx, rtmp.PublishRequest{App: domain.IngestApp, Name: key, Path: domain.IngestApp + "/" + key, Remote: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 50001}})
+	sink, err = l.Publish(ctx, ingest.PublishRequest{App: domain.IngestApp, Name: key, Path: domain.IngestApp + "/" + key, Remote: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 50001}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := play(sink, tags[:len(tags)/2]); err != nil {
+	if err := src.half().play(sink); err != nil {
 		t.Fatal(err)
 	}
 	sink.Close(nil)
@@ -277,14 +228,14 @@ func TestEncryptedLive(t *testing.T) {
 	t.Logf("%d segments under %d keys", len(segs), len(keys))
 	for i, s := range segs {
 		raw := get(t, srv.URL+"/live/wf/180p/"+s.uri)
-		if isTS(raw) {
+		if hlstest.IsTS(raw) {
 			t.Fatalf("segment %s is served in the clear", s.uri)
 		}
 		k := get(t, srv.URL+s.keyURI)
 		if len(k) != 16 {
 			t.Fatalf("key %s: %d bytes", s.keyURI, len(k))
 		}
-		if plain := decrypt(t, raw, k, s.iv); !isTS(plain) {
+		if plain := decrypt(t, raw, k, s.iv); !hlstest.IsTS(plain) {
 			t.Fatalf("segment %d (%s) with key %s does not decrypt to TS", i, s.uri, s.keyURI)
 		}
 	}
@@ -322,18 +273,19 @@ func TestEncryptedLive(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(data, "live/wf/keys")); !os.IsNotExist(err) {
 		t.Errorf("the keys outlive the run's deletion: %v", err)
 	}
-}
-
-// play writes tags to a publisher's sink in real time.
-func play(sink rtmp.Sink, tags []flv.Tag) error {
-	start, base := time.Now(), tags[0].Timestamp
-	for _, tag := range tags {
-		if d := time.Until(start.Add(time.Duration(tag.Timestamp-base) * time.Millisecond)); d > 0 {
-			time.Sleep(d)
+	// The live files go in the background, out of the origin's tree.
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		left, err := os.ReadDir(filepath.Join(data, trashDir))
+		if err != nil {
+			t.Fatalf("the live directory did not go through the trash: %v", err)
 		}
-		if err := sink.WriteTag(tag); err != nil {
-			return fmt.Errorf("WriteTag @%d: %w", tag.Timestamp, err)
+		if len(left) == 0 {
+			break
 		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the deleted live directory is still in the trash: %v", left)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	return nil
 }

@@ -9,12 +9,12 @@ import (
 	"time"
 
 	"onair/internal/domain"
-	"onair/internal/rtmp"
+	"onair/internal/ingest"
 	"onair/internal/testutil/fftest"
 )
 
-func publishReq(path string, port int) rtmp.PublishRequest {
-	return rtmp.PublishRequest{Path: path, Remote: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}}
+func publishReq(path string, port int) ingest.PublishRequest {
+	return ingest.PublishRequest{Path: path, Remote: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}}
 }
 
 // provisioning is a run that the store has and this engine has not seen yet:
@@ -44,7 +44,7 @@ func lookupOf(ch domain.Channel) func(context.Context, string) (domain.Channel, 
 func TestHeldPublisher(t *testing.T) {
 	ffmpeg, ffprobe := fftest.Tools(t)
 	const seconds = 4
-	tags := flvTags(t, ffmpeg, seconds)
+	src := sourceOf(t, seconds)
 	key := domain.NewStreamKey()
 	ch := provisioning(key)
 	l, err := NewLocal(Config{DataDir: t.TempDir(), FFmpeg: ffmpeg, FFprobe: ffprobe, Grace: 5 * time.Second, Lookup: lookupOf(ch)})
@@ -63,7 +63,7 @@ func TestHeldPublisher(t *testing.T) {
 	// It publishes in real time; the controller gets to the run a second
 	// later, while it goes on.
 	played := make(chan error, 1)
-	go func() { played <- play(sink, tags) }()
+	go func() { played <- src.play(sink) }()
 	time.Sleep(time.Second)
 	ingests, err := l.Provision(ctx, ch)
 	if err != nil || len(ingests) != 1 || ingests[0].StreamKey != key {
@@ -122,7 +122,7 @@ func TestHeldPublisherHearsWhyTheStartFailed(t *testing.T) {
 	case <-time.After(time.Second):
 		t.Fatal("the held publisher was not let go")
 	}
-	if got := sink.(rtmp.Causer).Cause(); !errors.Is(got, startErr) {
+	if got := sink.(ingest.Causer).Cause(); !errors.Is(got, startErr) {
 		t.Errorf("the publisher was told %v, want %v", got, startErr)
 	}
 }
@@ -143,7 +143,7 @@ func TestHoldExpires(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("a publisher held for a start that never came is still held")
 	}
-	if got := sink.(rtmp.Causer).Cause(); !errors.Is(got, errHoldExpired) {
+	if got := sink.(ingest.Causer).Cause(); !errors.Is(got, errHoldExpired) {
 		t.Errorf("cause %v", got)
 	}
 }

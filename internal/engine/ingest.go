@@ -8,9 +8,8 @@ import (
 
 	"onair/internal/auth"
 	"onair/internal/domain"
-	"onair/internal/flv"
-	"onair/internal/pipeline"
-	"onair/internal/rtmp"
+	"onair/internal/ingest"
+	"onair/internal/media"
 )
 
 // Publish refusals, as the encoder sees them in NetStream.Publish.BadName.
@@ -28,9 +27,9 @@ var (
 // lookup takes no longer for a near miss. A right key is always accepted; an
 // address that keeps sending wrong ones is told to wait, and every refusal is
 // logged.
-func (l *Local) Publish(ctx context.Context, req rtmp.PublishRequest) (rtmp.Sink, error) {
+func (l *Local) Publish(ctx context.Context, req ingest.PublishRequest) (ingest.Sink, error) {
 	addr := hostOf(req.Remote)
-	log := l.log.With("remote", addr, "path", rtmp.PathForLog(req.Path))
+	log := l.log.With("remote", addr, "path", ingest.PathForLog(req.Path))
 	p, err := l.pipeFor(ctx, req.Path)
 	if err != nil {
 		l.log.Error("publish refused: looking up the stream key failed", "err", err)
@@ -55,7 +54,7 @@ func (l *Local) Publish(ctx context.Context, req rtmp.PublishRequest) (rtmp.Sink
 	}
 	s := &session{l: l, p: p, done: make(chan struct{})}
 	p.publisher = s
-	p.feed.Begin()
+	p.timeline.begin()
 	l.mu.Unlock()
 	l.cfg.OnEvent(p.ref, domain.RunEvent{Time: l.cfg.Now().UTC(), Type: "publisher_connected", Pipeline: p.index, Message: req.Remote.String()})
 	return s, nil
@@ -98,15 +97,17 @@ type session struct {
 	cause error
 }
 
-// WriteTag feeds the pipeline (or its hold, before the pipeline is up). Tags
-// that arrive while ffmpeg restarts are dropped: the feed starts the new
-// instance at the next keyframe.
-func (s *session) WriteTag(t flv.Tag) error {
-	err := s.p.feed.WriteTag(t)
-	if errors.Is(err, pipeline.ErrNotReady) {
-		return nil
-	}
-	return err
+// Begin starts the publisher's stream, or changes its tracks.
+func (s *session) Begin(tracks media.Tracks) error {
+	s.p.source.Begin(tracks)
+	return nil
+}
+
+// Write puts a unit of the publisher on the pipeline's timeline, into its
+// source hub (held there until the pipeline is up).
+func (s *session) Write(u *media.Unit) error {
+	s.p.source.Write(s.p.timeline.place(u))
+	return nil
 }
 
 // Close ends the publisher's session; the run goes on and waits for the next one.
@@ -116,7 +117,7 @@ func (s *session) Close(err error) {
 		s.p.publisher = nil
 	}
 	s.l.mu.Unlock()
-	s.p.feed.End()
+	s.p.source.End()
 	msg := "unpublished"
 	if err != nil {
 		msg = err.Error()
@@ -128,7 +129,7 @@ func (s *session) Close(err error) {
 func (s *session) Done() <-chan struct{} { return s.done }
 
 // Cause is why the publisher had to go: nil when its run stopped, the
-// failure when its run could not start (rtmp.Causer).
+// failure when its run could not start (ingest.Causer).
 func (s *session) Cause() error { return s.cause }
 
 func (s *session) kick(cause error) {

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"onair/internal/domain"
-	"onair/internal/rtmp"
+	"onair/internal/ingest"
 )
 
 // TestRefusalsAreLimited: an address that keeps trying unknown keys is told to
@@ -20,8 +20,8 @@ func TestRefusalsAreLimited(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	from := func(ip, key string) rtmp.PublishRequest {
-		return rtmp.PublishRequest{App: "live", Name: key, Path: "live/" + key, Remote: &net.TCPAddr{IP: net.ParseIP(ip), Port: 5000}}
+	from := func(ip, key string) ingest.PublishRequest {
+		return ingest.PublishRequest{App: "live", Name: key, Path: "live/" + key, Remote: &net.TCPAddr{IP: net.ParseIP(ip), Port: 5000}}
 	}
 	wrong := "0123456789abcdef0123456789abcdef"
 	for i := 0; i < 10; i++ {

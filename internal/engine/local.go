@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -21,6 +22,7 @@ import (
 
 	"onair/internal/auth"
 	"onair/internal/domain"
+	"onair/internal/hls"
 	"onair/internal/pipeline"
 	"onair/internal/recorder"
 )
@@ -66,6 +68,10 @@ type Local struct {
 	mu   sync.Mutex
 	runs map[string]*runtime // by run id
 	keys map[string]*pipe    // by the stream key's hash: every pipeline of every run here
+	// variants are the live HLS variants of every run here, by directory
+	// relative to the data directory (live/<wf>/<rendition>), for the
+	// origin's LL-HLS waits.
+	variants map[string]*hls.Variant
 
 	refused refusals
 	// failures slows down a client that keeps trying keys.
@@ -81,23 +87,6 @@ type runtime struct {
 	starting, started bool
 	// hold lets the held publishers go if no start begins in time.
 	hold *time.Timer
-}
-
-// pipe is one pipeline: its feed, which exists from the start on and holds
-// what a publisher sends until the ffmpeg is up, the ffmpeg, and its publisher.
-type pipe struct {
-	ref       RunRef
-	index     int
-	key       string
-	spec      pipeline.Spec
-	feed      *pipeline.Feed
-	sup       *pipeline.Supervisor // nil until Start
-	keys      *keyRotator          // nil when the live HLS is clear
-	publisher *session             // guarded by Local.mu
-	alert     pipeAlert
-	// recorders write the archives, one per spec.Archives, from what each
-	// ffmpeg instance sends them.
-	recorders []*recorder.Recorder
 }
 
 // NewLocal returns the engine of this node.
@@ -128,8 +117,10 @@ func NewLocal(cfg Config) (*Local, error) {
 		return nil, err
 	}
 	cfg.DataDir = abs
-	return &Local{cfg: cfg, log: cfg.Log.With("component", "engine"), runs: map[string]*runtime{}, keys: map[string]*pipe{},
-		failures: auth.NewLimiter(10, time.Minute, cfg.Now)}, nil
+	l := &Local{cfg: cfg, log: cfg.Log.With("component", "engine"), runs: map[string]*runtime{}, keys: map[string]*pipe{}, variants: map[string]*hls.Variant{},
+		failures: auth.NewLimiter(10, time.Minute, cfg.Now)}
+	go l.emptyTrash("") // what an earlier server had no time to delete
+	return l, nil
 }
 
 func refOf(ch domain.Channel) RunRef {
@@ -232,9 +223,6 @@ func (l *Local) startPipes(ctx context.Context, rt *runtime) error {
 	var started []*pipe
 	fail := func(p *pipe, err error) error {
 		l.stopPipes(context.Background(), started)
-		for _, q := range rt.pipes {
-			q.sup, q.keys = nil, nil
-		}
 		return fmt.Errorf("pipeline %d: %w", p.index, err)
 	}
 	for _, p := range rt.pipes {
@@ -244,17 +232,14 @@ func (l *Local) startPipes(ctx context.Context, rt *runtime) error {
 		started = append(started, p)
 	}
 	for _, p := range rt.pipes {
-		p.feed.Attach(p.sup)
-	}
-	for _, p := range rt.pipes {
 		l.mu.Lock()
 		publishing := p.publisher != nil
 		l.mu.Unlock()
-		if !publishing && !p.feed.Received() {
-			continue // nobody publishes yet: a failure on media shows as an alert later
+		if p.encoder == nil || !publishing && !p.everPublished() {
+			continue // nothing that can fail on the media, or nobody publishes yet (a failure then shows as an alert)
 		}
 		wctx, cancel := context.WithTimeout(ctx, startHealthTimeout)
-		err := p.sup.WaitHealthy(wctx)
+		err := p.encoder.Supervisor().WaitHealthy(wctx)
 		cancel()
 		if err != nil {
 			return fail(p, fmt.Errorf("ffmpeg keeps failing on the publisher's media: %w", err))
@@ -266,7 +251,7 @@ func (l *Local) startPipes(ctx context.Context, rt *runtime) error {
 	return nil
 }
 
-// Running reports whether every pipeline of the run has its ffmpeg on this node.
+// Running reports whether every pipeline of the run is up on this node.
 func (l *Local) Running(ch domain.Channel) bool {
 	l.mu.Lock()
 	rt := l.runs[ch.Run.ID]
@@ -276,8 +261,11 @@ func (l *Local) Running(ch domain.Channel) bool {
 		return false
 	}
 	for _, p := range rt.pipes {
+		if p.encoder == nil {
+			continue
+		}
 		select {
-		case <-p.sup.Done():
+		case <-p.encoder.Supervisor().Done():
 			return false
 		default:
 		}
@@ -285,9 +273,10 @@ func (l *Local) Running(ch domain.Channel) bool {
 	return true
 }
 
-// Stop closes the run's keys, disconnects its publishers, lets each ffmpeg
-// finish its outputs, and finalizes the archives: the VOD playlist ends with
-// #EXT-X-ENDLIST, one MP4 is made from it, and its size and duration recorded.
+// Stop closes the run's keys, disconnects its publishers, lets each encoder
+// finish what it has, ends the live playlists (#EXT-X-ENDLIST), and
+// finalizes the archives: the VOD playlist ends, its MP4 is complete, and
+// their size and duration are recorded.
 func (l *Local) Stop(ctx context.Context, ch domain.Channel) ([]domain.Archive, error) {
 	rt := l.detach(ch.Run.ID, nil)
 	if rt != nil {
@@ -296,19 +285,26 @@ func (l *Local) Stop(ctx context.Context, ch domain.Channel) ([]domain.Archive, 
 	var archives []domain.Archive
 	for p := range ch.Workflow.Blueprint.Settings.Channel.Class.Pipelines() {
 		spec := pipeline.SpecFor(&ch.Workflow, ch.Run, p)
-		if err := l.endPlaylists(spec); err != nil {
-			return nil, err
+		// The pipeline's live outputs end; for a run that did not come up
+		// on this server again (stopped right after a restart), those an
+		// earlier server left.
+		live := runtimePipe(rt, p).liveOutputs()
+		if live == nil && l.hasLive(spec) {
+			var err error
+			if live, err = l.openLive(spec, liveRenditions(pipeline.PlanOf(spec)), nil, l.log); err != nil {
+				return nil, err
+			}
+		}
+		for _, o := range live {
+			if err := o.stop(true); err != nil {
+				return nil, fmt.Errorf("pipeline %d: ending the live HLS: %w", p, err)
+			}
 		}
 		for i, a := range spec.Archives {
 			// The pipeline's recorder; or, for a run that did not come up on
 			// this server again (stopped right after a restart), one opened
 			// on what the earlier server left, which it completes.
-			var rec *recorder.Recorder
-			for _, q := range runtimePipes(rt) {
-				if q.index == p && i < len(q.recorders) {
-					rec = q.recorders[i]
-				}
-			}
+			rec := runtimePipe(rt, p).recorder(i)
 			if rec == nil {
 				var err error
 				if rec, err = recorder.Open(filepath.Join(l.cfg.DataDir, a.Dir), a.Segment, l.log); err != nil {
@@ -318,7 +314,7 @@ func (l *Local) Stop(ctx context.Context, ch domain.Channel) ([]domain.Archive, 
 			if err := rec.Finish(); err != nil {
 				return nil, fmt.Errorf("pipeline %d: finishing an archive: %w", p, err)
 			}
-			arch, err := l.finalizeArchive(ctx, a, p, len(archives), ch.Run.ID)
+			arch, err := l.finalizeArchive(ctx, a, rec, p, len(archives), ch.Run.ID)
 			if err != nil {
 				return nil, err
 			}
@@ -328,12 +324,27 @@ func (l *Local) Stop(ctx context.Context, ch domain.Channel) ([]domain.Archive, 
 	return archives, nil
 }
 
-// runtimePipes is a runtime's pipes, none for no runtime.
-func runtimePipes(rt *runtime) []*pipe {
+// hasLive reports whether a pipeline's live directory has a playlist.
+func (l *Local) hasLive(spec pipeline.Spec) bool {
+	for _, o := range spec.Live {
+		if m, _ := filepath.Glob(filepath.Join(l.cfg.DataDir, filepath.FromSlash(o.Dir), "*", hls.Playlist)); len(m) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// runtimePipe is pipeline p of a runtime; nil for none, or for no runtime.
+func runtimePipe(rt *runtime, p int) *pipe {
 	if rt == nil {
 		return nil
 	}
-	return rt.pipes
+	for _, q := range rt.pipes {
+		if q.index == p {
+			return q
+		}
+	}
+	return nil
 }
 
 // detach removes a run from the engine, closes its keys, and disconnects its
@@ -349,6 +360,11 @@ func (l *Local) detach(runID string, cause error) *runtime {
 	rt.hold.Stop()
 	for _, p := range rt.pipes {
 		delete(l.keys, auth.HashSecret(p.key))
+		for _, o := range p.live {
+			for i := range o.variants {
+				delete(l.variants, path.Join(o.dir, o.names[i]))
+			}
+		}
 		if p.publisher != nil {
 			p.publisher.kick(cause)
 		}
@@ -356,22 +372,16 @@ func (l *Local) detach(runID string, cause error) *runtime {
 	return rt
 }
 
-func (l *Local) stopPipes(ctx context.Context, pipes []*pipe) {
+func (l *Local) stopPipes(_ context.Context, pipes []*pipe) {
 	var wg sync.WaitGroup
 	for _, p := range pipes {
-		if p.sup == nil {
+		if p.hubs == nil {
 			continue // held, never started
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := p.sup.Stop(ctx); err != nil && p.feed.Received() {
-				l.log.Warn("ffmpeg did not finish cleanly", "pipeline", p.index, "err", err)
-			}
-			// After ffmpeg: it keeps re-reading the key info file to its last segment.
-			if p.keys != nil {
-				p.keys.Stop()
-			}
+			p.teardown()
 		}()
 	}
 	wg.Wait()
@@ -382,7 +392,39 @@ func (l *Local) Delete(ctx context.Context, ch domain.Channel) error {
 	if rt := l.detach(ch.Run.ID, nil); rt != nil {
 		l.stopPipes(ctx, rt.pipes)
 	}
-	return os.RemoveAll(filepath.Join(l.cfg.DataDir, pipeline.LiveRoot, ch.Workflow.ID))
+	return l.removeLive(ch.Workflow.ID)
+}
+
+// trashDir is where live directories go to be deleted, out of what the
+// origin serves.
+const trashDir = ".trash"
+
+// removeLive removes a workflow's live directory at once for players and
+// for the run (it moves to the trash), and deletes its files in the
+// background: a start-over window of an hour holds gigabytes, whose
+// deletion would make a stop's DONE wait as long as the run.
+func (l *Local) removeLive(workflowID string) error {
+	dir := filepath.Join(l.cfg.DataDir, pipeline.LiveRoot, workflowID)
+	if _, err := os.Lstat(dir); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	trash := filepath.Join(l.cfg.DataDir, trashDir)
+	gone := filepath.Join(trash, fmt.Sprintf("%s-%d", workflowID, l.cfg.Now().UnixNano()))
+	if err := os.MkdirAll(trash, 0o700); err != nil || os.Rename(dir, gone) != nil {
+		return os.RemoveAll(dir) // where renaming fails, deleting in place still works
+	}
+	go l.emptyTrash(gone)
+	return nil
+}
+
+// emptyTrash deletes what is in the trash: one directory, or all of it ("").
+func (l *Local) emptyTrash(dir string) {
+	if dir == "" {
+		dir = filepath.Join(l.cfg.DataDir, trashDir)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		l.log.Warn("deleting old live files failed", "dir", dir, "err", err)
+	}
 }
 
 // Rollback undoes a failed start: the processes, the keys (a held publisher
@@ -393,7 +435,7 @@ func (l *Local) Rollback(ctx context.Context, ch domain.Channel, cause error) er
 	if rt := l.detach(ch.Run.ID, cause); rt != nil {
 		l.stopPipes(ctx, rt.pipes)
 	}
-	errs := []error{os.RemoveAll(filepath.Join(l.cfg.DataDir, pipeline.LiveRoot, ch.Workflow.ID))}
+	errs := []error{l.removeLive(ch.Workflow.ID)}
 	base := filepath.Join(l.cfg.DataDir, pipeline.ArchiveBase(&ch.Workflow, ch.Run))
 	for p := range ch.Workflow.Blueprint.Settings.Channel.Class.Pipelines() {
 		for _, a := range pipeline.SpecFor(&ch.Workflow, ch.Run, p).Archives {
@@ -409,8 +451,9 @@ func (l *Local) Rollback(ctx context.Context, ch domain.Channel, cause error) er
 	return errors.Join(errs...)
 }
 
-// Shutdown stops every run's ffmpeg without finalizing anything: the runs stay
-// RUNNING in the store, and the controller resumes them at the next start.
+// Shutdown stops every run's media without finalizing anything: the live
+// playlists list what was written and stay live, the runs stay RUNNING in
+// the store, and the controller resumes them at the next start.
 func (l *Local) Shutdown(ctx context.Context) {
 	l.mu.Lock()
 	var ids []string
@@ -425,4 +468,11 @@ func (l *Local) Shutdown(ctx context.Context) {
 		}
 	}
 	l.stopPipes(ctx, pipes)
+	for _, p := range pipes {
+		for _, o := range p.live {
+			if err := o.stop(false); err != nil {
+				p.log.Error("leaving the live HLS for the next start failed", "err", err)
+			}
+		}
+	}
 }

@@ -6,7 +6,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"onair/internal/pipeline"
+	"onair/internal/media"
 )
 
 // refusals counts publish attempts the engine turned away, by reason.
@@ -15,42 +15,57 @@ type refusals struct {
 }
 
 var (
-	descUp        = prometheus.NewDesc("onair_pipeline_up", "1 while the pipeline's ffmpeg runs.", []string{"workflow", "pipeline"}, nil)
-	descFPS       = prometheus.NewDesc("onair_pipeline_fps", "Frames per second ffmpeg encodes, from -progress.", []string{"workflow", "pipeline"}, nil)
-	descSpeed     = prometheus.NewDesc("onair_pipeline_speed", "Encoding speed relative to real time (1 keeps up), from -progress.", []string{"workflow", "pipeline"}, nil)
-	descBitrate   = prometheus.NewDesc("onair_pipeline_bitrate_kbps", "Output bitrate ffmpeg reports, kbit/s.", []string{"workflow", "pipeline"}, nil)
-	descDropped   = prometheus.NewDesc("onair_pipeline_dropped_frames", "Frames ffmpeg dropped in its current instance.", []string{"workflow", "pipeline"}, nil)
-	descRestarts  = prometheus.NewDesc("onair_pipeline_restarts_total", "Times the pipeline's ffmpeg was restarted after it exited.", []string{"workflow", "pipeline"}, nil)
-	descAlert     = prometheus.NewDesc("onair_pipeline_alert", "1 while the pipeline keeps failing (its channel info has the alert and cause).", []string{"workflow", "pipeline"}, nil)
+	pipeLabels   = []string{"workflow", "pipeline"}
+	streamLabels = []string{"workflow", "pipeline", "rendition"}
+
+	descUp       = prometheus.NewDesc("onair_pipeline_up", "1 while the pipeline is up: its encoder's ffmpeg runs, or it packages its source as it arrives.", pipeLabels, nil)
+	descSpeed    = prometheus.NewDesc("onair_pipeline_speed", "Encoding speed relative to real time (1 keeps up), from ffmpeg's -progress.", pipeLabels, nil)
+	descDropped  = prometheus.NewDesc("onair_pipeline_dropped_frames", "Frames ffmpeg dropped in its current instance.", pipeLabels, nil)
+	descDelay    = prometheus.NewDesc("onair_pipeline_encoder_delay_seconds", "How long the encoder held the latest frame of the top rendition, from its write into ffmpeg to its coming out encoded.", pipeLabels, nil)
+	descRestarts = prometheus.NewDesc("onair_pipeline_restarts_total", "Times the pipeline's ffmpeg was restarted after it exited.", pipeLabels, nil)
+	descAlert    = prometheus.NewDesc("onair_pipeline_alert", "1 while the pipeline keeps failing (its channel info has the alert and cause).", pipeLabels, nil)
+
+	descBitrate   = prometheus.NewDesc("onair_stream_bitrate_bps", "Bits per second of a stream's media over the last second: the source (rendition=\"source\") or a rendition.", streamLabels, nil)
+	descFrameRate = prometheus.NewDesc("onair_stream_frame_rate", "Video frames per second over the last second.", streamLabels, nil)
+	descGOP       = prometheus.NewDesc("onair_stream_gop_seconds", "Seconds between the last two video keyframes.", streamLabels, nil)
+	descDrift     = prometheus.NewDesc("onair_stream_av_drift_seconds", "The newest video presentation time minus the newest audio's.", streamLabels, nil)
+	descLoss      = prometheus.NewDesc("onair_stream_input_loss_seconds_total", "Seconds in which nothing arrived while a source was up.", streamLabels, nil)
+	descQueueDrop = prometheus.NewDesc("onair_stream_queue_dropped_total", "Units a reader of the stream dropped because it fell behind (the reader: hls, archive, encoder, destination).", append(streamLabels, "reader"), nil)
+
 	descPublisher = prometheus.NewDesc("onair_ingest_publishers", "Publishers connected to running channels.", nil, nil)
 	descRefused   = prometheus.NewDesc("onair_ingest_publish_refused_total", "Publish attempts refused, by reason.", []string{"reason"}, nil)
 )
 
 // Describe implements prometheus.Collector.
 func (l *Local) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descUp, descFPS, descSpeed, descBitrate, descDropped, descRestarts, descAlert, descPublisher, descRefused} {
+	for _, d := range []*prometheus.Desc{descUp, descSpeed, descDropped, descDelay, descRestarts, descAlert,
+		descBitrate, descFrameRate, descGOP, descDrift, descLoss, descQueueDrop, descPublisher, descRefused} {
 		ch <- d
 	}
 }
 
-// Collect implements prometheus.Collector: it reads each pipeline's latest
-// -progress block at scrape time, so that nothing polls in between.
+// meteredStream is one stream of a pipeline, as its metrics name it.
+type meteredStream struct {
+	name  string
+	hub   *media.Hub
+	meter *media.Meter
+}
+
+// Collect implements prometheus.Collector: it reads each pipeline's meters and
+// ffmpeg's latest -progress block at scrape time, so that nothing polls in
+// between. Series exist only for the runs up on this node.
 func (l *Local) Collect(ch chan<- prometheus.Metric) {
 	type row struct {
 		wf        string
 		p         *pipe
-		sup       *pipeline.Supervisor // nil while the run is held until its start
+		started   bool
 		publisher bool
 	}
 	l.mu.Lock()
 	var rows []row
 	for _, rt := range l.runs {
 		for _, p := range rt.pipes {
-			r := row{wf: rt.ref.WorkflowID, p: p, publisher: p.publisher != nil}
-			if rt.started {
-				r.sup = p.sup
-			}
-			rows = append(rows, r)
+			rows = append(rows, row{wf: rt.ref.WorkflowID, p: p, started: rt.started, publisher: p.publisher != nil})
 		}
 	}
 	l.mu.Unlock()
@@ -58,32 +73,67 @@ func (l *Local) Collect(ch chan<- prometheus.Metric) {
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 	}
+	counter := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
+	}
 	for _, r := range rows {
 		if r.publisher {
 			publishers++
 		}
-		if r.sup == nil {
-			continue // held until its start: no ffmpeg yet
+		if !r.started {
+			continue // held until its start
 		}
 		labels := []string{r.wf, strconv.Itoa(r.p.index)}
-		up := 0.0
-		if r.sup.Running() {
-			up = 1
-			pr := r.sup.Progress()
-			gauge(descFPS, pr.FPS, labels...)
-			gauge(descSpeed, pr.Speed, labels...)
-			gauge(descBitrate, pr.Bitrate, labels...)
-			gauge(descDropped, float64(pr.DropFrames), labels...)
+		up := 1.0
+		if e := r.p.encoder; e != nil {
+			sup := e.Supervisor()
+			up = 0
+			if sup.Running() {
+				up = 1
+				pr := sup.Progress()
+				gauge(descSpeed, pr.Speed, labels...)
+				gauge(descDropped, float64(pr.DropFrames), labels...)
+			}
+			if d, ok := e.Delay(); ok {
+				gauge(descDelay, d.Seconds(), labels...)
+			}
+			counter(descRestarts, float64(sup.Restarts()), labels...)
 		}
 		gauge(descUp, up, labels...)
-		ch <- prometheus.MustNewConstMetric(descRestarts, prometheus.CounterValue, float64(r.sup.Restarts()), labels...)
 		alert := 0.0
 		if r.p.alert.open.Load() {
 			alert = 1
 		}
 		gauge(descAlert, alert, labels...)
+		for _, m := range r.p.meters {
+			sl := append(append([]string(nil), labels...), m.name)
+			s := m.meter.Stats()
+			gauge(descBitrate, s.Bitrate, sl...)
+			gauge(descFrameRate, s.FrameRate, sl...)
+			gauge(descGOP, s.GOP.Seconds(), sl...)
+			gauge(descDrift, s.Drift.Seconds(), sl...)
+			counter(descLoss, s.InputLoss.Seconds(), sl...)
+			dropped := map[string]uint64{}
+			for _, rs := range m.hub.Stats() {
+				dropped[readerKind(rs.Name)] += rs.Dropped
+			}
+			for kind, n := range dropped {
+				counter(descQueueDrop, float64(n), append(sl, kind)...)
+			}
+		}
 	}
 	gauge(descPublisher, float64(publishers))
-	ch <- prometheus.MustNewConstMetric(descRefused, prometheus.CounterValue, float64(l.refused.unknownKey.Load()), "unknown_key")
-	ch <- prometheus.MustNewConstMetric(descRefused, prometheus.CounterValue, float64(l.refused.keyInUse.Load()), "key_in_use")
+	counter(descRefused, float64(l.refused.unknownKey.Load()), "unknown_key")
+	counter(descRefused, float64(l.refused.keyInUse.Load()), "key_in_use")
+}
+
+// readerKind is the bounded label of a hub reader: its name up to the first
+// slash or space (hls, archive, encoder, destination, meter).
+func readerKind(name string) string {
+	for i, c := range name {
+		if c == '/' || c == ' ' {
+			return name[:i]
+		}
+	}
+	return name
 }

@@ -3,16 +3,19 @@ package engine
 import (
 	"context"
 	"fmt"
-	"io"
-	"os"
+	"log/slog"
+	"path"
 	"path/filepath"
 	"strconv"
-	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"onair/internal/auth"
+	"onair/internal/destination"
 	"onair/internal/domain"
+	"onair/internal/hls"
+	"onair/internal/media"
 	"onair/internal/pipeline"
 	"onair/internal/recorder"
 )
@@ -21,14 +24,58 @@ import (
 // every second of it is media lost.
 const maxBackoff = 5 * time.Second
 
-// pipeAlert is whether a pipeline's alert is open. Only its supervisor's
-// events change it, one at a time; the metrics read it.
+// Queue bounds of a pipeline's hub readers, in units: a few seconds of a
+// 60 fps stream and its audio. A reader that falls further behind loses
+// units (counted) and resumes at the next keyframe.
+const readerQueue = 1024
+
+// pipeAlert is whether a pipeline's alert is open. Only its encoder's
+// supervision events change it, one at a time; the metrics read it.
 type pipeAlert struct{ open atomic.Bool }
 
+// pipe is one pipeline of a run on this node, and its media graph: the
+// publisher's stream goes on the pipeline's timeline into the source hub;
+// each rendition has a hub (the source's own for a passthrough rendition,
+// the encoder's output otherwise); the live HLS of each live rendition and
+// each archive read those hubs.
+type pipe struct {
+	ref      RunRef
+	index    int
+	key      string
+	spec     pipeline.Spec
+	plan     pipeline.Plan
+	log      *slog.Logger
+	timeline *timeline
+	source   *media.Hub // holds what the publisher sends until Start
+	// recorders write the archives, one per spec.Archives, and live the
+	// live HLS outputs, one per spec.Live; opened with the pipe, so that a
+	// resumed run's timeline goes on after what they hold.
+	recorders []*recorder.Recorder
+	live      []*liveOutput
+	keys      *keyRotator // nil when the live HLS is clear
+
+	// Set by startPipe, guarded by Local.mu's happens-before (written before
+	// the runtime is marked started).
+	hubs    []*media.Hub      // by plan.Renditions
+	encoder *pipeline.Encoder // nil: nothing to encode
+	stop    context.CancelFunc
+	workers sync.WaitGroup // the hub readers' goroutines
+	// destinations push the top rendition, each on its own; they stop first
+	// at a teardown, since what they have not sent is gone anyway.
+	destinations []*destination.Worker
+	stopPush     context.CancelFunc
+	pushers      sync.WaitGroup
+
+	meters []meteredStream // the source's and each encoded rendition's
+
+	publisher *session // guarded by Local.mu
+	alert     pipeAlert
+}
+
 // hold returns the run's runtime, making it when the run has none here yet:
-// a held pipe per endpoint, with its archives' recorders, whose feed
-// continues the timeline of what an earlier server wrote for the run (a run
-// resumed after a restart).
+// a held pipe per endpoint, with its archives' recorders, whose timeline
+// continues what an earlier server wrote for the run (a run resumed after a
+// restart).
 func (l *Local) hold(ch domain.Channel, ingests []domain.Ingest) (*runtime, error) {
 	l.mu.Lock()
 	rt := l.runs[ch.Run.ID]
@@ -40,19 +87,33 @@ func (l *Local) hold(ch domain.Channel, ingests []domain.Ingest) (*runtime, erro
 	rt = &runtime{ref: ref}
 	for _, in := range ingests {
 		spec := pipeline.SpecFor(&ch.Workflow, ch.Run, in.Pipeline)
-		p := &pipe{ref: ref, index: in.Pipeline, key: in.StreamKey, spec: spec, feed: pipeline.NewFeed()}
-		log := l.log.With("workflow", ref.WorkflowID, "run", ref.RunID, "pipeline", in.Pipeline)
+		p := &pipe{ref: ref, index: in.Pipeline, key: in.StreamKey, spec: spec, plan: pipeline.PlanOf(spec),
+			log:      l.log.With("workflow", ref.WorkflowID, "run", ref.RunID, "pipeline", in.Pipeline),
+			timeline: newTimeline(), source: media.NewHub(media.HubOptions{Hold: true})}
 		for _, a := range spec.Archives {
-			r, err := recorder.Open(filepath.Join(l.cfg.DataDir, a.Dir), a.Segment, log)
+			r, err := recorder.Open(filepath.Join(l.cfg.DataDir, a.Dir), a.Segment, p.log)
 			if err != nil {
 				return nil, fmt.Errorf("pipeline %d: %w", in.Pipeline, err)
 			}
 			p.recorders = append(p.recorders, r)
 		}
+		var keys hls.KeySource
+		if spec.KeyDir != "" {
+			r, err := newKeyRotator(l.cfg.DataDir, spec, l.cfg.Now, p.log)
+			if err != nil {
+				return nil, fmt.Errorf("pipeline %d: live HLS keys: %w", in.Pipeline, err)
+			}
+			p.keys, keys = r, r
+		}
+		live, err := l.openLive(spec, liveRenditions(p.plan), keys, p.log)
+		if err != nil {
+			return nil, fmt.Errorf("pipeline %d: %w", in.Pipeline, err)
+		}
+		p.live = live
 		// After a restart: go on after what the earlier server wrote, so
 		// that no timestamp goes back.
 		if end, ok := l.timelineEnd(p); ok {
-			p.feed.Continue(end)
+			p.timeline.continueAfter(end)
 		}
 		rt.pipes = append(rt.pipes, p)
 	}
@@ -63,64 +124,150 @@ func (l *Local) hold(ch domain.Channel, ingests []domain.Ingest) (*runtime, erro
 	}
 	for _, p := range rt.pipes {
 		l.keys[auth.HashSecret(p.key)] = p
+		for _, o := range p.live {
+			for i, v := range o.variants {
+				l.variants[path.Join(o.dir, o.names[i])] = v
+			}
+		}
 	}
 	l.runs[ref.RunID] = rt
 	rt.hold = time.AfterFunc(l.cfg.HoldTimeout, func() { l.holdExpired(rt) })
 	return rt, nil
 }
 
-// startPipe starts a pipeline's ffmpeg (and its key rotation), continuing the
-// playlists an earlier instance wrote.
+// startPipe builds and starts a pipeline's media graph: the renditions'
+// hubs, the encoder when any rendition is encoded, the live HLS of each live
+// rendition and the recorders, every reader subscribed before the source's
+// hold ends, so that none misses what the publisher sent meanwhile.
 func (l *Local) startPipe(ctx context.Context, p *pipe) error {
-	spec := p.spec
-	if err := l.mkdirs(spec); err != nil {
+	if err := l.mkdirs(p.spec); err != nil {
 		return err
 	}
-	continuing := l.playlistsExist(spec)
-	log := l.log.With("workflow", p.ref.WorkflowID, "run", p.ref.RunID, "pipeline", p.index)
-	if spec.KeyInfoFile != "" {
-		// ffmpeg reads the key info file as it opens its first segment: the
-		// first key must be there before ffmpeg starts.
-		r, err := newKeyRotator(l.cfg.DataDir, spec, l.cfg.Now, log)
-		if err == nil {
-			err = r.Start()
+	var outs []*media.Hub
+	p.hubs = make([]*media.Hub, len(p.plan.Renditions))
+	for i, r := range p.plan.Renditions {
+		if r.Video == nil {
+			p.hubs[i] = p.source
+			continue
 		}
+		p.hubs[i] = media.NewHub(media.HubOptions{})
+		outs = append(outs, p.hubs[i])
+	}
+	work, stop := context.WithCancel(context.Background())
+	p.stop = stop
+	for _, o := range p.live {
+		for i, v := range o.variants {
+			r := p.hubs[p.liveRendition(i)].Subscribe("hls/"+o.names[i], readerQueue)
+			p.goWork(func() error { return v.Run(work, r) }, "live HLS "+path.Join(o.dir, o.names[i]))
+		}
+	}
+	p.meters = []meteredStream{{name: "source", hub: p.source}}
+	for i, r := range p.plan.Renditions {
+		if r.Video != nil {
+			p.meters = append(p.meters, meteredStream{name: r.Name, hub: p.hubs[i]})
+		}
+	}
+	for i := range p.meters {
+		m := &p.meters[i]
+		m.meter = media.NewMeter(l.cfg.Now)
+		m.hub.Observe(m.meter.Observe)
+	}
+	for i, rec := range p.recorders {
+		r := p.hubs[p.plan.Archives[i]].Subscribe("archive/"+strconv.Itoa(i), readerQueue)
+		p.goWork(func() error { return rec.Run(work, r) }, "archive "+p.spec.Archives[i].Dir)
+	}
+	push, stopPush := context.WithCancel(context.Background())
+	p.stopPush = stopPush
+	for _, u := range p.spec.Destinations {
+		w, err := destination.New(u, p.hubs[p.liveRendition(0)], p.log, l.cfg.Now)
 		if err != nil {
-			return fmt.Errorf("live HLS keys: %w", err)
+			p.teardown()
+			return err
 		}
-		p.keys = r
+		p.destinations = append(p.destinations, w)
+		p.pushers.Add(1)
+		go func() {
+			defer p.pushers.Done()
+			w.Run(push)
+		}()
 	}
-	p.sup = pipeline.New(pipeline.Config{
-		FFmpeg: l.cfg.FFmpeg,
-		Dir:    l.cfg.DataDir,
-		Args: func(restart bool) ([]string, error) {
-			s := spec
-			s.Restart = restart || continuing
-			return pipeline.Args(s)
-		},
-		// Each archive comes back from ffmpeg as MPEG-TS, which its
-		// recorder writes; an ended instance is a break in the archive.
-		Outputs: len(p.recorders),
-		OnOutput: func(n, i int, r io.Reader) {
-			if err := p.recorders[i].Feed(r); err != nil {
-				log.Error("recording an archive failed", "archive", spec.Archives[i].Dir, "instance", n, "err", err)
-			}
-		},
-		Log:     log,
-		Grace:   l.cfg.Grace,
-		Backoff: pipeline.Backoff{Max: maxBackoff},
-		// What fails on the media shows in WaitHealthy.
-		Settle:  l.cfg.Settle,
-		Now:     l.cfg.Now,
-		OnEvent: func(e pipeline.Event) { l.pipelineEvent(p, e) },
-	})
-	if err := p.sup.Start(ctx); err != nil {
-		if p.keys != nil {
-			p.keys.Stop()
+	if len(outs) > 0 {
+		p.encoder = pipeline.NewEncoder(pipeline.Config{
+			FFmpeg:  l.cfg.FFmpeg,
+			Dir:     l.cfg.DataDir,
+			Args:    func(bool) ([]string, error) { return pipeline.Args(p.spec) },
+			Log:     p.log,
+			Grace:   l.cfg.Grace,
+			Backoff: pipeline.Backoff{Max: maxBackoff},
+			// What fails on the media shows in WaitHealthy.
+			Settle:  l.cfg.Settle,
+			Now:     l.cfg.Now,
+			OnEvent: func(e pipeline.Event) { l.pipelineEvent(p, e) },
+		}, p.source, outs)
+		if err := p.encoder.Start(ctx); err != nil {
+			p.encoder = nil
+			p.teardown()
+			return err
 		}
-		return err
 	}
+	p.source.Release()
 	return nil
+}
+
+// goWork runs one hub reader of the pipe until it ends.
+func (p *pipe) goWork(run func() error, what string) {
+	p.workers.Add(1)
+	go func() {
+		defer p.workers.Done()
+		if err := run(); err != nil && err != context.Canceled {
+			p.log.Error("writing "+what+" failed", "err", err)
+		}
+	}()
+}
+
+// liveRendition is the rendition of the i-th live variant.
+func (p *pipe) liveRendition(i int) int {
+	n := 0
+	for j, r := range p.plan.Renditions {
+		if r.Live {
+			if n == i {
+				return j
+			}
+			n++
+		}
+	}
+	return -1
+}
+
+// teardown stops a pipe's media graph: the encoder finishes what it has, the
+// hubs end, and their readers write what they read before they stop. The
+// live HLS and the archives are left as they are, to be finished (Stop) or
+// continued (a resume).
+func (p *pipe) teardown() {
+	if p.stopPush != nil {
+		p.stopPush()
+		p.pushers.Wait()
+	}
+	if p.encoder != nil {
+		if err := p.encoder.Stop(context.Background()); err != nil && p.everPublished() {
+			p.log.Warn("ffmpeg did not finish cleanly", "err", err)
+		}
+	}
+	p.source.Close()
+	for _, h := range p.hubs {
+		h.Close()
+	}
+	p.workers.Wait()
+	if p.stop != nil {
+		p.stop()
+	}
+}
+
+// everPublished reports whether the pipe's source ever had a publisher's media.
+func (p *pipe) everPublished() bool {
+	p.timeline.mu.Lock()
+	defer p.timeline.mu.Unlock()
+	return p.timeline.has
 }
 
 // pipelineEvent turns a pipeline's supervision into the run's events and its
@@ -140,37 +287,30 @@ func (l *Local) pipelineEvent(p *pipe, e pipeline.Event) {
 		event("pipeline_restarted", e.Cause)
 		if e.Failures >= 2 {
 			if !p.alert.open.Swap(true) {
-				l.log.Warn("pipeline keeps failing", "workflow", p.ref.WorkflowID, "pipeline", p.index, "failures", e.Failures, "cause", e.Cause)
+				p.log.Warn("pipeline keeps failing", "failures", e.Failures, "cause", e.Cause)
 			}
 			event(domain.EventPipelineFailing, fmt.Sprintf("%s (%d failures in a row; next try in %s)", e.Cause, e.Failures, e.Delay))
 		}
 	case pipeline.EventHealthy, pipeline.EventStable:
 		if p.alert.open.Swap(false) {
-			l.log.Info("pipeline recovered", "workflow", p.ref.WorkflowID, "pipeline", p.index)
+			p.log.Info("pipeline recovered")
 			event(domain.EventPipelineRecovered, e.Message)
 		}
 	}
 }
 
-// started logs that a pipeline's ffmpeg is up.
+// started logs that a pipeline is up: its encoder's ffmpeg, or its packaging alone.
 func (l *Local) started(p *pipe) {
-	l.cfg.OnEvent(p.ref, domain.RunEvent{Time: l.cfg.Now().UTC(), Type: "pipeline_started", Pipeline: p.index,
-		Message: "ffmpeg pid " + strconv.Itoa(p.sup.PID())})
+	msg := "packaging the source as it arrives"
+	if p.encoder != nil {
+		msg = "ffmpeg pid " + strconv.Itoa(p.encoder.Supervisor().PID())
+	}
+	l.cfg.OnEvent(p.ref, domain.RunEvent{Time: l.cfg.Now().UTC(), Type: "pipeline_started", Pipeline: p.index, Message: msg})
 }
 
-// playlistsExist reports whether an earlier instance wrote this pipeline's
-// live playlists, which a new ffmpeg must then continue rather than overwrite.
-func (l *Local) playlistsExist(spec pipeline.Spec) bool {
-	_, err := os.Stat(filepath.Join(l.cfg.DataDir, spec.LiveDir, pipeline.LivePlaylist))
-	return err == nil
-}
-
-// timelineEnd is where the media that earlier instances (of this server or
-// one before it) wrote for a pipeline ends, on the timeline of the stream
-// they were fed: the end of what its archives recorded, or, when it records
-// none, of its live playlists' last segments (when they are in the clear).
-// ffmpeg's MPEG-TS muxer puts its output a little later than its input, so
-// this is a little late, never early.
+// timelineEnd is where the media that an earlier server wrote for a pipeline
+// ends, on the pipeline's timeline: the end of what its archives recorded,
+// and of what its live HLS listed, whichever goes further.
 func (l *Local) timelineEnd(p *pipe) (time.Duration, bool) {
 	var end time.Duration
 	found := false
@@ -179,19 +319,26 @@ func (l *Local) timelineEnd(p *pipe) (time.Duration, bool) {
 			end, found = max(end, e), true
 		}
 	}
-	if len(p.recorders) > 0 {
-		return end, found
-	}
-	playlists, _ := filepath.Glob(filepath.Join(l.cfg.DataDir, p.spec.LiveDir, "*", "index.m3u8"))
-	for _, pl := range playlists {
-		b, err := os.ReadFile(pl)
-		last := lastSegment(b)
-		if err != nil || last == "" || filepath.IsAbs(last) || strings.Contains(last, "..") {
-			continue
-		}
-		if _, e, ok := recorder.Span(filepath.Join(filepath.Dir(pl), last)); ok {
-			end, found = max(end, recorder.PTSTime(e)), true
+	for _, o := range p.live {
+		if e, ok := o.end(); ok {
+			end, found = max(end, e), true
 		}
 	}
 	return end, found
+}
+
+// liveOutputs is the pipe's live HLS outputs; nil for no pipe.
+func (p *pipe) liveOutputs() []*liveOutput {
+	if p == nil {
+		return nil
+	}
+	return p.live
+}
+
+// recorder is the pipe's recorder of archive i; nil for no pipe.
+func (p *pipe) recorder(i int) *recorder.Recorder {
+	if p == nil || i >= len(p.recorders) {
+		return nil
+	}
+	return p.recorders[i]
 }

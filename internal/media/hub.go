@@ -50,6 +50,7 @@ type Hub struct {
 	held     []Item
 	heldSize int
 	readers  map[*Reader]struct{}
+	observe  []func(Item)
 	closed   bool
 }
 
@@ -103,8 +104,21 @@ func (h *Hub) End() {
 	h.emit(Item{Break: true})
 }
 
-// emit hands an item to every reader, and to the hold; h.mu is held.
+// Observe has f called with every item written from now on, in the
+// writer's goroutine and under the hub's lock: for what only looks at items
+// as they pass (a meter), which must be quick and must not call the hub.
+func (h *Hub) Observe(f func(Item)) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.observe = append(h.observe, f)
+}
+
+// emit hands an item to every observer and reader, and to the hold; h.mu
+// is held.
 func (h *Hub) emit(it Item) {
+	for _, f := range h.observe {
+		f(it)
+	}
 	if h.holding {
 		h.hold(it)
 	}
@@ -224,8 +238,16 @@ type Reader struct {
 	units  int  // units queued
 	video  int  // the video track of the tracks last queued
 	lost   bool // units were dropped: the next one queued is a keyframe
+	quiet  int  // units queued since the reader was last woken
 	closed bool
 }
+
+// quietUnits is how many units of a track other than the video may be queued
+// without waking the reader: audio frames come half again as often as video
+// ones, and a reader woken for each would cost a scheduler round trip per
+// frame for nothing, as the next video frame comes within a frame's time.
+// The bound keeps a stream whose video stopped flowing.
+const quietUnits = 8
 
 // push queues an item; the hub's mutex is held.
 func (r *Reader) push(it Item) {
@@ -249,8 +271,14 @@ func (r *Reader) push(it Item) {
 		}
 		r.lost = false
 		r.units++
+		if r.video >= 0 && it.Unit.Track != r.video && r.quiet < quietUnits {
+			r.items = append(r.items, it)
+			r.quiet++
+			return
+		}
 	}
 	r.items = append(r.items, it)
+	r.quiet = 0
 	select {
 	case r.notify <- struct{}{}:
 	default:

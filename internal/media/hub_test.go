@@ -158,3 +158,65 @@ func TestHubClose(t *testing.T) {
 		t.Errorf("a reader of a closed hub: %v", err)
 	}
 }
+
+// TestHubWakes: a waiting reader is woken by a video frame, but audio frames
+// of a stream with video are let to gather a little (quietUnits), without
+// waking it for each; those of an audio-only stream wake it at once.
+func TestHubWakes(t *testing.T) {
+	audio := func(h *Hub, n int) {
+		for range n {
+			h.Write(&Unit{Track: 1, Random: true, AU: [][]byte{{1}}})
+		}
+	}
+	// woken reports whether a reader waiting for its next item gets it
+	// within a moment.
+	woken := func(r *Reader) bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		_, err := r.Next(ctx)
+		return err == nil
+	}
+	h := NewHub(HubOptions{})
+	r := h.Subscribe("r", 100)
+	h.Begin(testTracks)
+	if it, err := r.Next(context.Background()); err != nil || it.Tracks == nil {
+		t.Fatalf("first item: %+v, %v", it, err)
+	}
+	got := make(chan bool)
+	go func() { got <- woken(r) }()
+	time.Sleep(10 * time.Millisecond) // r waits
+	audio(h, quietUnits)
+	if <-got {
+		t.Errorf("woken by %d audio frames", quietUnits)
+	}
+	// What was queued quietly is there for the next Next.
+	for i := range quietUnits {
+		if it, err := r.Next(context.Background()); err != nil || it.Unit == nil || it.Unit.Track != 1 {
+			t.Fatalf("audio frame %d: %+v, %v", i, it, err)
+		}
+	}
+	go func() { got <- woken(r) }()
+	time.Sleep(10 * time.Millisecond)
+	audio(h, quietUnits+1)
+	if !<-got {
+		t.Errorf("not woken by %d audio frames: a stream whose video stopped would stall", quietUnits+1)
+	}
+	drain(t, r)
+	go func() { got <- woken(r) }()
+	time.Sleep(10 * time.Millisecond)
+	h.Write(&Unit{Track: 0, Random: true, AU: [][]byte{{1}}})
+	if !<-got {
+		t.Error("not woken by a video frame")
+	}
+
+	ah := NewHub(HubOptions{})
+	ar := ah.Subscribe("audio only", 100)
+	ah.Begin(Tracks{{Codec: &AAC{}}})
+	ar.Next(context.Background())
+	go func() { got <- woken(ar) }()
+	time.Sleep(10 * time.Millisecond)
+	ah.Write(&Unit{Track: 0, Random: true, AU: [][]byte{{1}}})
+	if !<-got {
+		t.Error("an audio-only stream's frame did not wake its reader")
+	}
+}

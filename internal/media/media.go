@@ -91,3 +91,31 @@ func (u *Unit) Size() int {
 	}
 	return n
 }
+
+// SameCodecs reports whether two sources' tracks are the same codecs with the
+// same configuration, so that what writes one can go on with the other.
+func SameCodecs(a, b Tracks) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		switch x := a[i].Codec.(type) {
+		case *H264:
+			y, ok := b[i].Codec.(*H264)
+			if !ok || string(x.SPS) != string(y.SPS) || string(x.PPS) != string(y.PPS) {
+				return false
+			}
+		case *H265:
+			y, ok := b[i].Codec.(*H265)
+			if !ok || string(x.VPS) != string(y.VPS) || string(x.SPS) != string(y.SPS) || string(x.PPS) != string(y.PPS) {
+				return false
+			}
+		case *AAC:
+			y, ok := b[i].Codec.(*AAC)
+			if !ok || x.Config != y.Config {
+				return false
+			}
+		}
+	}
+	return true
+}

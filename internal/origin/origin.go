@@ -1,7 +1,8 @@
 // Package origin serves HLS playback and recordings from the data directory:
 // /live/... (the rolling live playlists and segments) and /archive/... (the
 // recordings). Files are opened through an os.Root, so no request path can reach
-// outside the data directory, not even through a symlink.
+// outside the data directory, not even through a symlink. With a Waiter it
+// answers LL-HLS blocking playlist reloads and requests for hinted parts.
 package origin
 
 import (
@@ -11,6 +12,8 @@ import (
 	"os"
 	"path"
 	"strings"
+
+	"onair/internal/hls"
 )
 
 // Roots served, matching the data directory's layout.
@@ -46,7 +49,8 @@ const keysDir = "keys"
 
 // Origin serves the media under a data directory.
 type Origin struct {
-	root *os.Root
+	root   *os.Root
+	waiter Waiter // nil: no LL-HLS blocking
 }
 
 // New opens the data directory. Close releases it.
@@ -98,7 +102,28 @@ func (o *Origin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	ext := path.Ext(name)
+	if ext == ".m3u8" {
+		if !o.hold(w, r, name, true) {
+			return
+		}
+		skip, err := skipQuery(r.URL.RawQuery)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		if delta := hls.DeltaPlaylist(name); skip && o.exists(delta) {
+			name = delta
+		}
+	}
 	f, err := o.root.Open(name)
+	if err != nil && ext == ".m4s" && IsNotExist(err) {
+		// Perhaps the part a live playlist hints at: held until written.
+		if !o.hold(w, r, name, false) {
+			return
+		}
+		f, err = o.root.Open(name)
+	}
 	if err != nil {
 		http.NotFound(w, r)
 		return
@@ -112,11 +137,15 @@ func (o *Origin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", ctype)
 	h.Set("Access-Control-Expose-Headers", "Content-Length, Content-Range")
 	h.Set("X-Content-Type-Options", "nosniff")
-	switch path.Ext(name) {
+	switch ext {
 	case ".m3u8":
 		h.Set("Cache-Control", playlistCache)
 	case ".mp4":
 		h.Set("Cache-Control", mp4Cache)
+		if strings.HasPrefix(name, "live/") {
+			// A live CMAF init section, named by its content: it never changes.
+			h.Set("Cache-Control", segmentCache)
+		}
 	case ".key":
 		h.Set("Cache-Control", keyCache)
 	default:

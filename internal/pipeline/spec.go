@@ -13,26 +13,35 @@ import (
 const (
 	LiveRoot    = "live"
 	ArchiveRoot = "archive"
-	// KeysDir is the directory of a live directory that holds its AES-128 keys
-	// and key info file; the origin serves .key files only from a directory of this name.
+	// KeysDir is the directory of a live directory that holds its AES-128
+	// keys; the origin serves .key files only from a directory of this name.
 	KeysDir = "keys"
-	// KeyInfoName is the key info file in KeysDir.
-	KeyInfoName = "keyinfo"
 )
 
 // LiveDir is where pipeline p of a workflow's channel writes its live HLS: the
 // workflow's directory, or its pipeline subdirectory (0/, 1/) in a STANDARD channel.
-func LiveDir(wf *domain.Workflow, p int) string {
-	dir := path.Join(LiveRoot, wf.ID)
-	if wf.Blueprint.Settings.Channel.Class == domain.ClassStandard {
+func LiveDir(workflowID string, class domain.ChannelClass, p int) string {
+	dir := path.Join(LiveRoot, workflowID)
+	if class == domain.ClassStandard {
 		dir = path.Join(dir, strconv.Itoa(p))
 	}
 	return dir
 }
 
-// SpecFor resolves pipeline p of a run: its live directory, the directory of
-// each archive, and the URL of each RTMP destination, with the run's options
-// (archive directory, start-over window, archive segment length, key rotation) applied.
+// OutputDir is the directory of a live output of a live directory: the live
+// directory itself for TS, its cmaf subdirectory for CMAF. Its master
+// playlist is OutputDir/LivePlaylist.
+func OutputDir(liveDir, format string) string {
+	if format == domain.FormatCMAF {
+		return path.Join(liveDir, CMAFDir)
+	}
+	return liveDir
+}
+
+// SpecFor resolves pipeline p of a run: its live directory and live outputs,
+// the directory of each archive, and the URL of each RTMP destination, with
+// the run's options (archive directory, start-over window, archive segment
+// length, key rotation) applied.
 func SpecFor(wf *domain.Workflow, run *domain.Run, p int) Spec {
 	s := wf.EffectiveSettings()
 	opts := run.Options
@@ -52,10 +61,22 @@ func SpecFor(wf *domain.Workflow, run *domain.Run, p int) Spec {
 		}
 	}
 	archiveBase := ArchiveBase(wf, run)
-	spec := Spec{Settings: s, LiveDir: LiveDir(wf, p)}
+	spec := Spec{Settings: s, LiveDir: LiveDir(wf.ID, s.Channel.Class, p)}
 	if opts.KeyRotationSeconds > 0 {
-		spec.KeyInfoFile = path.Join(spec.LiveDir, KeysDir, KeyInfoName)
+		spec.KeyDir = path.Join(spec.LiveDir, KeysDir)
 		spec.KeyRotation = time.Duration(opts.KeyRotationSeconds) * time.Second
+	}
+	for _, h := range s.OriginHLSGroups() {
+		out := LiveOutput{
+			Format:  h.SegmentFormat(),
+			Dir:     OutputDir(spec.LiveDir, h.SegmentFormat()),
+			Segment: time.Duration(h.SegmentSeconds) * time.Second,
+			Window:  time.Duration(h.WindowSeconds) * time.Second,
+			Part:    time.Duration(h.Part() * float64(time.Second)),
+		}
+		if opts.Plays(out.Format) {
+			spec.Live = append(spec.Live, out)
+		}
 	}
 	dests := map[string]domain.Destination{}
 	for _, d := range s.Destinations {

@@ -453,3 +453,26 @@ func TestWaitHealthy(t *testing.T) {
 		}
 	})
 }
+
+// TestWriteTimeoutKillsAStalledFFmpeg: an ffmpeg that stops reading its input
+// cannot block the ingest: the write fails, and the instance is replaced.
+func TestWriteTimeoutKillsAStalledFFmpeg(t *testing.T) {
+	dir := t.TempDir()
+	ff := script(t, dir, `exec sleep 30`)
+	var ev events
+	s := New(Config{FFmpeg: ff, Dir: dir, Args: noArgs, Settle: 50 * time.Millisecond, WriteTimeout: 200 * time.Millisecond,
+		Grace: 50 * time.Millisecond, OnEvent: ev.add, Backoff: Backoff{Min: 10 * time.Millisecond}})
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer stop(t, s)
+	start := time.Now()
+	_, err := s.Write(make([]byte, 1<<20)) // more than a pipe holds
+	if !errors.Is(err, ErrNotReady) || time.Since(start) > 2*time.Second {
+		t.Fatalf("Write = %v after %s", err, time.Since(start))
+	}
+	waitFor(t, 5*time.Second, "the restart", func() bool { return s.Instance() == 2 })
+	if got := ev.of(EventExited); len(got) != 1 || !strings.Contains(got[0].Cause, "read nothing of its input for 200ms") {
+		t.Errorf("exited events = %+v", got)
+	}
+}

@@ -1,7 +1,7 @@
 // Package recorder writes a run's archive: an HLS event playlist of MPEG-TS
 // segments in one directory, made from the access units of the rendition it
-// records, which arrive as MPEG-TS from one source after another (each
-// ffmpeg instance of the run's pipeline).
+// records, read from its hub: one source after another (each publisher
+// session, or each ffmpeg instance of the run's encoder).
 //
 // It is made to lose nothing when something dies. Every access unit reaches
 // its segment file as it arrives; a segment is listed in the playlist as soon
@@ -13,6 +13,7 @@
 package recorder
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -22,9 +23,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
-	"github.com/bluenviron/mediacommon/v2/pkg/formats/mpegts"
 	tscodecs "github.com/bluenviron/mediacommon/v2/pkg/formats/mpegts/codecs"
+
+	"onair/internal/media"
 )
 
 // Playlist is the archive's playlist in its directory.
@@ -33,22 +34,23 @@ const Playlist = "index.m3u8"
 // ErrFinished is what writes to a finished recorder return.
 var ErrFinished = errors.New("recorder: the archive is finished")
 
-// Recorder writes one archive. Feed may be called from any goroutine, one
-// source at a time; Finish ends the archive.
+// Recorder writes one archive. Run reads its hub; Finish ends the archive.
 type Recorder struct {
 	dir    string
 	target int64 // segment length, 90 kHz
 	log    *slog.Logger
 
-	mu       sync.Mutex
-	entries  []entry  // the listed segments
-	next     int      // the number of the next segment file
-	seg      *segment // the segment being written; nil between segments
-	src      source   // what the current source carries
-	broken   bool     // the next segment follows a discontinuity
-	end      int64    // the latest presentation time recorded, 90 kHz
-	hasEnd   bool
-	finished bool
+	mu        sync.Mutex
+	entries   []entry  // the listed segments
+	next      int      // the number of the next segment file
+	seg       *segment // the segment being written; nil between segments
+	src       source   // what the current source carries
+	broken    bool     // the next segment follows a discontinuity
+	end       int64    // the latest presentation time recorded, 90 kHz
+	hasEnd    bool
+	finished  bool
+	mp4       *mp4Writer    // the MP4 built as the run goes
+	lastFrame time.Duration // how long the last frame recorded lasts
 }
 
 // entry is one listed segment.
@@ -58,10 +60,12 @@ type entry struct {
 	discontinuity bool
 }
 
-// source is what one MPEG-TS input carries: the codecs of its first video and
-// audio tracks, either of them nil.
+// source is what one source carries: the codecs of its video and audio
+// tracks (either of them nil), and their indexes in its tracks.
 type source struct {
-	video, audio tscodecs.Codec
+	video, audio           tscodecs.Codec
+	videoTrack, audioTrack int
+	h265                   bool
 }
 
 // Open returns the recorder of the archive in dir, writing segments of about
@@ -83,7 +87,30 @@ func Open(dir string, target time.Duration, log *slog.Logger) (*Recorder, error)
 	if err := r.resume(); err != nil {
 		return nil, fmt.Errorf("recorder %s: %w", dir, err)
 	}
+	var err error
+	if r.mp4, err = openMP4(MP4Of(dir), filepath.Join(dir, mp4StateFile)); err != nil {
+		return nil, fmt.Errorf("recorder %s: %w", dir, err)
+	}
 	return r, nil
+}
+
+// MP4Of is the MP4 of the archive in dir: next to it, dir + ".mp4".
+func MP4Of(dir string) string { return filepath.Clean(dir) + ".mp4" }
+
+// mp4StateFile is the MP4's sidecar in the archive's directory.
+const mp4StateFile = "mp4.json"
+
+// MP4 says how long the archive's MP4 lasts, and whether it holds the whole
+// recording (when it does not, because a source changed the codec
+// configuration half-way, the caller makes one from the playlist). Call it
+// after Finish.
+func (r *Recorder) MP4() (time.Duration, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.mp4.complete() || !r.hasEnd {
+		return 0, false
+	}
+	return PTSTime(since(r.mp4.state.Origin, r.end)) + r.lastFrame, true
 }
 
 // End is the latest presentation time recorded, on the timeline of the
@@ -94,80 +121,97 @@ func (r *Recorder) End() (time.Duration, bool) {
 	return PTSTime(r.end), r.hasEnd
 }
 
-// Feed records one source, an MPEG-TS stream of H.264 video and AAC audio
-// (other tracks are left out), until it ends; the segment it was writing is
-// then closed and listed. It returns nil at the end of the stream, however
-// it ends (an ffmpeg that was killed included), and an error only when the
-// stream cannot be read from the start or the archive cannot be written.
-func (r *Recorder) Feed(ts io.Reader) error {
+// Run records what a hub's reader reads until it ends: each Tracks item
+// starts a source (its H.264 or H.265 video and AAC audio; other tracks are
+// left out), each Break ends one, closing the segment it was writing. It
+// returns nil when the reader ends (io.EOF), ctx's error when ctx ends, and
+// the error when the archive cannot be written.
+func (r *Recorder) Run(ctx context.Context, rd *media.Reader) error {
 	defer r.endSource()
-	rd := &mpegts.Reader{R: ts}
-	if err := rd.Initialize(); err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil // the source ended before it sent anything
-		}
-		return fmt.Errorf("recorder: reading the stream: %w", err)
-	}
-	var src source
-	for _, t := range rd.Tracks() {
-		switch c := t.Codec.(type) {
-		case *tscodecs.H264:
-			if src.video == nil {
-				src.video = c
-				rd.OnDataH264(t, func(pts, dts int64, au [][]byte) error { return r.writeVideo(pts, dts, au) })
-			}
-		case *tscodecs.MPEG4Audio:
-			if src.audio == nil {
-				src.audio = c
-				rd.OnDataMPEG4Audio(t, func(pts int64, aus [][]byte) error { return r.writeAudio(pts, aus) })
-			}
-		}
-	}
-	if src.video == nil && src.audio == nil {
-		return errors.New("recorder: the stream has neither H.264 video nor AAC audio")
-	}
-	r.mu.Lock()
-	r.src = src
-	r.mu.Unlock()
-	rd.OnDecodeError(func(err error) { r.log.Debug("recorder: undecodable data skipped", "err", err) })
 	for {
-		if err := rd.Read(); err != nil {
-			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, os.ErrClosed) {
+		it, err := rd.Next(ctx)
+		if err != nil {
+			if errors.Is(err, io.EOF) {
 				return nil
 			}
-			var werr *writeError
-			if errors.As(err, &werr) {
-				return werr.err
+			return err
+		}
+		switch {
+		case it.Tracks != nil:
+			r.endSource()
+			r.begin(it.Tracks)
+		case it.Break:
+			r.endSource()
+		case it.Unit != nil:
+			if err := r.write(it.Unit); err != nil {
+				return err
 			}
-			// A source cut in the middle of a packet (its process died) ends
-			// here too: what came before it is recorded.
-			r.log.Debug("recorder: the stream ended in error", "err", err)
-			return nil
 		}
 	}
 }
 
-// writeError marks an error of the archive, not of the stream, so that Feed
-// can tell the two apart when the reader hands it back.
-type writeError struct{ err error }
+// begin starts a source with its tracks.
+func (r *Recorder) begin(tracks media.Tracks) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.src = source{videoTrack: -1, audioTrack: -1}
+	if err := r.mp4.begin(tracks); err != nil {
+		r.log.Warn("recorder: the MP4 cannot grow; it will be made at the end", "dir", r.dir, "err", err)
+		r.mp4.broken = true
+	}
+	if i := tracks.Video(); i >= 0 {
+		switch tracks[i].Codec.(type) {
+		case *media.H264:
+			r.src.video, r.src.videoTrack = &tscodecs.H264{}, i
+		case *media.H265:
+			r.src.video, r.src.videoTrack, r.src.h265 = &tscodecs.H265{}, i, true
+		}
+	}
+	if i := tracks.Audio(); i >= 0 {
+		r.src.audio, r.src.audioTrack = &tscodecs.MPEG4Audio{Config: tracks[i].Codec.(*media.AAC).Config}, i
+	}
+}
 
-func (e *writeError) Error() string { return e.err.Error() }
+// write records one unit of the current source.
+func (r *Recorder) write(u *media.Unit) error {
+	r.mu.Lock()
+	src := r.src
+	r.mu.Unlock()
+	var err error
+	switch u.Track {
+	case src.videoTrack:
+		err = r.writeVideo(media.TSTicks(u.PTS), media.TSTicks(u.DTS), u.AU, u.Random)
+	case src.audioTrack:
+		err = r.writeAudio(media.TSTicks(u.PTS), u.AU)
+	default:
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.mp4.add(u, media.TSTicks(u.DTS)); err != nil {
+		r.log.Warn("recorder: the MP4 cannot grow; it will be made at the end", "dir", r.dir, "err", err)
+		r.mp4.broken = true
+	}
+	return nil
+}
 
-func (r *Recorder) writeVideo(pts, dts int64, au [][]byte) error {
+func (r *Recorder) writeVideo(pts, dts int64, au [][]byte, key bool) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.finished {
-		return &writeError{ErrFinished}
+		return ErrFinished
 	}
-	key := h264.IsRandomAccess(au)
 	if err := r.cut(pts, key); err != nil {
-		return &writeError{err}
+		return err
 	}
 	if r.seg == nil {
 		return nil // a segment starts at a keyframe
 	}
 	if err := r.seg.writeVideo(pts, dts, au); err != nil {
-		return &writeError{err}
+		return err
 	}
 	r.recorded(pts)
 	return nil
@@ -177,19 +221,19 @@ func (r *Recorder) writeAudio(pts int64, aus [][]byte) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.finished {
-		return &writeError{ErrFinished}
+		return ErrFinished
 	}
 	if r.src.video == nil {
 		// Audio alone: any frame may start a segment.
 		if err := r.cut(pts, true); err != nil {
-			return &writeError{err}
+			return err
 		}
 	}
 	if r.seg == nil {
 		return nil // before the first keyframe of the source
 	}
 	if err := r.seg.writeAudio(pts, aus); err != nil {
-		return &writeError{err}
+		return err
 	}
 	r.recorded(pts)
 	return nil
@@ -234,6 +278,7 @@ func (r *Recorder) closeSegment(duration int64) error {
 		return err
 	}
 	r.entries = append(r.entries, entry{name: filepath.Base(seg.file), duration: float64(duration) / clockRate, discontinuity: r.broken})
+	r.lastFrame = PTSTime(duration - since(seg.start, seg.last))
 	r.broken = false
 	return r.writePlaylist()
 }
@@ -248,7 +293,8 @@ func (r *Recorder) endSource() {
 			r.log.Error("recorder: closing the last segment of a source failed", "dir", r.dir, "err", err)
 		}
 	}
-	r.src = source{}
+	r.src = source{videoTrack: -1, audioTrack: -1}
+	r.mp4.flushPending()
 	if len(r.entries) > 0 {
 		r.broken = true
 	}

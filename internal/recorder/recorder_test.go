@@ -2,6 +2,7 @@ package recorder
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"math"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"onair/internal/clip"
+	"onair/internal/media"
 	"onair/internal/testutil/fftest"
 )
 
@@ -29,6 +31,23 @@ func tsSource(t *testing.T, seconds int, offset float64) []byte {
 		t.Fatalf("ffmpeg: %v", err)
 	}
 	return out
+}
+
+// record runs the recorder on a hub that the sources are written into, one
+// after the other, as a run's encoder instances write theirs.
+func record(t *testing.T, r *Recorder, sources ...[]byte) error {
+	t.Helper()
+	h := media.NewHub(media.HubOptions{})
+	rd := h.Subscribe("recorder", 1<<20)
+	done := make(chan error, 1)
+	go func() { done <- r.Run(context.Background(), rd) }()
+	for _, src := range sources {
+		if err := media.ReadTS(bytes.NewReader(src), h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.Close()
+	return <-done
 }
 
 func playlist(t *testing.T, dir string) (segs []clip.Segment, ended bool, raw string) {
@@ -56,7 +75,7 @@ func TestSourcesAndCuts(t *testing.T) {
 	}
 	first := tsSource(t, 7, 10)
 	cut := first[:len(first)*5/7+100] // about 5 s, not on a packet boundary
-	if err := r.Feed(bytes.NewReader(cut)); err != nil {
+	if err := record(t, r, cut); err != nil {
 		t.Fatal(err)
 	}
 	segs, ended, raw := playlist(t, dir)
@@ -71,7 +90,7 @@ func TestSourcesAndCuts(t *testing.T) {
 		t.Errorf("End after the first source = %s, %v", end1, ok)
 	}
 
-	if err := r.Feed(bytes.NewReader(tsSource(t, 3, 20))); err != nil {
+	if err := record(t, r, tsSource(t, 3, 20)); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.Finish(); err != nil {
@@ -88,7 +107,7 @@ func TestSourcesAndCuts(t *testing.T) {
 	if total := clip.Total(segs); math.Abs(total-8) > 0.3 {
 		t.Errorf("the archive lists %.2f s, want the 5 s and 3 s recorded", total)
 	}
-	if err := r.Feed(bytes.NewReader(first)); err == nil {
+	if err := record(t, r, first); err == nil {
 		t.Error("a finished recorder took another source")
 	}
 	_, ffprobe := fftest.Tools(t)
@@ -109,7 +128,7 @@ func TestResumeListsTheUnfinishedSegment(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := tsSource(t, 5, 0)
-	if err := r.Feed(bytes.NewReader(src)); err != nil {
+	if err := record(t, r, src); err != nil {
 		t.Fatal(err)
 	}
 	// What the dead process left: three segments listed, and a fourth it was
@@ -134,7 +153,7 @@ func TestResumeListsTheUnfinishedSegment(t *testing.T) {
 	if end, ok := r.End(); !ok || math.Abs(end.Seconds()-(1.4+3)) > 0.5 {
 		t.Errorf("End = %s, %v; want where the unfinished segment ends", end, ok)
 	}
-	if err := r.Feed(bytes.NewReader(tsSource(t, 2, 10))); err != nil {
+	if err := record(t, r, tsSource(t, 2, 10)); err != nil {
 		t.Fatal(err)
 	}
 	segs, _, raw = playlist(t, dir)
@@ -176,8 +195,8 @@ func TestTimestampWrap(t *testing.T) {
 	}
 }
 
-// FuzzFeed: whatever bytes a source sends, the recorder neither panics nor
-// lists a segment it did not write.
+// FuzzFeed: whatever bytes an encoder sends, reading them into a hub and
+// recording them neither panics nor lists a segment that was not written.
 func FuzzFeed(f *testing.F) {
 	f.Add([]byte{})
 	f.Add(bytes.Repeat([]byte{0x47}, 188*3))
@@ -187,7 +206,7 @@ func FuzzFeed(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r.Feed(bytes.NewReader(b))
+		record(t, r, b)
 		r.Finish()
 		if raw, err := os.ReadFile(filepath.Join(dir, Playlist)); err == nil {
 			segs, _, err := clip.Parse(raw)
@@ -201,4 +220,50 @@ func FuzzFeed(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestMP4GrowsWithTheRun: the archive's MP4 is there when the recording
+// ends, without a remux: a fragmented MP4 that ffmpeg decodes whole, as long
+// as what was recorded (the gap between two sources included); a recorder
+// reopened after a crash cuts what was half written and goes on.
+func TestMP4GrowsWithTheRun(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "720p")
+	r, err := Open(dir, 2*time.Second, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := record(t, r, tsSource(t, 4, 10)); err != nil {
+		t.Fatal(err)
+	}
+	// A crash in the middle of a fragment: garbage after the last whole one.
+	f, _ := os.OpenFile(MP4Of(dir), os.O_WRONLY|os.O_APPEND, 0)
+	f.Write([]byte("\x00\x00\x10\x00moofhalf-written"))
+	f.Close()
+	if r, err = Open(dir, 2*time.Second, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := record(t, r, tsSource(t, 3, 20)); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	d, ok := r.MP4()
+	// 4 s from 10 s, then 3 s from 20 s: the MP4 spans 13 s.
+	if !ok || d < 12900*time.Millisecond || d > 13200*time.Millisecond {
+		t.Fatalf("MP4() = %s, %v; want about 13 s", d, ok)
+	}
+	ffmpeg, ffprobe := fftest.Tools(t)
+	out, err := exec.Command(ffprobe, "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", MP4Of(dir)).Output()
+	if err != nil {
+		t.Fatalf("ffprobe: %v", err)
+	}
+	t.Logf("ffprobe duration: %s", strings.TrimSpace(string(out)))
+	if dec, err := exec.Command(ffmpeg, "-v", "error", "-i", MP4Of(dir), "-f", "null", "-").CombinedOutput(); err != nil || len(bytes.TrimSpace(dec)) > 0 {
+		t.Errorf("ffmpeg does not decode the MP4 cleanly: %v\n%s", err, dec)
+	}
+	frames, _ := exec.Command(ffprobe, "-v", "error", "-select_streams", "v", "-count_packets", "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", MP4Of(dir)).Output()
+	if n := strings.TrimSpace(string(frames)); n != "105" {
+		t.Errorf("the MP4 holds %s video frames, want the 60 + 45 recorded", n)
+	}
 }

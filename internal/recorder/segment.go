@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bluenviron/mediacommon/v2/pkg/formats/mpegts"
+	tscodecs "github.com/bluenviron/mediacommon/v2/pkg/formats/mpegts/codecs"
 )
 
 // clockRate is the MPEG-TS clock: timestamps count 1/90000 s.
@@ -76,7 +77,11 @@ func createSegment(file string, src source, start int64) (*segment, error) {
 }
 
 func (s *segment) writeVideo(pts, dts int64, au [][]byte) error {
-	if err := s.w.WriteH264(s.video, pts, dts, au); err != nil {
+	write := s.w.WriteH264
+	if _, ok := s.video.Codec.(*tscodecs.H265); ok {
+		write = s.w.WriteH265
+	}
+	if err := write(s.video, pts, dts, au); err != nil {
 		return fmt.Errorf("writing %s: %w", s.file, err)
 	}
 	s.timed(pts)

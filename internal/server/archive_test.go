@@ -26,7 +26,7 @@ func TestArchiveSurvivesRestarts(t *testing.T) {
 	e2e.WaitFor(t, "the first archive segment", 30*time.Second, func() bool { return e2e.Segments(filepath.Join(archiveDir, "index.m3u8")) >= 1 })
 	for kill := 1; kill <= 5; kill++ {
 		time.Sleep(3 * time.Second) // into the next 6 s segment
-		exec.Command("pkill", "-KILL", "-f", "live/"+id+"/%v").Run()
+		exec.Command("pkill", "-KILL", "-f", ffmpegOf("live/"+id)).Run()
 		e2e.WaitFor(t, "the restarted ffmpeg", 20*time.Second, func() bool {
 			return e2e.CountEvents(n.Channel(id), "pipeline_started") == kill+1
 		})

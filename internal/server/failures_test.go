@@ -47,7 +47,7 @@ func TestCrashLoopWhileStarting(t *testing.T) {
 	ffmpeg, control := crashingFFmpeg(t, "1.2")
 	os.WriteFile(control, nil, 0o644) // every instance
 	n := startNode(t, func(c *config.Config) { c.FFmpeg = ffmpeg }, server.WithSettle(time.Second))
-	b := passthrough(domain.ClassSinglePipeline)
+	b := e2e.SmallBlueprint(domain.ClassSinglePipeline)
 	b.Settings.Inputs[0].CreateInput.AvailableImmediately = true
 	id := n.Create(b)
 	url := n.Channel(id).Endpoints.Input[0].Endpoints[0]
@@ -86,19 +86,19 @@ func TestCrashLoopWhileStarting(t *testing.T) {
 func TestCrashLoopWhileRunning(t *testing.T) {
 	ffmpeg, control := crashingFFmpeg(t, "0.6")
 	n := startNode(t, func(c *config.Config) { c.FFmpeg = ffmpeg })
-	id, info := n.CreateAndStart(passthrough(domain.ClassStandard))
+	id, info := n.CreateAndStart(e2e.SmallBlueprint(domain.ClassStandard))
 	urls := info.Endpoints.Input[0].Endpoints
 	e2e.Publish(t, urls[0], 60)
 	e2e.Publish(t, urls[1], 60)
-	main := filepath.Join(n.data, "live", id, "0", "SOURCE", "index.m3u8")
+	main := filepath.Join(n.data, "live", id, "0", "180p", "index.m3u8")
 	e2e.WaitFor(t, "both pipelines' segments", 30*time.Second, func() bool {
-		return e2e.Segments(main) >= 2 && e2e.Segments(filepath.Join(n.data, "live", id, "1", "SOURCE", "index.m3u8")) >= 2
+		return e2e.Segments(main) >= 2 && e2e.Segments(filepath.Join(n.data, "live", id, "1", "180p", "index.m3u8")) >= 2
 	})
 
 	// The backup pipeline's ffmpeg dies, and every one after it too.
-	backup := "live/" + id + "/1/"
+	backup := ffmpegOf("live/" + id + "/1")
 	os.WriteFile(control, []byte(backup), 0o644)
-	exec.Command("pkill", "-KILL", "-f", backup+"%v").Run()
+	exec.Command("pkill", "-KILL", "-f", backup).Run()
 	e2e.WaitFor(t, "the alert", 30*time.Second, func() bool { return len(n.Channel(id).Alerts) == 1 })
 	info = n.Channel(id)
 	if a := info.Alerts[0]; a.Pipeline != 1 || !strings.Contains(a.Cause, "killed") || a.Since.IsZero() {

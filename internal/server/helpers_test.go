@@ -2,12 +2,14 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"onair/internal/api"
 	"onair/internal/config"
 	"onair/internal/server"
 	"onair/internal/testutil/e2e"
@@ -45,6 +47,9 @@ func startNodeLogging(t *testing.T, h slog.Handler, change func(*config.Config),
 	if change != nil {
 		change(&cfg)
 	}
+	// Every playlist the node writes is checked, version after version,
+	// until it has stopped (cleanups run last first).
+	e2e.WatchPlaylists(t, cfg.Data)
 	log := slog.New(h)
 	srv, err := server.New(context.Background(), cfg, log, opts...)
 	if err != nil {
@@ -69,3 +74,23 @@ func startNodeLogging(t *testing.T, h slog.Handler, change func(*config.Config),
 
 // local maps a URL the node handed out to where the test reaches it.
 func (n *node) local(url string) string { return n.Local(url, public) }
+
+// ffmpegOf is what names a pipeline's ffmpeg in its command line, for pkill
+// -f: the pipeline's live directory (live/<workflow>, or live/<workflow>/<p>
+// in a STANDARD channel).
+func ffmpegOf(liveDir string) string { return "service_name=" + liveDir }
+
+// ffmpegPID is the pid of the last ffmpeg the run's events announce.
+func ffmpegPID(t *testing.T, info api.ChannelInfo) int {
+	t.Helper()
+	pid := 0
+	for _, e := range info.Events {
+		if e.Type == "pipeline_started" {
+			fmt.Sscanf(e.Message, "ffmpeg pid %d", &pid)
+		}
+	}
+	if pid == 0 {
+		t.Fatalf("no ffmpeg in the events %+v", info.Events)
+	}
+	return pid
+}

@@ -10,21 +10,6 @@ import (
 	"onair/internal/testutil/e2e"
 )
 
-// passthrough is a blueprint that packages the source as it arrives, in 1 s
-// segments (the test publisher's GOP), recorded whole: the cheapest channel.
-func passthrough(class domain.ChannelClass) domain.Blueprint {
-	b := e2e.SmallBlueprint(class)
-	b.ID = "small-passthrough"
-	b.Settings.Channel.Passthrough = true
-	b.Settings.Channel.Video = nil
-	b.Settings.Channel.Audio = nil
-	b.Settings.OutputGroups = []domain.OutputGroup{
-		{Type: domain.OutputHLS, HLS: &domain.HLSSettings{SegmentSeconds: 1, WindowSeconds: 10}},
-		{Type: domain.OutputArchive, Archive: &domain.ArchiveSettings{Rendition: domain.RenditionSource, NameModifier: "source"}},
-	}
-	return b
-}
-
 // TestPublishRightAfterStart: an encoder that connects the moment a start
 // call returns is accepted and held until the pipeline is up, through both
 // APIs, twenty times in a row; and each run's archive holds what it sent
@@ -47,7 +32,7 @@ func TestPublishRightAfterStart(t *testing.T) {
 
 	t.Run("workflows", func(t *testing.T) {
 		t.Parallel()
-		b := passthrough(domain.ClassSinglePipeline)
+		b := e2e.Passthrough(domain.ClassSinglePipeline)
 		b.Settings.Inputs[0].CreateInput.AvailableImmediately = true
 		for i := range runs {
 			id := n.Create(b)
@@ -61,7 +46,7 @@ func TestPublishRightAfterStart(t *testing.T) {
 
 	t.Run("streams", func(t *testing.T) {
 		t.Parallel()
-		n.Call("POST", "/api/blueprints", passthrough(domain.ClassStandard), nil)
+		n.Call("POST", "/api/blueprints", e2e.Passthrough(domain.ClassStandard), nil)
 		var st api.StreamInfo
 		if code := n.Call("POST", "/api/streams", map[string]any{"name": "Race", "blueprint_id": "small-passthrough", "segment_length": 1}, &st); code != 200 {
 			t.Fatalf("create: %d", code)
@@ -85,7 +70,7 @@ func TestPublishRightAfterStart(t *testing.T) {
 // in every form.
 func TestRTMPURLForms(t *testing.T) {
 	n := startNode(t, nil)
-	id, info := n.CreateAndStart(passthrough(domain.ClassSinglePipeline))
+	id, info := n.CreateAndStart(e2e.Passthrough(domain.ClassSinglePipeline))
 	url := info.Endpoints.Input[0].Endpoints[0] // rtmp://HOST:PORT/live/KEY
 	host := strings.TrimSuffix(url[:strings.Index(url, "/live/")], "/")
 	key := url[strings.LastIndex(url, "/")+1:]

@@ -215,11 +215,16 @@ func TestPipelineRestart(t *testing.T) {
 	seq := e2e.MediaSequence(t, variant)
 	last := e2e.LastSegment(variant)
 
-	out, err := exec.Command("pkill", "-KILL", "-f", "live/"+id+"/%v").CombinedOutput()
+	out, err := exec.Command("pkill", "-KILL", "-f", ffmpegOf("live/"+id)).CombinedOutput()
 	if err != nil {
 		t.Fatalf("pkill: %v %s", err, out)
 	}
-	e2e.WaitFor(t, "the restart event", 20*time.Second, func() bool { return e2e.HasEvent(n.Channel(id), "pipeline_restarted") })
+	e2e.WaitFor(t, "the restarted ffmpeg", 20*time.Second, func() bool {
+		info := n.Channel(id)
+		return e2e.HasEvent(info, "pipeline_restarted") && e2e.CountEvents(info, "pipeline_started") == 2
+	})
+	// The segment the kill cut short is listed at once; then the new ffmpeg's.
+	last = max(last, e2e.LastSegment(variant))
 	e2e.WaitFor(t, "new segments after the restart", 30*time.Second, func() bool { return e2e.LastSegment(variant) > last })
 	if s := e2e.MediaSequence(t, variant); s < seq {
 		t.Errorf("media sequence went back: %d → %d", seq, s)

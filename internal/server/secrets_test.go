@@ -2,30 +2,26 @@ package server_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"onair/internal/api"
-	"onair/internal/config"
 	"onair/internal/domain"
 	"onair/internal/testutil/e2e"
 )
 
-// TestSecretsStayHidden: a destination's credentials reach ffmpeg and nothing a
-// person reads: not the API's answers, not the run's cause, not the log at
-// debug level, not /metrics. The ffmpeg here prints its command line to stderr
-// and fails, as a real one quotes the destination it cannot open.
+// TestSecretsStayHidden: a destination's credentials reach the destination
+// and nothing a person reads: not the API's answers, not the run's events,
+// not the log at debug level, not /metrics, not the encoder's command line.
+// Both destinations refuse the connection, as a wrong host would, so that
+// onair logs and retries them with their URLs.
 func TestSecretsStayHidden(t *testing.T) {
-	ffmpeg := filepath.Join(t.TempDir(), "ffmpeg")
-	if err := os.WriteFile(ffmpeg, []byte("#!/bin/sh\necho \"error opening output: $*\" >&2\nexit 1\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
 	logs := &e2e.SyncBuffer{}
-	n := startNodeLogging(t, slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}),
-		func(c *config.Config) { c.FFmpeg = ffmpeg })
+	n := startNodeLogging(t, slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}), nil)
 
 	hidden := func(what, text string) { t.Helper(); e2e.Hidden(t, what, text) }
 	b := e2e.WithSecretDestinations(e2e.SmallBlueprint(domain.ClassSinglePipeline))
@@ -34,8 +30,16 @@ func TestSecretsStayHidden(t *testing.T) {
 		t.Fatalf("create: %d", code)
 	}
 	n.Start(id.ID)
-	info := n.WaitStatus(id.ID, domain.StatusStartFailed)
-	hidden("the cause", info.Cause)
+	info := n.WaitStatus(id.ID, domain.StatusRunning)
+	e2e.Publish(t, info.Endpoints.Input[0].Endpoints[0], 20)
+	e2e.WaitFor(t, "both destinations to be retried", 30*time.Second, func() bool {
+		return strings.Count(logs.String(), "destination failed; retrying") >= 2
+	})
+	args, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", ffmpegPID(t, n.Channel(id.ID))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hidden("ffmpeg's command line", string(args))
 
 	for _, path := range []string{"/api/workflows/" + id.ID, "/api/workflows", "/api/channels/" + id.ID, "/api/channels"} {
 		var body json.RawMessage
@@ -45,13 +49,13 @@ func TestSecretsStayHidden(t *testing.T) {
 		hidden("GET "+path, string(body))
 	}
 	metrics := n.metrics(t)
-	if !strings.Contains(metrics, `onair_workflows{status="START_FAILED"} 1`) {
+	if !strings.Contains(metrics, `onair_workflows{status="RUNNING"} 1`) {
 		t.Fatalf("metrics:\n%s", metrics)
 	}
 	hidden("/metrics", metrics)
 	log := logs.String()
 	if !strings.Contains(log, "ffmpeg command line") || !strings.Contains(log, "127.0.0.1:1") {
-		t.Fatalf("the log lacks ffmpeg's command line and stderr:\n%s", log)
+		t.Fatalf("the log lacks ffmpeg's command line and the destinations:\n%s", log)
 	}
 	hidden("the log", log)
 }

@@ -27,10 +27,10 @@ import (
 	"onair/internal/controller"
 	"onair/internal/docs"
 	"onair/internal/engine"
+	"onair/internal/ingest"
 	"onair/internal/lease"
 	"onair/internal/openapi"
 	"onair/internal/origin"
-	"onair/internal/rtmp"
 	"onair/internal/scheduler"
 	"onair/internal/store"
 )
@@ -55,7 +55,7 @@ type Server struct {
 	engine       *engine.Local
 	events       *eventLog
 	origin       *origin.Origin
-	ingest       *rtmp.Server
+	ingest       *ingest.Server
 	httpLn       net.Listener
 	rtmpLn       net.Listener
 	handler      http.Handler
@@ -147,10 +147,12 @@ func (s *Server) open() error {
 	// A publisher that sends nothing for 10 s is gone (encoders send frames all
 	// the time): dropping it soon frees its key for the encoder's reconnect,
 	// since a key in use refuses a second publisher.
-	s.ingest = rtmp.NewServer(s.engine, rtmp.Options{Log: s.log.With("component", "rtmp"), ReadTimeout: 10 * time.Second})
+	s.ingest = ingest.NewServer(s.engine, ingest.Options{Log: s.log.With("component", "rtmp"), ReadTimeout: 10 * time.Second})
 	if s.origin, err = origin.New(s.cfg.Data); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
+	// LL-HLS blocking reloads wait on the engine's live variants.
+	s.origin.SetWaiter(s.engine)
 	if s.httpLn, err = net.Listen("tcp", s.cfg.HTTP); err != nil {
 		return fmt.Errorf("http listener: %w", err)
 	}

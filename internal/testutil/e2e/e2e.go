@@ -163,6 +163,31 @@ func SmallBlueprint(class domain.ChannelClass) domain.Blueprint {
 	}
 }
 
+// Passthrough is a ladder of the source alone: no encoder, 1 s segments,
+// recorded as it arrives.
+func Passthrough(class domain.ChannelClass) domain.Blueprint {
+	b := SmallBlueprint(class)
+	b.ID = "small-passthrough"
+	b.Settings.Channel.Passthrough = true
+	b.Settings.Channel.Video = nil
+	b.Settings.Channel.Audio = nil
+	b.Settings.OutputGroups = []domain.OutputGroup{
+		{Type: domain.OutputHLS, HLS: &domain.HLSSettings{SegmentSeconds: 1, WindowSeconds: 10}},
+		{Type: domain.OutputArchive, Archive: &domain.ArchiveSettings{Rendition: domain.RenditionSource, NameModifier: "source"}},
+	}
+	return b
+}
+
+// WithLowLatency adds a CMAF LL-HLS output (0.5 s parts) to a blueprint's
+// TS one, with its segment length and window.
+func WithLowLatency(b domain.Blueprint) domain.Blueprint {
+	h := *b.Settings.OriginHLS()
+	h.Format, h.LowLatency = domain.FormatCMAF, true
+	b.Settings.OutputGroups = append(append([]domain.OutputGroup(nil), b.Settings.OutputGroups...),
+		domain.OutputGroup{Name: "LL-HLS", Type: domain.OutputHLS, HLS: &h})
+	return b
+}
+
 // Publish pushes a test pattern with a tone, 320x180 at 15 fps, in real time,
 // for the given seconds, and returns the running ffmpeg; the test's cleanup kills it.
 func Publish(t testing.TB, url string, seconds int) *exec.Cmd {

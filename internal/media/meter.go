@@ -1,0 +1,140 @@
+package media
+
+import (
+	"sync"
+	"time"
+)
+
+// Stats is what a Meter measured of a stream.
+type Stats struct {
+	// Over the last second of arrivals:
+	Bitrate   float64 // bits per second of all tracks' payloads
+	FrameRate float64 // video frames per second
+	// The latest of each:
+	GOP   time.Duration // between the last two video keyframes
+	Drift time.Duration // the newest video presentation time minus the newest audio's; 0 without both
+	// Over the stream's life:
+	InputLoss time.Duration // time in whole seconds during which nothing arrived while a source was up
+	Units     uint64        // units seen
+}
+
+// Meter measures a stream from the units its hub is written, as they
+// arrive: what ffmpeg's progress lines guessed, from the media itself.
+type Meter struct {
+	now func() time.Time
+
+	mu         sync.Mutex
+	stats      Stats
+	video      int
+	window     []arrival // the last second's arrivals
+	lastKey    time.Duration
+	hasKey     bool
+	lastVideo  time.Duration
+	lastAudio  time.Duration
+	seenVideo  bool
+	seenAudio  bool
+	up         bool      // a source is up
+	lastArrive time.Time // when the last unit arrived
+	lossFrom   time.Time // counted up to here
+}
+
+type arrival struct {
+	at    time.Time
+	bytes int
+	video bool
+}
+
+// NewMeter returns a meter that reads the time from now (time.Now when nil).
+func NewMeter(now func() time.Time) *Meter {
+	if now == nil {
+		now = time.Now
+	}
+	return &Meter{now: now, video: -1}
+}
+
+// Observe measures an item as it arrives; a hub calls it for each item
+// written (Hub.Observe), in the source's own goroutine, so that a meter is
+// no reader to wake and its times are the arrivals themselves.
+func (m *Meter) Observe(it Item) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	switch {
+	case it.Tracks != nil:
+		m.video, m.up = it.Tracks.Video(), true
+		m.seenVideo, m.seenAudio = false, false
+		m.lastArrive, m.lossFrom = now, now
+	case it.Break:
+		m.countLoss(now)
+		m.up = false
+	case it.Unit != nil:
+		m.countLoss(now)
+		u := it.Unit
+		m.stats.Units++
+		isVideo := u.Track == m.video
+		m.window = append(m.window, arrival{at: now, bytes: u.Size(), video: isVideo})
+		m.trim(now)
+		if isVideo {
+			m.lastVideo, m.seenVideo = u.PTS, true
+			if u.Random {
+				if m.hasKey && u.PTS > m.lastKey {
+					m.stats.GOP = u.PTS - m.lastKey
+				}
+				m.lastKey, m.hasKey = u.PTS, true
+			}
+		} else {
+			m.lastAudio, m.seenAudio = u.PTS, true
+		}
+		m.lastArrive = now
+	}
+}
+
+// countLoss adds the whole seconds since the last arrival, while a source
+// was up, to the input loss; m.mu is held.
+func (m *Meter) countLoss(now time.Time) {
+	if !m.up {
+		return
+	}
+	from := m.lastArrive
+	if m.lossFrom.After(from) {
+		from = m.lossFrom
+	}
+	if gap := now.Sub(from); gap >= time.Second {
+		whole := gap.Truncate(time.Second)
+		m.stats.InputLoss += whole
+		m.lossFrom = from.Add(whole)
+	}
+}
+
+// trim drops the arrivals older than a second; m.mu is held.
+func (m *Meter) trim(now time.Time) {
+	cut := 0
+	for cut < len(m.window) && now.Sub(m.window[cut].at) > time.Second {
+		cut++
+	}
+	if cut > 0 {
+		m.window = append(m.window[:0], m.window[cut:]...)
+	}
+}
+
+// Stats is what the meter measured, now.
+func (m *Meter) Stats() Stats {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	m.countLoss(now) // the silence so far counts, not only once a unit ends it
+	m.trim(now)
+	s := m.stats
+	bytes, frames := 0, 0
+	for _, a := range m.window {
+		bytes += a.bytes
+		if a.video {
+			frames++
+		}
+	}
+	s.Bitrate, s.FrameRate = float64(bytes*8), float64(frames)
+	if m.seenVideo && m.seenAudio {
+		s.Drift = m.lastVideo - m.lastAudio
+	}
+	return s
+}

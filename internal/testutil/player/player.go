@@ -1,0 +1,219 @@
+// Package player plays HLS in a real browser for end-to-end tests: hls.js
+// (the npm package in web/) in headless Chromium, driven over the DevTools
+// protocol, reporting what a viewer would see: media time played, frames
+// decoded, the variants found, LL-HLS parts loaded, and the player's fatal
+// errors. One browser plays several streams at once, and keeps playing
+// while a test reconnects a publisher or restarts the server.
+package player
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Stream is one playlist to play.
+type Stream struct {
+	URL string // a master or media playlist
+	// LowLatency plays LL-HLS parts (hls.js lowLatencyMode).
+	LowLatency bool
+}
+
+// Options say how long to play.
+type Options struct {
+	// Seconds of media to play (default 4).
+	Seconds float64
+	// Timeout bounds the wait (default 60 s).
+	Timeout time.Duration
+	// LowLatency is Stream.LowLatency, for Play.
+	LowLatency bool
+}
+
+func (o *Options) defaults() {
+	if o.Seconds <= 0 {
+		o.Seconds = 4
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 60 * time.Second
+	}
+}
+
+// Result is what one player saw since it started.
+type Result struct {
+	Played  float64  `json:"played"`  // seconds of media played (currentTime advanced)
+	Frames  int      `json:"frames"`  // video frames decoded
+	Levels  int      `json:"levels"`  // variants in the master playlist
+	Parts   int      `json:"parts"`   // LL-HLS parts loaded
+	Errors  []string `json:"errors"`  // fatal hls.js errors
+	Latency float64  `json:"latency"` // the live edge minus the playhead, seconds (live streams)
+}
+
+// String describes a result for a failure message.
+func (r Result) String() string {
+	return fmt.Sprintf("played %.1f s, %d frames, %d variants, %d parts, latency %.1f s, errors [%s]",
+		r.Played, r.Frames, r.Levels, r.Parts, r.Latency, strings.Join(r.Errors, "; "))
+}
+
+// Chromium finds Debian's chromium, or the one ONAIR_CHROMIUM names. Without
+// it the test fails, so that CI cannot pass without having run it, unless
+// ONAIR_SKIP_BROWSER=1 asks to skip.
+func Chromium(t testing.TB) string {
+	t.Helper()
+	candidates := []string{"/usr/bin/chromium", "chromium"}
+	if p := os.Getenv("ONAIR_CHROMIUM"); p != "" {
+		candidates = []string{p}
+	}
+	for _, name := range candidates {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("ONAIR_SKIP_BROWSER") == "1" {
+		t.Skipf("SKIPPED a browser test: ONAIR_SKIP_BROWSER=1 and no chromium at %v (apt-get install chromium)", candidates)
+	}
+	t.Fatalf("this test needs chromium, and there is none at %v: apt-get install chromium "+
+		"(ONAIR_CHROMIUM=/path/to/chromium picks another; ONAIR_SKIP_BROWSER=1 skips browser tests)", candidates)
+	return ""
+}
+
+// hlsJS is hls.js's file in the repository's web/node_modules (make test
+// installs it).
+func hlsJS(t testing.TB) string {
+	t.Helper()
+	_, here, _, _ := runtime.Caller(0)
+	file := filepath.Join(filepath.Dir(here), "..", "..", "..", "web", "node_modules", "hls.js", "dist", "hls.min.js")
+	if _, err := os.Stat(file); err != nil {
+		t.Fatalf("hls.js is not installed (%v): run scripts/docs-assets.sh, which make test runs", err)
+	}
+	return file
+}
+
+const page = `<!doctype html><html><body>
+<script src="/hls.min.js"></script>
+<script>
+window.players = [];
+function play(url, lowLatency) {
+  const v = document.createElement('video');
+  v.muted = true;
+  v.playsInline = true;
+  document.body.appendChild(v);
+  const s = {errors: [], levels: 0, parts: 0};
+  const hls = new Hls({lowLatencyMode: lowLatency, enableWorker: false});
+  hls.on(Hls.Events.ERROR, (e, d) => { if (d.fatal) s.errors.push(d.type + ': ' + d.details + (d.response ? ' ' + d.response.code : '')); });
+  hls.on(Hls.Events.MANIFEST_PARSED, (e, d) => { s.levels = d.levels.length; v.play().catch(err => s.errors.push('play: ' + err)); });
+  hls.on(Hls.Events.FRAG_LOADED, (e, d) => { if (d.part) s.parts++; });
+  hls.loadSource(url);
+  hls.attachMedia(v);
+  s.state = () => {
+    if (s.start === undefined && v.currentTime > 0) s.start = v.currentTime;
+    return {played: s.start === undefined ? 0 : v.currentTime - s.start,
+      frames: v.getVideoPlaybackQuality ? v.getVideoPlaybackQuality().totalVideoFrames : 0,
+      levels: s.levels, parts: s.parts, errors: s.errors, latency: hls.latency || 0};
+  };
+  window.players.push(s);
+}
+window.states = () => JSON.stringify(window.players.map(s => s.state()));
+</script></body></html>`
+
+// Session is a browser playing streams.
+type Session struct {
+	t       testing.TB
+	ctx     context.Context
+	streams []Stream
+	close   func()
+}
+
+// Start opens a browser and starts a player on each stream; the test's
+// cleanup closes it.
+func Start(t testing.TB, streams ...Stream) *Session {
+	t.Helper()
+	chromium := Chromium(t)
+	js := hlsJS(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/hls.min.js" {
+			http.ServeFile(w, r, js)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, page)
+	}))
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+		chromedp.UserDataDir(t.TempDir()))
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	s := &Session{t: t, ctx: ctx, streams: streams, close: func() { cancel(); cancelAlloc(); srv.Close() }}
+	t.Cleanup(s.close)
+	if _, err := chromedp.Run(ctx, chromedp.Navigate(srv.URL)); err != nil {
+		t.Fatalf("opening the player: %v", err)
+	}
+	for _, st := range streams {
+		url, _ := json.Marshal(st.URL)
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf("play(%s, %t), true", url, st.LowLatency))); err != nil {
+			t.Fatalf("starting a player on %s: %v", st.URL, err)
+		}
+	}
+	return s
+}
+
+// Results is what each player saw so far, in the order of the streams.
+func (s *Session) Results() []Result {
+	s.t.Helper()
+	raw, err := chromedp.Run(s.ctx, chromedp.Evaluate[string](`window.states()`))
+	if err != nil {
+		s.t.Fatalf("reading the players: %v", err)
+	}
+	var res []Result
+	if err := json.Unmarshal([]byte(raw), &res); err != nil {
+		s.t.Fatalf("the players' state %s: %v", raw, err)
+	}
+	return res
+}
+
+// PlayFor waits until every player has played o.Seconds more media than it
+// had, or has met a fatal error, or the timeout has passed, and returns what
+// they saw since they started.
+func (s *Session) PlayFor(o Options) []Result {
+	s.t.Helper()
+	o.defaults()
+	from := s.Results()
+	deadline := time.Now().Add(o.Timeout)
+	for {
+		res := s.Results()
+		done := true
+		for i, r := range res {
+			if len(r.Errors) == 0 && r.Played-from[i].Played < o.Seconds {
+				done = false
+			}
+		}
+		if done || time.Now().After(deadline) {
+			return res
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// Play opens url in hls.js and plays it until o.Seconds of media have
+// played, a fatal error, or the timeout.
+func Play(t testing.TB, url string, o Options) Result {
+	t.Helper()
+	s := Start(t, Stream{URL: url, LowLatency: o.LowLatency})
+	defer s.close()
+	return s.PlayFor(o)[0]
+}
