@@ -17,7 +17,7 @@ build: docs-assets
 test: deps-test docs-assets
 	@unformatted=$$(gofmt -l cmd internal bench); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
-	$(GO) test ./... -count=1 -timeout 14m
+	$(GO) test -p 1 ./... -count=1 -timeout 14m
 
 deps:
 	@scripts/deps.sh go npm

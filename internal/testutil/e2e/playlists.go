@@ -5,8 +5,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -39,7 +41,7 @@ func WatchPlaylists(t testing.TB, dataDir string) (stop func() (versions, playli
 type watcher struct {
 	t        testing.TB
 	dir      string
-	checkers map[string]*watched // by file
+	checkers map[string]*watched // by file and the directories it is in (see key)
 	versions int
 	quit     chan struct{}
 	done     chan struct{}
@@ -79,15 +81,33 @@ func (w *watcher) scan() {
 	}
 }
 
+// key tells one playlist from another at the same path: a workflow's next
+// run writes its live playlists where the last run's were, in directories
+// made anew (the last run's went when it was done), and its playlists start
+// over. A scan may miss the moment between the two, so the directories'
+// inode numbers go into the key.
+func (w *watcher) key(file string) string {
+	k := file
+	for dir := filepath.Dir(file); len(dir) > len(w.dir); dir = filepath.Dir(dir) {
+		if st, err := os.Stat(dir); err == nil {
+			if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+				k += "@" + strconv.FormatUint(sys.Ino, 10)
+			}
+		}
+	}
+	return k
+}
+
 func (w *watcher) check(file string) {
 	b, err := os.ReadFile(file)
 	if err != nil || len(b) == 0 {
 		return // gone meanwhile (a run deleted)
 	}
-	pw := w.checkers[file]
+	k := w.key(file)
+	pw := w.checkers[k]
 	if pw == nil {
 		pw = &watched{checker: &hlstest.Checker{Exists: hlstest.Dir(filepath.Dir(file))}}
-		w.checkers[file] = pw
+		w.checkers[k] = pw
 	}
 	if pw.failed || bytes.Equal(b, pw.last) {
 		return
