@@ -160,10 +160,8 @@ func archive(o options, dir string) ([]clip.Segment, error) {
 
 func report(name string, d []time.Duration) {
 	slices.Sort(d)
-	fmt.Printf("  %-30s p50 %8.1f ms   max %8.1f ms   min %8.1f ms\n", name, ms(d[(len(d)-1)/2]), ms(d[len(d)-1]), ms(d[0]))
+	fmt.Printf("  %-30s p50 %8.1f ms   max %8.1f ms   min %8.1f ms\n", name, benchkit.MS(d[(len(d)-1)/2]), benchkit.MS(d[len(d)-1]), benchkit.MS(d[0]))
 }
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func probeDuration(ffprobe, file string) (float64, error) {
 	out, err := exec.Command(ffprobe, "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file).Output()

@@ -21,11 +21,11 @@ func p3(o options, src source) error {
 	fmt.Println("   createArchives false, and \"onair TS\" only the TS output, which is what nginx-rtmp makes;")
 	fmt.Printf("   nginx-rtmp has hls on, %d s fragments)\n", passthroughSegment)
 	fmt.Printf("  %-8s %-17s %12s %14s %12s %14s %9s  %s\n", "streams", "server", "CPU-s/stream", "peak RSS/strm", "CPU-s total", "peak RSS total", "segments", "load")
+	setups, err := p3Setups(o.p3Servers)
+	if err != nil {
+		return err
+	}
 	for _, n := range o.p3Streams {
-		setups, err := p3Setups(o.p3Servers)
-		if err != nil {
-			return err
-		}
 		got := make([]benchkit.Usage, len(setups))
 		for i, s := range setups {
 			use, segs, err := p3Run(o, src, s, n)

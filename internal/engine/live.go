@@ -31,6 +31,10 @@ type liveOutput struct {
 	infos []hls.VariantInfo // by variant; zero until it has a segment
 }
 
+// variantDir is where the output's variant i writes, relative to the data
+// directory: the name the origin's waits look it up by.
+func (o *liveOutput) variantDir(i int) string { return path.Join(o.dir, o.names[i]) }
+
 // openLive opens the live outputs of a spec, each variant on what an
 // earlier server may have written in its directory (a resumed run goes on).
 // renditions names the live renditions in ladder order; keys encrypts TS

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -211,7 +210,7 @@ func (l *Local) Start(ctx context.Context, ch domain.Channel) error {
 	if gone && err == nil {
 		// Taken down meanwhile (the controller never does that, but a start
 		// must not leave an ffmpeg nobody owns): what started goes again.
-		l.stopPipes(context.Background(), rt.pipes)
+		l.stopPipes(rt.pipes)
 		return errors.New("the run was taken down while it started")
 	}
 	return err
@@ -222,7 +221,7 @@ func (l *Local) Start(ctx context.Context, ch domain.Channel) error {
 func (l *Local) startPipes(ctx context.Context, rt *runtime) error {
 	var started []*pipe
 	fail := func(p *pipe, err error) error {
-		l.stopPipes(context.Background(), started)
+		l.stopPipes(started)
 		return fmt.Errorf("pipeline %d: %w", p.index, err)
 	}
 	for _, p := range rt.pipes {
@@ -280,7 +279,7 @@ func (l *Local) Running(ch domain.Channel) bool {
 func (l *Local) Stop(ctx context.Context, ch domain.Channel) ([]domain.Archive, error) {
 	rt := l.detach(ch.Run.ID, nil)
 	if rt != nil {
-		l.stopPipes(ctx, rt.pipes)
+		l.stopPipes(rt.pipes)
 	}
 	var archives []domain.Archive
 	for p := range ch.Workflow.Blueprint.Settings.Channel.Class.Pipelines() {
@@ -362,7 +361,7 @@ func (l *Local) detach(runID string, cause error) *runtime {
 		delete(l.keys, auth.HashSecret(p.key))
 		for _, o := range p.live {
 			for i := range o.variants {
-				delete(l.variants, path.Join(o.dir, o.names[i]))
+				delete(l.variants, o.variantDir(i))
 			}
 		}
 		if p.publisher != nil {
@@ -372,7 +371,7 @@ func (l *Local) detach(runID string, cause error) *runtime {
 	return rt
 }
 
-func (l *Local) stopPipes(_ context.Context, pipes []*pipe) {
+func (l *Local) stopPipes(pipes []*pipe) {
 	var wg sync.WaitGroup
 	for _, p := range pipes {
 		if p.hubs == nil {
@@ -390,7 +389,7 @@ func (l *Local) stopPipes(_ context.Context, pipes []*pipe) {
 // Delete removes the run's rolling live files; its archives stay.
 func (l *Local) Delete(ctx context.Context, ch domain.Channel) error {
 	if rt := l.detach(ch.Run.ID, nil); rt != nil {
-		l.stopPipes(ctx, rt.pipes)
+		l.stopPipes(rt.pipes)
 	}
 	return l.removeLive(ch.Workflow.ID)
 }
@@ -433,7 +432,7 @@ func (l *Local) emptyTrash(dir string) {
 // stream's path) is removed only if empty.
 func (l *Local) Rollback(ctx context.Context, ch domain.Channel, cause error) error {
 	if rt := l.detach(ch.Run.ID, cause); rt != nil {
-		l.stopPipes(ctx, rt.pipes)
+		l.stopPipes(rt.pipes)
 	}
 	errs := []error{l.removeLive(ch.Workflow.ID)}
 	base := filepath.Join(l.cfg.DataDir, pipeline.ArchiveBase(&ch.Workflow, ch.Run))
@@ -467,7 +466,7 @@ func (l *Local) Shutdown(ctx context.Context) {
 			pipes = append(pipes, rt.pipes...)
 		}
 	}
-	l.stopPipes(ctx, pipes)
+	l.stopPipes(pipes)
 	for _, p := range pipes {
 		for _, o := range p.live {
 			if err := o.stop(false); err != nil {

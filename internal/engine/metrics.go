@@ -2,6 +2,7 @@ package engine
 
 import (
 	"strconv"
+	"strings"
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -130,10 +131,8 @@ func (l *Local) Collect(ch chan<- prometheus.Metric) {
 // readerKind is the bounded label of a hub reader: its name up to the first
 // slash or space (hls, archive, encoder, destination, meter).
 func readerKind(name string) string {
-	for i, c := range name {
-		if c == '/' || c == ' ' {
-			return name[:i]
-		}
+	if i := strings.IndexAny(name, "/ "); i >= 0 {
+		return name[:i]
 	}
 	return name
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"path"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -23,11 +22,6 @@ import (
 // maxBackoff caps the wait before a running pipeline's ffmpeg is restarted:
 // every second of it is media lost.
 const maxBackoff = 5 * time.Second
-
-// Queue bounds of a pipeline's hub readers, in units: a few seconds of a
-// 60 fps stream and its audio. A reader that falls further behind loses
-// units (counted) and resumes at the next keyframe.
-const readerQueue = 1024
 
 // pipeAlert is whether a pipeline's alert is open. Only its encoder's
 // supervision events change it, one at a time; the metrics read it.
@@ -52,7 +46,6 @@ type pipe struct {
 	// resumed run's timeline goes on after what they hold.
 	recorders []*recorder.Recorder
 	live      []*liveOutput
-	keys      *keyRotator // nil when the live HLS is clear
 
 	// Set by startPipe, guarded by Local.mu's happens-before (written before
 	// the runtime is marked started).
@@ -60,11 +53,11 @@ type pipe struct {
 	encoder *pipeline.Encoder // nil: nothing to encode
 	stop    context.CancelFunc
 	workers sync.WaitGroup // the hub readers' goroutines
-	// destinations push the top rendition, each on its own; they stop first
-	// at a teardown, since what they have not sent is gone anyway.
-	destinations []*destination.Worker
-	stopPush     context.CancelFunc
-	pushers      sync.WaitGroup
+	// stopPush stops the destinations, which push the top rendition each on
+	// its own; they stop first at a teardown, since what they have not sent
+	// is gone anyway.
+	stopPush context.CancelFunc
+	pushers  sync.WaitGroup
 
 	meters []meteredStream // the source's and each encoded rendition's
 
@@ -103,7 +96,7 @@ func (l *Local) hold(ch domain.Channel, ingests []domain.Ingest) (*runtime, erro
 			if err != nil {
 				return nil, fmt.Errorf("pipeline %d: live HLS keys: %w", in.Pipeline, err)
 			}
-			p.keys, keys = r, r
+			keys = r
 		}
 		live, err := l.openLive(spec, liveRenditions(p.plan), keys, p.log)
 		if err != nil {
@@ -126,7 +119,7 @@ func (l *Local) hold(ch domain.Channel, ingests []domain.Ingest) (*runtime, erro
 		l.keys[auth.HashSecret(p.key)] = p
 		for _, o := range p.live {
 			for i, v := range o.variants {
-				l.variants[path.Join(o.dir, o.names[i])] = v
+				l.variants[o.variantDir(i)] = v
 			}
 		}
 	}
@@ -157,8 +150,8 @@ func (l *Local) startPipe(ctx context.Context, p *pipe) error {
 	p.stop = stop
 	for _, o := range p.live {
 		for i, v := range o.variants {
-			r := p.hubs[p.liveRendition(i)].Subscribe("hls/"+o.names[i], readerQueue)
-			p.goWork(func() error { return v.Run(work, r) }, "live HLS "+path.Join(o.dir, o.names[i]))
+			r := p.hubs[p.liveRendition(i)].Subscribe("hls/"+o.names[i], media.ReaderQueue)
+			p.goWork(func() error { return v.Run(work, r) }, "live HLS "+o.variantDir(i))
 		}
 	}
 	p.meters = []meteredStream{{name: "source", hub: p.source}}
@@ -173,7 +166,7 @@ func (l *Local) startPipe(ctx context.Context, p *pipe) error {
 		m.hub.Observe(m.meter.Observe)
 	}
 	for i, rec := range p.recorders {
-		r := p.hubs[p.plan.Archives[i]].Subscribe("archive/"+strconv.Itoa(i), readerQueue)
+		r := p.hubs[p.plan.Archives[i]].Subscribe("archive/"+strconv.Itoa(i), media.ReaderQueue)
 		p.goWork(func() error { return rec.Run(work, r) }, "archive "+p.spec.Archives[i].Dir)
 	}
 	push, stopPush := context.WithCancel(context.Background())
@@ -184,7 +177,6 @@ func (l *Local) startPipe(ctx context.Context, p *pipe) error {
 			p.teardown()
 			return err
 		}
-		p.destinations = append(p.destinations, w)
 		p.pushers.Add(1)
 		go func() {
 			defer p.pushers.Done()

@@ -9,7 +9,6 @@ import (
 	"github.com/bluenviron/mediacommon/v2/pkg/formats/fmp4"
 	"github.com/bluenviron/mediacommon/v2/pkg/formats/fmp4/seekablebuffer"
 	"github.com/bluenviron/mediacommon/v2/pkg/formats/mpegts"
-	tscodecs "github.com/bluenviron/mediacommon/v2/pkg/formats/mpegts/codecs"
 
 	"onair/internal/media"
 )
@@ -53,15 +52,8 @@ func newTSMuxer(ts media.Tracks) (*tsMuxer, error) {
 	m := &tsMuxer{tracks: make([]*mpegts.Track, len(ts)), codecs: ts}
 	var list []*mpegts.Track
 	for i, t := range ts {
-		var c tscodecs.Codec
-		switch tc := t.Codec.(type) {
-		case *media.H264:
-			c = &tscodecs.H264{}
-		case *media.H265:
-			c = &tscodecs.H265{}
-		case *media.AAC:
-			c = &tscodecs.MPEG4Audio{Config: tc.Config}
-		default:
+		c := media.TSCodec(t.Codec)
+		if c == nil {
 			continue
 		}
 		m.tracks[i] = &mpegts.Track{Codec: c}

@@ -22,7 +22,6 @@ type segment struct {
 	parts  []part    // its LL-HLS parts, while it is recent
 	size   int64     // bytes
 	frames int       // video frames, for the frame rate
-	end    time.Duration
 }
 
 // segKey is how a segment is encrypted.

@@ -49,6 +49,7 @@ func (v *Variant) unit(u *media.Unit) error {
 	if lead && v.hasLast && u.DTS <= v.last {
 		return nil // the lead track goes back: nothing can hold that
 	}
+	fr := v.frame()
 	switch {
 	case v.seg == nil:
 		if !lead || !u.Random {
@@ -58,7 +59,7 @@ func (v *Variant) unit(u *media.Unit) error {
 			return err
 		}
 	case !lead:
-	case u.Random && u.DTS-v.last > 2*v.frame()+100*time.Millisecond:
+	case u.Random && u.DTS-v.last > 2*fr+100*time.Millisecond:
 		// A hole in the timeline (the reader lost units): the segment
 		// ends where its media does, the next one after a discontinuity.
 		if err := v.endSegment(v.estimatedEnd()); err != nil {
@@ -68,14 +69,14 @@ func (v *Variant) unit(u *media.Unit) error {
 		if err := v.startSegment(u); err != nil {
 			return err
 		}
-	case u.Random && u.DTS-v.segStart >= v.cfg.Segment-v.frame()/2:
+	case u.Random && u.DTS-v.segStart >= v.cfg.Segment-fr/2:
 		if err := v.endSegment(u.DTS); err != nil {
 			return err
 		}
 		if err := v.startSegment(u); err != nil {
 			return err
 		}
-	case v.cfg.Part > 0 && u.DTS+v.frame()-v.partStart > v.cfg.Part:
+	case v.cfg.Part > 0 && u.DTS+fr-v.partStart > v.cfg.Part:
 		if err := v.cutPart(u.DTS, true); err != nil {
 			return err
 		}
@@ -200,7 +201,7 @@ func (v *Variant) endSegment(next time.Duration) error {
 	if err != nil {
 		return err
 	}
-	s.dur, s.size, s.end = next-v.segStart, size, next
+	s.dur, s.size = next-v.segStart, size
 	v.pl.segs = append(v.pl.segs, s)
 	v.pl.target = max(v.pl.target, targetOf(s.dur))
 	// What the next source must follow: the latest timestamp on any track

@@ -32,6 +32,12 @@ type HubOptions struct {
 	HoldBytes int
 }
 
+// ReaderQueue is the queue bound, in units, that a pipeline's readers
+// subscribe with: a few seconds of a 60 fps stream and its audio. A reader
+// that falls further behind loses units (counted) and resumes at the next
+// keyframe.
+const ReaderQueue = 1024
+
 // Hub fans one stream out to its readers. Its source writes each item once;
 // each reader reads them through its own bounded queue, so that a slow or
 // dead reader never stalls the source nor the other readers: when its queue
@@ -81,7 +87,7 @@ func (h *Hub) Write(u *Unit) {
 	if h.tracks == nil {
 		return // no source: nothing can read it
 	}
-	if u.Random && (u.Track == h.video || h.video < 0) {
+	if u.Key(h.video) {
 		h.gop, h.gopBytes = h.gop[:0:0], 0
 	}
 	if h.gopBytes += u.Size(); h.gopBytes <= h.o.GOPBytes {
@@ -137,13 +143,13 @@ func (h *Hub) hold(it Item) {
 	for h.heldSize > h.o.HoldBytes {
 		// Drop what comes before the second keyframe held (the oldest GOP),
 		// keeping the tracks it was under.
-		cut, keys := -1, 0
+		cut, keys, video := -1, 0, -1
 		var tracks Tracks
 		for i, x := range h.held {
 			if x.Tracks != nil {
-				tracks = x.Tracks
+				tracks, video = x.Tracks, x.Tracks.Video()
 			}
-			if x.Unit != nil && x.Unit.Random && (x.Unit.Track == tracks.Video() || tracks.Video() < 0) {
+			if x.Unit != nil && x.Unit.Key(video) {
 				if keys++; keys == 2 {
 					cut = i
 					break
@@ -260,7 +266,7 @@ func (r *Reader) push(it Item) {
 	case it.Tracks != nil:
 		r.video = it.Tracks.Video()
 	case it.Unit != nil:
-		if r.lost && !(it.Unit.Random && (it.Unit.Track == r.video || r.video < 0)) {
+		if r.lost && !it.Unit.Key(r.video) {
 			r.dropped.Add(1)
 			return
 		}

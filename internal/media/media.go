@@ -83,6 +83,13 @@ type Unit struct {
 	AU [][]byte
 }
 
+// Key reports whether a GOP starts at the unit, in a stream whose video
+// track is video (-1 for none): a video keyframe, or any unit of an
+// audio-only stream.
+func (u *Unit) Key(video int) bool {
+	return u.Random && (u.Track == video || video < 0)
+}
+
 // Size is the unit's payload in bytes.
 func (u *Unit) Size() int {
 	n := 0

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -21,30 +20,8 @@ import (
 	"onair/internal/hls/hlstest"
 	"onair/internal/media"
 	"onair/internal/testutil/fftest"
+	"onair/internal/testutil/player"
 )
-
-// browserTools finds Debian's chromium and hls.js (web/node_modules, as
-// web/package.json installs it, or ONAIR_HLSJS). Without either the test
-// fails, unless ONAIR_SKIP_BROWSER=1 asks to skip, as the console's does.
-func browserTools(t *testing.T) (chromium, hlsjs string) {
-	t.Helper()
-	hlsjs = os.Getenv("ONAIR_HLSJS")
-	if hlsjs == "" {
-		hlsjs = filepath.Join("..", "..", "web", "node_modules", "hls.js", "dist", "hls.min.js")
-	}
-	_, err := os.Stat(hlsjs)
-	if err == nil {
-		chromium, err = exec.LookPath("chromium")
-	}
-	if err != nil {
-		msg := "this test needs chromium (apt-get install chromium) and hls.js (npm ci in web/): " + err.Error()
-		if os.Getenv("ONAIR_SKIP_BROWSER") == "1" {
-			t.Skip("SKIPPED: " + msg)
-		}
-		t.Fatal(msg + " (ONAIR_SKIP_BROWSER=1 skips this test)")
-	}
-	return chromium, hlsjs
-}
 
 const playerPage = `<!doctype html><html><body>
 <script src="/hls.js"></script>
@@ -78,7 +55,7 @@ function play(name, url, lowLatency) {
 // and meets no fatal error; the LL-HLS player loads parts through blocking
 // playlist reloads.
 func TestHLSJS(t *testing.T) {
-	chromium, hlsjs := browserTools(t)
+	chromium, hlsjs := player.Chromium(t), player.HLSJS(t)
 	ffmpeg, _ := fftest.Tools(t)
 	src := filepath.Join(t.TempDir(), "src.ts")
 	hlstest.Encode(t, ffmpeg, src, 8, 15, "libx264")

@@ -97,12 +97,12 @@ func (o *Origin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name, ok := clean(r.URL.Path)
-	ctype := mediaTypes[path.Ext(name)]
+	ext := path.Ext(name)
+	ctype := mediaTypes[ext]
 	if !ok || ctype == "" || !servable(name) {
 		http.NotFound(w, r)
 		return
 	}
-	ext := path.Ext(name)
 	if ext == ".m3u8" {
 		if !o.hold(w, r, name, true) {
 			return

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"sort"
 	"sync"
 	"time"
 
@@ -41,18 +40,18 @@ func (d *delayMeter) came(pts time.Duration) {
 	now := d.now()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	n := min(d.next, len(d.sent))
-	frames := make([]sentFrame, 0, n)
-	for i := d.next - n; i < d.next; i++ {
-		frames = append(frames, d.sent[i%len(d.sent)])
+	// The latest frame written at or before pts: presentation order is not
+	// write order (B-frames), so all that is remembered is looked at.
+	var found *sentFrame
+	for i := d.next - min(d.next, len(d.sent)); i < d.next; i++ {
+		if f := &d.sent[i%len(d.sent)]; f.pts <= pts && (found == nil || f.pts >= found.pts) {
+			found = f
+		}
 	}
-	// Presentation order is not write order (B-frames): look among all.
-	sort.Slice(frames, func(i, j int) bool { return frames[i].pts < frames[j].pts })
-	i := sort.Search(len(frames), func(i int) bool { return frames[i].pts > pts }) - 1
-	if i < 0 {
+	if found == nil {
 		return // older than what is remembered
 	}
-	d.delay, d.has = now.Sub(frames[i].at), true
+	d.delay, d.has = now.Sub(found.at), true
 }
 
 // Delay is how long ffmpeg held the latest frame that came out; false

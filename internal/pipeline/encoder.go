@@ -10,14 +10,9 @@ import (
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h265"
 	"github.com/bluenviron/mediacommon/v2/pkg/formats/mpegts"
-	tscodecs "github.com/bluenviron/mediacommon/v2/pkg/formats/mpegts/codecs"
 
 	"onair/internal/media"
 )
-
-// sourceQueue bounds what the encoder's reader of the source hub queues: a
-// few seconds of a 60 fps stream with its audio.
-const sourceQueue = 1024
 
 // Encoder runs a pipeline's encoding. It reads the source's hub and writes
 // it as MPEG-TS into its supervised ffmpeg, and reads each rendition that
@@ -63,7 +58,7 @@ func (e *Encoder) Start(ctx context.Context) error {
 		close(e.done)
 		return err
 	}
-	go e.delay.run(e.top.Subscribe("meter/encoder delay", sourceQueue))
+	go e.delay.run(e.top.Subscribe("meter/encoder delay", media.ReaderQueue))
 	go e.feed()
 	return nil
 }
@@ -92,7 +87,7 @@ func (e *Encoder) feed() {
 		case <-ctx.Done():
 		}
 	}()
-	r := e.source.Subscribe("encoder", sourceQueue)
+	r := e.source.Subscribe("encoder", media.ReaderQueue)
 	defer r.Close()
 	var (
 		tracks media.Tracks
@@ -160,15 +155,8 @@ func newTSInput(in *instance, tracks media.Tracks) (*tsInput, error) {
 	t := &tsInput{in: in, tracks: tracks, ts: make([]*mpegts.Track, len(tracks)), waitKey: tracks.Video() >= 0}
 	var all []*mpegts.Track
 	for i, tr := range tracks {
-		var c tscodecs.Codec
-		switch x := tr.Codec.(type) {
-		case *media.H264:
-			c = &tscodecs.H264{}
-		case *media.H265:
-			c = &tscodecs.H265{}
-		case *media.AAC:
-			c = &tscodecs.MPEG4Audio{Config: x.Config}
-		default:
+		c := media.TSCodec(tr.Codec)
+		if c == nil {
 			continue
 		}
 		t.ts[i] = &mpegts.Track{Codec: c}

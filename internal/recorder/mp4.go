@@ -11,6 +11,7 @@ import (
 	"github.com/bluenviron/mediacommon/v2/pkg/formats/fmp4"
 	"github.com/bluenviron/mediacommon/v2/pkg/formats/fmp4/seekablebuffer"
 
+	"onair/internal/clip"
 	"onair/internal/media"
 )
 
@@ -49,10 +50,10 @@ type mp4Writer struct {
 	tracks  media.Tracks
 	ids     []int // the MP4 track id of each media track, 0 for one not carried
 	scales  []uint32
-	pending [][]*pendingSample // by media track: samples whose duration is not known yet
-	queued  [][]*fmp4.Sample   // by media track: samples of the fragment being gathered
-	bases   []uint64           // by media track: the fragment's first decode time
-	start   time.Duration      // the fragment's first unit
+	pending []*pendingSample // by media track: the sample whose duration is not known yet, or nil
+	queued  [][]*fmp4.Sample // by media track: samples of the fragment being gathered
+	bases   []uint64         // by media track: the fragment's first decode time
+	start   time.Duration    // the fragment's first unit
 	started bool
 	buf     seekablebuffer.Buffer // a fragment being marshaled, reused
 }
@@ -101,7 +102,7 @@ func (w *mp4Writer) begin(tracks media.Tracks) error {
 	}
 	w.tracks = tracks
 	w.ids, w.scales = make([]int, len(tracks)), make([]uint32, len(tracks))
-	w.pending, w.queued, w.bases = make([][]*pendingSample, len(tracks)), make([][]*fmp4.Sample, len(tracks)), make([]uint64, len(tracks))
+	w.pending, w.queued, w.bases = make([]*pendingSample, len(tracks)), make([][]*fmp4.Sample, len(tracks)), make([]uint64, len(tracks))
 	init := fmp4.Init{}
 	for i, t := range tracks {
 		c := media.MP4Codec(t.Codec)
@@ -130,23 +131,22 @@ func (w *mp4Writer) begin(tracks media.Tracks) error {
 }
 
 // add takes one unit of the current source.
-func (w *mp4Writer) add(u *media.Unit, origin int64) error {
+func (w *mp4Writer) add(u *media.Unit) error {
 	if w.broken || w.tracks == nil || u.Track < 0 || u.Track >= len(w.ids) || w.ids[u.Track] == 0 {
 		return nil
 	}
 	if w.state.Origin == 0 {
-		w.state.Origin = origin
+		w.state.Origin = media.TSTicks(u.DTS)
 	}
 	video := media.IsVideo(w.tracks[u.Track].Codec)
-	cut := u.Random && (video || w.tracks.Video() < 0)
+	cut := u.Key(w.tracks.Video())
 	if !w.started && !cut {
 		return nil // the first fragment starts at a keyframe
 	}
 	scale := int64(w.scales[u.Track])
 	dts := media.TSTicks(u.DTS)*scale/videoScale - w.state.Origin*scale/videoScale
 	// The sample before this one of its track now has its duration.
-	if p := w.pending[u.Track]; len(p) > 0 {
-		prev := p[0]
+	if prev := w.pending[u.Track]; prev != nil {
 		prev.sample.Duration = uint32(max(dts-prev.dts, 0))
 		w.queue(u.Track, prev)
 		w.pending[u.Track] = nil
@@ -174,7 +174,7 @@ func (w *mp4Writer) add(u *media.Unit, origin int64) error {
 		return err
 	}
 	s.IsNonSyncSample = video && !u.Random
-	w.pending[u.Track] = []*pendingSample{{dts: dts, sample: s}}
+	w.pending[u.Track] = &pendingSample{dts: dts, sample: s}
 	return nil
 }
 
@@ -226,11 +226,10 @@ func (w *mp4Writer) flushPending() {
 	if w.broken || w.tracks == nil {
 		return
 	}
-	for i, p := range w.pending {
-		if len(p) == 0 {
+	for i, last := range w.pending {
+		if last == nil {
 			continue
 		}
-		last := p[0]
 		if q := w.queued[i]; len(q) > 0 {
 			var total uint64
 			for _, s := range q {
@@ -249,11 +248,7 @@ func (w *mp4Writer) flushPending() {
 
 func (w *mp4Writer) saveState() error {
 	b, _ := json.Marshal(w.state)
-	tmp := w.stateFile + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, w.stateFile)
+	return clip.WriteFile(filepath.Dir(w.stateFile), filepath.Base(w.stateFile), b)
 }
 
 // complete reports whether the MP4 holds the whole recording: it got every

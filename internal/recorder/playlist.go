@@ -47,16 +47,7 @@ func (r *Recorder) writePlaylist() error {
 	if r.finished {
 		b.WriteString("#EXT-X-ENDLIST\n")
 	}
-	file := filepath.Join(r.dir, Playlist)
-	tmp := file + ".tmp"
-	if err := os.WriteFile(tmp, []byte(b.String()), 0o644); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, file); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
+	return clip.WriteFile(r.dir, Playlist, []byte(b.String()))
 }
 
 // resume reads what an earlier process left in the directory: the listed

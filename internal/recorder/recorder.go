@@ -65,7 +65,6 @@ type entry struct {
 type source struct {
 	video, audio           tscodecs.Codec
 	videoTrack, audioTrack int
-	h265                   bool
 }
 
 // Open returns the recorder of the archive in dir, writing segments of about
@@ -160,15 +159,10 @@ func (r *Recorder) begin(tracks media.Tracks) {
 		r.mp4.broken = true
 	}
 	if i := tracks.Video(); i >= 0 {
-		switch tracks[i].Codec.(type) {
-		case *media.H264:
-			r.src.video, r.src.videoTrack = &tscodecs.H264{}, i
-		case *media.H265:
-			r.src.video, r.src.videoTrack, r.src.h265 = &tscodecs.H265{}, i, true
-		}
+		r.src.video, r.src.videoTrack = media.TSCodec(tracks[i].Codec), i
 	}
 	if i := tracks.Audio(); i >= 0 {
-		r.src.audio, r.src.audioTrack = &tscodecs.MPEG4Audio{Config: tracks[i].Codec.(*media.AAC).Config}, i
+		r.src.audio, r.src.audioTrack = media.TSCodec(tracks[i].Codec), i
 	}
 }
 
@@ -191,7 +185,7 @@ func (r *Recorder) write(u *media.Unit) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if err := r.mp4.add(u, media.TSTicks(u.DTS)); err != nil {
+	if err := r.mp4.add(u); err != nil {
 		r.log.Warn("recorder: the MP4 cannot grow; it will be made at the end", "dir", r.dir, "err", err)
 		r.mp4.broken = true
 	}

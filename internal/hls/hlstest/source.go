@@ -49,7 +49,7 @@ func ReadTS(t testing.TB, file string) (media.Tracks, []*media.Unit) {
 	if err := r.Initialize(); err != nil {
 		t.Fatal(err)
 	}
-	at := func(ticks int64) time.Duration { return time.Duration(ticks) * time.Second / 90000 }
+	at := media.TSTime
 	var (
 		units       []*media.Unit
 		video       media.Codec

@@ -87,9 +87,9 @@ func Chromium(t testing.TB) string {
 	return ""
 }
 
-// hlsJS is hls.js's file in the repository's web/node_modules (make test
+// HLSJS is hls.js's file in the repository's web/node_modules (make test
 // installs it).
-func hlsJS(t testing.TB) string {
+func HLSJS(t testing.TB) string {
 	t.Helper()
 	_, here, _, _ := runtime.Caller(0)
 	file := filepath.Join(filepath.Dir(here), "..", "..", "..", "web", "node_modules", "hls.js", "dist", "hls.min.js")
@@ -139,7 +139,7 @@ type Session struct {
 func Start(t testing.TB, streams ...Stream) *Session {
 	t.Helper()
 	chromium := Chromium(t)
-	js := hlsJS(t)
+	js := HLSJS(t)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/hls.min.js" {
 			http.ServeFile(w, r, js)
