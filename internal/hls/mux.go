@@ -81,27 +81,13 @@ func (m *tsMuxer) write(u *media.Unit) (bool, error) {
 	var err error
 	switch c := m.codecs[u.Track].Codec.(type) {
 	case *media.H264:
-		err = m.w.WriteH264(t, pts, dts, withParams(u, [][]byte{c.SPS, c.PPS}, func(n []byte) bool { return n[0]&0x1f == 7 }))
+		err = m.w.WriteH264(t, pts, dts, u.WithParams(c))
 	case *media.H265:
-		err = m.w.WriteH265(t, pts, dts, withParams(u, [][]byte{c.VPS, c.SPS, c.PPS}, func(n []byte) bool { return n[0]>>1&0x3f == 33 }))
+		err = m.w.WriteH265(t, pts, dts, u.WithParams(c))
 	case *media.AAC:
 		err = m.w.WriteMPEG4Audio(t, pts, u.AU)
 	}
 	return err == nil, err
-}
-
-// withParams puts the parameter sets in front of a keyframe that lacks them
-// (RTMP carries them apart): an MPEG-TS segment must decode on its own.
-func withParams(u *media.Unit, params [][]byte, isSPS func([]byte) bool) [][]byte {
-	if !u.Random {
-		return u.AU
-	}
-	for _, n := range u.AU {
-		if len(n) > 0 && isSPS(n) {
-			return u.AU
-		}
-	}
-	return append(append([][]byte{}, params...), u.AU...)
 }
 
 func (m *tsMuxer) fragment(time.Duration) ([]byte, error) { return nil, nil }

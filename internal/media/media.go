@@ -90,6 +90,29 @@ func (u *Unit) Key(video int) bool {
 	return u.Random && (u.Track == video || video < 0)
 }
 
+// WithParams is a video unit's NALUs with c's parameter sets in front when
+// it is a keyframe that lacks them (RTMP carries them apart): an MPEG-TS
+// segment must decode on its own. Other units' are as they are.
+func (u *Unit) WithParams(c Codec) [][]byte {
+	var params [][]byte
+	var isSPS func(n []byte) bool
+	switch c := c.(type) {
+	case *H264:
+		params, isSPS = [][]byte{c.SPS, c.PPS}, func(n []byte) bool { return n[0]&0x1f == 7 }
+	case *H265:
+		params, isSPS = [][]byte{c.VPS, c.SPS, c.PPS}, func(n []byte) bool { return n[0]>>1&0x3f == 33 }
+	}
+	if !u.Random || isSPS == nil {
+		return u.AU
+	}
+	for _, n := range u.AU {
+		if len(n) > 0 && isSPS(n) {
+			return u.AU
+		}
+	}
+	return append(append([][]byte{}, params...), u.AU...)
+}
+
 // Size is the unit's payload in bytes.
 func (u *Unit) Size() int {
 	n := 0

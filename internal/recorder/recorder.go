@@ -65,6 +65,7 @@ type entry struct {
 type source struct {
 	video, audio           tscodecs.Codec
 	videoTrack, audioTrack int
+	videoCodec             media.Codec // for the parameter sets a keyframe may lack
 }
 
 // Open returns the recorder of the archive in dir, writing segments of about
@@ -159,7 +160,7 @@ func (r *Recorder) begin(tracks media.Tracks) {
 		r.mp4.broken = true
 	}
 	if i := tracks.Video(); i >= 0 {
-		r.src.video, r.src.videoTrack = media.TSCodec(tracks[i].Codec), i
+		r.src.video, r.src.videoTrack, r.src.videoCodec = media.TSCodec(tracks[i].Codec), i, tracks[i].Codec
 	}
 	if i := tracks.Audio(); i >= 0 {
 		r.src.audio, r.src.audioTrack = media.TSCodec(tracks[i].Codec), i
@@ -174,7 +175,7 @@ func (r *Recorder) write(u *media.Unit) error {
 	var err error
 	switch u.Track {
 	case src.videoTrack:
-		err = r.writeVideo(media.TSTicks(u.PTS), media.TSTicks(u.DTS), u.AU, u.Random)
+		err = r.writeVideo(media.TSTicks(u.PTS), media.TSTicks(u.DTS), u.WithParams(src.videoCodec), u.Random)
 	case src.audioTrack:
 		err = r.writeAudio(media.TSTicks(u.PTS), u.AU)
 	default:

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"onair/internal/clip"
+	"onair/internal/hls/hlstest"
 	"onair/internal/media"
 	"onair/internal/testutil/fftest"
 )
@@ -265,5 +266,40 @@ func TestMP4GrowsWithTheRun(t *testing.T) {
 	frames, _ := exec.Command(ffprobe, "-v", "error", "-select_streams", "v", "-count_packets", "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", MP4Of(dir)).Output()
 	if n := strings.TrimSpace(string(frames)); n != "105" {
 		t.Errorf("the MP4 holds %s video frames, want the 60 + 45 recorded", n)
+	}
+}
+
+// TestParamsOutOfBand: a source whose keyframes carry no parameter sets
+// (RTMP sends them apart, in its codec configuration) still gets archive
+// segments that decode on their own.
+func TestParamsOutOfBand(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "src.ts")
+	if err := os.WriteFile(file, tsSource(t, 3, 0), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tracks, units := hlstest.ReadTS(t, file) // the parameter sets stripped, as ingest hands them
+	dir := filepath.Join(t.TempDir(), "source")
+	r, err := Open(dir, time.Second, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := media.NewHub(media.HubOptions{})
+	rd := h.Subscribe("recorder", 1<<20)
+	done := make(chan error, 1)
+	go func() { done <- r.Run(context.Background(), rd) }()
+	h.Begin(tracks)
+	for _, u := range units {
+		h.Write(u)
+	}
+	h.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	ffmpeg, _ := fftest.Tools(t)
+	if dec, err := exec.Command(ffmpeg, "-v", "error", "-i", filepath.Join(dir, Playlist), "-f", "null", "-").CombinedOutput(); err != nil || len(bytes.TrimSpace(dec)) > 0 {
+		t.Errorf("ffmpeg does not decode the archive's segments cleanly: %v\n%.500s", err, dec)
 	}
 }
