@@ -15,12 +15,13 @@ import (
 // publishers.
 func p3(o options, src source) error {
 	fmt.Printf("P3: passthrough cost per stream, %d s of the source published with ffmpeg -re -c copy to each stream\n", o.p3Seconds)
-	fmt.Println("  (server = its process and all its children; CPU = utime+stime from /proc over the publishing;")
+	fmt.Println("  (server = its process and all its children; CPU = utime+stime from /proc over the publishing,")
+	fmt.Println("   kernel = the stime part of it;")
 	fmt.Println("   RSS = the peak of the tree's resident memory, sampled every 250 ms; onair runs the built-in")
 	fmt.Println("   rtmp-passthrough blueprint (TS and CMAF LL-HLS outputs, the archive), \"onair -arch\" the same with")
 	fmt.Println("   createArchives false, and \"onair TS\" only the TS output, which is what nginx-rtmp makes;")
 	fmt.Printf("   nginx-rtmp has hls on, %d s fragments)\n", passthroughSegment)
-	fmt.Printf("  %-8s %-17s %12s %14s %12s %14s %9s  %s\n", "streams", "server", "CPU-s/stream", "peak RSS/strm", "CPU-s total", "peak RSS total", "segments", "load")
+	fmt.Printf("  %-8s %-17s %12s %8s %14s %12s %14s %9s  %s\n", "streams", "server", "CPU-s/stream", "kernel", "peak RSS/strm", "CPU-s total", "peak RSS total", "segments", "load")
 	setups, err := p3Setups(o.p3Servers)
 	if err != nil {
 		return err
@@ -33,12 +34,12 @@ func p3(o options, src source) error {
 				return fmt.Errorf("%s, %d streams: %w", s.name, n, err)
 			}
 			got[i] = use
-			fmt.Printf("  %-8d %-17s %12.3f %11.1f MB %12.2f %11.1f MB %9d  %s\n", n, s.name,
-				use.CPU.Seconds()/float64(n), benchkit.MB(use.PeakRSS)/float64(n), use.CPU.Seconds(), benchkit.MB(use.PeakRSS), segs, benchkit.LoadAvg())
+			fmt.Printf("  %-8d %-17s %12.3f %8.3f %11.1f MB %12.2f %11.1f MB %9d  %s\n", n, s.name,
+				use.CPU.Seconds()/float64(n), use.Sys.Seconds()/float64(n), benchkit.MB(use.PeakRSS)/float64(n), use.CPU.Seconds(), benchkit.MB(use.PeakRSS), segs, benchkit.LoadAvg())
 		}
 		if last := len(setups) - 1; setups[last].name == nginxSetup.name {
 			for i, s := range setups[:last] {
-				fmt.Printf("  %-8d %-17s %11.2fx %13.1fx\n", n, s.name+"/nginx", ratio(got[i].CPU, got[last].CPU), float64(got[i].PeakRSS)/float64(got[last].PeakRSS))
+				fmt.Printf("  %-8d %-17s %11.2fx %7.2fx %13.1fx\n", n, s.name+"/nginx", ratio(got[i].CPU, got[last].CPU), ratio(got[i].Sys, got[last].Sys), float64(got[i].PeakRSS)/float64(got[last].PeakRSS))
 			}
 		}
 	}

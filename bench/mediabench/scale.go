@@ -21,7 +21,7 @@ func scale(o options, src source) error {
 	fmt.Println("  over = listed − first frame published − the segment's length; a failed step is run once more)")
 	fmt.Printf("  %-11s %7s %9s %6s %13s %13s %12s %11s  %s\n", "server", "streams", "segments", "late", "over p50", "over max", "CPU-s/strm", "CPU cores", "load")
 	held := map[string]int{}
-	for _, s := range []setup{onairSetup, nginxSetup} {
+	for _, s := range scaleSetups {
 		for n := 5; n <= o.scaleMax; n *= 2 {
 			// The machine is shared: a step that fails runs once more, and
 			// fails only if it fails again.
@@ -48,7 +48,7 @@ func scale(o options, src source) error {
 			held[s.name] = n
 		}
 	}
-	for _, s := range []setup{onairSetup, nginxSetup} {
+	for _, s := range scaleSetups {
 		more := ""
 		if held[s.name]*2 > o.scaleMax {
 			more = fmt.Sprintf(" (the most tried, -scale-max %d)", o.scaleMax)
@@ -57,6 +57,11 @@ func scale(o options, src source) error {
 	}
 	return nil
 }
+
+// scaleSetups are the servers scale steps: onair with the built-in
+// passthrough blueprint (TS and CMAF LL-HLS outputs, the archive), onair with
+// the TS output alone, which is what nginx-rtmp makes, and nginx-rtmp.
+var scaleSetups = []setup{onairSetup, onairTSOnly, nginxSetup}
 
 // scaleResult is one step: by how much each segment was over its own
 // length, how many were late, and how many streams listed nothing.

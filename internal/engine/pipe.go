@@ -82,7 +82,9 @@ func (l *Local) hold(ch domain.Channel, ingests []domain.Ingest) (*runtime, erro
 		spec := pipeline.SpecFor(&ch.Workflow, ch.Run, in.Pipeline)
 		p := &pipe{ref: ref, index: in.Pipeline, key: in.StreamKey, spec: spec, plan: pipeline.PlanOf(spec),
 			log:      l.log.With("workflow", ref.WorkflowID, "run", ref.RunID, "pipeline", in.Pipeline),
-			timeline: newTimeline(), source: media.NewHub(media.HubOptions{Hold: true})}
+			timeline: newTimeline()}
+		pushed := p.pushed()
+		p.source = media.NewHub(media.HubOptions{Hold: true, GOP: pushed >= 0 && p.plan.Renditions[pushed].Video == nil})
 		for _, a := range spec.Archives {
 			r, err := recorder.Open(filepath.Join(l.cfg.DataDir, a.Dir), a.Segment, p.log)
 			if err != nil {
@@ -143,7 +145,7 @@ func (l *Local) startPipe(ctx context.Context, p *pipe) error {
 			p.hubs[i] = p.source
 			continue
 		}
-		p.hubs[i] = media.NewHub(media.HubOptions{})
+		p.hubs[i] = media.NewHub(media.HubOptions{GOP: i == p.pushed()})
 		outs = append(outs, p.hubs[i])
 	}
 	work, stop := context.WithCancel(context.Background())
@@ -218,6 +220,16 @@ func (p *pipe) goWork(run func() error, what string) {
 }
 
 // liveRendition is the rendition of the i-th live variant.
+// pushed is the rendition the destinations read, or -1 when the run has
+// none. Its hub keeps the current GOP, so that a destination that reconnects
+// mid-GOP sends a keyframe at once; the other hubs keep no media.
+func (p *pipe) pushed() int {
+	if len(p.spec.Destinations) == 0 {
+		return -1
+	}
+	return p.liveRendition(0)
+}
+
 func (p *pipe) liveRendition(i int) int {
 	n := 0
 	for j, r := range p.plan.Renditions {

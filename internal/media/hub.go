@@ -21,8 +21,15 @@ type Item struct {
 
 // HubOptions bound what a Hub keeps.
 type HubOptions struct {
-	// GOPBytes bounds the cache of the current group of pictures that a new
-	// reader starts with (default 16 MiB). A GOP larger than it is not cached.
+	// GOP keeps the current group of pictures, so that a reader that
+	// subscribes while a source runs (a destination reconnecting) starts
+	// with its keyframe at once. Without it, such a reader starts at the next
+	// keyframe, and the hub keeps no media: a second of a 4 Mbit/s stream is
+	// half a megabyte a hub would otherwise hold for readers that may never
+	// come.
+	GOP bool
+	// GOPBytes bounds that cache (default 16 MiB). A GOP larger than it is
+	// not cached.
 	GOPBytes int
 	// Hold makes the hub keep everything written, from the start, for the
 	// readers that subscribe before Release: a stream accepted before its
@@ -50,8 +57,9 @@ type Hub struct {
 	mu       sync.Mutex
 	tracks   Tracks  // the current source's, nil before the first Begin
 	video    int     // index of its video track, -1 for none
-	gop      []*Unit // since the last keyframe of the current source
+	gop      []*Unit // since the last keyframe of the current source (GOP)
 	gopBytes int
+	gopWhole bool // gop starts at a keyframe
 	holding  bool
 	held     []Item
 	heldSize int
@@ -76,7 +84,7 @@ func (h *Hub) Begin(tracks Tracks) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.tracks, h.video = tracks, tracks.Video()
-	h.gop, h.gopBytes = nil, 0
+	h.gop, h.gopBytes, h.gopWhole = nil, 0, false
 	h.emit(Item{Tracks: tracks})
 }
 
@@ -87,15 +95,22 @@ func (h *Hub) Write(u *Unit) {
 	if h.tracks == nil {
 		return // no source: nothing can read it
 	}
-	if u.Key(h.video) {
-		h.gop, h.gopBytes = h.gop[:0:0], 0
-	}
-	if h.gopBytes += u.Size(); h.gopBytes <= h.o.GOPBytes {
-		h.gop = append(h.gop, u)
-	} else {
-		h.gop = nil // too large to replay: a new reader waits for the next keyframe
+	if h.o.GOP {
+		h.cache(u)
 	}
 	h.emit(Item{Unit: u})
+}
+
+// cache keeps u in the current GOP; h.mu is held.
+func (h *Hub) cache(u *Unit) {
+	if u.Key(h.video) {
+		h.gop, h.gopBytes, h.gopWhole = h.gop[:0:0], 0, true
+	}
+	if h.gopBytes += u.Size(); h.gopWhole && h.gopBytes <= h.o.GOPBytes {
+		h.gop = append(h.gop, u)
+	} else {
+		h.gop, h.gopWhole = nil, false // too large to replay: a new reader waits for the next keyframe
+	}
 }
 
 // End says the current source ended.
@@ -106,7 +121,7 @@ func (h *Hub) End() {
 		return
 	}
 	h.tracks, h.video = nil, -1
-	h.gop, h.gopBytes = nil, 0
+	h.gop, h.gopBytes, h.gopWhole = nil, 0, false
 	h.emit(Item{Break: true})
 }
 
@@ -178,7 +193,8 @@ func (h *Hub) Release() {
 
 // Subscribe adds a reader that queues up to maxUnits units. It starts with
 // what was held (while the hub holds), or else with the current source's
-// tracks and its latest GOP, so that it can decode from its first unit.
+// tracks and its latest GOP (HubOptions.GOP) or its next keyframe, so that
+// it can decode from its first unit.
 func (h *Hub) Subscribe(name string, maxUnits int) *Reader {
 	r := &Reader{hub: h, name: name, max: max(maxUnits, 1), video: -1, notify: make(chan struct{}, 1)}
 	h.mu.Lock()
@@ -197,6 +213,7 @@ func (h *Hub) Subscribe(name string, maxUnits int) *Reader {
 		for _, u := range h.gop {
 			r.push(Item{Unit: u})
 		}
+		r.waitKey = len(h.gop) == 0
 	}
 	h.readers[r] = struct{}{}
 	return r
@@ -238,14 +255,15 @@ type Reader struct {
 	dropped atomic.Uint64
 	notify  chan struct{}
 
-	mu     sync.Mutex
-	items  []Item
-	head   int
-	units  int  // units queued
-	video  int  // the video track of the tracks last queued
-	lost   bool // units were dropped: the next one queued is a keyframe
-	quiet  int  // units queued since the reader was last woken
-	closed bool
+	mu      sync.Mutex
+	items   []Item
+	head    int
+	units   int  // units queued
+	video   int  // the video track of the tracks last queued
+	lost    bool // units were dropped: the next one queued is a keyframe
+	waitKey bool // it came in mid-GOP: the next one queued is a keyframe
+	quiet   int  // units queued since the reader was last woken
+	closed  bool
 }
 
 // quietUnits is how many units of a track other than the video may be queued
@@ -266,6 +284,12 @@ func (r *Reader) push(it Item) {
 	case it.Tracks != nil:
 		r.video = it.Tracks.Video()
 	case it.Unit != nil:
+		if r.waitKey {
+			if !it.Unit.Key(r.video) {
+				return
+			}
+			r.waitKey = false
+		}
 		if r.lost && !it.Unit.Key(r.video) {
 			r.dropped.Add(1)
 			return

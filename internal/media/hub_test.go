@@ -104,7 +104,7 @@ func TestHubSlowReader(t *testing.T) {
 // TestHubLateReader: a reader that subscribes while a source runs starts
 // with its tracks and the current GOP, from its keyframe.
 func TestHubLateReader(t *testing.T) {
-	h := NewHub(HubOptions{})
+	h := NewHub(HubOptions{GOP: true})
 	h.Begin(testTracks)
 	frames(h, 0, 12, 5) // keyframes at 0, 5, 10
 	r := h.Subscribe("late", 100)
@@ -118,10 +118,31 @@ func TestHubLateReader(t *testing.T) {
 	}
 }
 
+// TestHubLateReaderNoGOP: without the GOP cache, a reader that subscribes
+// while a source runs starts with its tracks, then its next keyframe; the
+// hub kept nothing for it.
+func TestHubLateReaderNoGOP(t *testing.T) {
+	h := NewHub(HubOptions{})
+	h.Begin(testTracks)
+	frames(h, 0, 12, 5) // keyframes at 0, 5, 10
+	if len(h.gop) != 0 {
+		t.Fatalf("the hub keeps %d units", len(h.gop))
+	}
+	r := h.Subscribe("late", 100)
+	frames(h, 12, 8, 5) // keyframe at 15
+	items := drain(t, r)
+	if len(items) != 1+10 || items[0].Tracks == nil || !items[1].Unit.Random || items[1].Unit.PTS != 15*40*time.Millisecond {
+		t.Fatalf("the late reader starts with %d items: %+v", len(items), items[1].Unit)
+	}
+	if r.Dropped() != 0 {
+		t.Errorf("what came before its first keyframe counts as %d dropped", r.Dropped())
+	}
+}
+
 // TestHubHold: what was written before the first readers, while holding, is
 // theirs, bounded; after Release, readers start at the latest GOP.
 func TestHubHold(t *testing.T) {
-	h := NewHub(HubOptions{Hold: true, HoldBytes: 3000})
+	h := NewHub(HubOptions{Hold: true, HoldBytes: 3000, GOP: true})
 	h.Begin(testTracks)
 	frames(h, 0, 50, 10) // 50 × 110 bytes: more than the bound
 	a := h.Subscribe("a", 1000)

@@ -58,8 +58,10 @@ func (e *Encoder) Start(ctx context.Context) error {
 		close(e.done)
 		return err
 	}
+	// Subscribed before Start returns: the source's hold ends after it, and
+	// a reader that came later would start at the next keyframe.
 	go e.delay.run(e.top.Subscribe("meter/encoder delay", media.ReaderQueue))
-	go e.feed()
+	go e.feed(e.source.Subscribe("encoder", media.ReaderQueue))
 	return nil
 }
 
@@ -75,8 +77,8 @@ func (e *Encoder) Stop(ctx context.Context) error {
 	return e.sup.Stop(ctx)
 }
 
-// feed writes the source into the instance up, until Stop.
-func (e *Encoder) feed() {
+// feed writes what r reads of the source into the instance up, until Stop.
+func (e *Encoder) feed(r *media.Reader) {
 	defer close(e.done)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -87,7 +89,6 @@ func (e *Encoder) feed() {
 		case <-ctx.Done():
 		}
 	}()
-	r := e.source.Subscribe("encoder", media.ReaderQueue)
 	defer r.Close()
 	var (
 		tracks media.Tracks

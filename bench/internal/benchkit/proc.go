@@ -24,7 +24,8 @@ type procStat struct {
 	// the children it has reaped, so that a server's ffmpeg still counts
 	// after it exited.
 	cpu time.Duration
-	rss int64 // bytes
+	sys time.Duration // of cpu, the time in the kernel: stime+cstime
+	rss int64         // bytes
 }
 
 // readStat parses /proc/<pid>/stat; the command name, in parentheses, may
@@ -49,6 +50,7 @@ func readStat(pid int) (procStat, error) {
 		pid:  pid,
 		ppid: int(num(4)),
 		cpu:  time.Duration(num(14)+num(15)+num(16)+num(17)) * clockTick,
+		sys:  time.Duration(num(15)+num(17)) * clockTick,
 		rss:  num(24) * pageSize,
 	}, nil
 }
@@ -57,6 +59,7 @@ func readStat(pid int) (procStat, error) {
 type Tree struct {
 	PIDs []int         // the root first
 	CPU  time.Duration // user+system time of them all, reaped children included
+	Sys  time.Duration // of CPU, the system time
 	RSS  int64         // resident memory of them all, bytes
 }
 
@@ -87,6 +90,7 @@ func ReadTree(root int) (Tree, error) {
 		queue = queue[1:]
 		t.PIDs = append(t.PIDs, st.pid)
 		t.CPU += st.cpu
+		t.Sys += st.sys
 		t.RSS += st.rss
 		queue = append(queue, children[st.pid]...)
 	}
@@ -140,6 +144,7 @@ func (s *Sampler) sample() {
 // Usage is what a Sampler measured.
 type Usage struct {
 	CPU      time.Duration // CPU time of the tree between Begin and End
+	Sys      time.Duration // of CPU, the time spent in the kernel
 	PeakRSS  int64         // the largest resident memory sampled, bytes
 	StartRSS int64         // resident memory at Begin
 }
@@ -154,5 +159,5 @@ func (s *Sampler) End() (Usage, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Usage{CPU: t.CPU - s.begin.CPU, PeakRSS: max(s.peak, t.RSS), StartRSS: s.begin.RSS}, nil
+	return Usage{CPU: t.CPU - s.begin.CPU, Sys: t.Sys - s.begin.Sys, PeakRSS: max(s.peak, t.RSS), StartRSS: s.begin.RSS}, nil
 }
