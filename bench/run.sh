@@ -20,14 +20,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# nginx-rtmp, the peer of P3 and Scale. Debian's package does not start nginx
-# where there is no init system; mediabench starts its own on free ports.
-if [[ ! -f /usr/lib/nginx/modules/ngx_rtmp_module.so ]]; then
-	sudo=""
-	[[ $(id -u) -eq 0 ]] || sudo="sudo"
-	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends libnginx-mod-rtmp
-fi
+# nginx-rtmp, the peer of P3 and Scale; mediabench starts its own on free ports.
+scripts/deps.sh nginx-rtmp
 
 make -s build
 go run ./bench/onairbench -onair ./bin/onair "$@"

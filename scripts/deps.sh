@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what onair needs and is missing, with Debian's packages.
 # Usage: scripts/deps.sh [--optional] COMPONENT...
-#   components: go ffmpeg postgresql npm chromium
+#   components: go ffmpeg postgresql npm chromium nginx-rtmp
 #   --optional: a component that cannot be installed is a warning, not a failure.
 set -euo pipefail
 
@@ -22,6 +22,10 @@ for c in "$@"; do
     postgresql) have_postgres || missing_pkgs+=(postgresql) ;;
     npm) command -v npm >/dev/null 2>&1 || missing_pkgs+=(nodejs npm) ;;
     chromium) command -v chromium >/dev/null 2>&1 || missing_pkgs+=(chromium) ;;
+    # nginx with Debian's RTMP module: the peer destinations are tested
+    # against and benchmarks measure against. Where there is no init system
+    # the package starts no nginx; tests start their own on free ports.
+    nginx-rtmp) [ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || missing_pkgs+=(libnginx-mod-rtmp) ;;
     *) echo "deps.sh: unknown component $c" >&2; exit 2 ;;
   esac
 done
@@ -39,7 +43,7 @@ fi
 echo "onair: installing ${missing_pkgs[*]} with apt-get"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
-if ! $sudo apt-get install -y -qq --no-install-recommends "${missing_pkgs[@]}" >/dev/null; then
+if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing_pkgs[@]}" >/dev/null; then
   msg="onair: apt-get could not install ${missing_pkgs[*]}"
   if [ $optional -eq 1 ]; then echo "warning: $msg" >&2; exit 0; fi
   echo "$msg" >&2; exit 1

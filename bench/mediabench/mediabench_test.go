@@ -61,21 +61,21 @@ func TestNginxPackagesAPublisher(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ng.stop()
-	tree, err := benchkit.ReadTree(ng.pid())
+	defer ng.Stop()
+	tree, err := benchkit.ReadTree(ng.PID())
 	if err != nil || len(tree.PIDs) < 2 {
 		t.Fatalf("nginx's tree %v (%v): want its master and a worker", tree.PIDs, err)
 	}
 	pub := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-re",
 		"-f", "lavfi", "-i", "testsrc=size=160x90:rate=10", "-t", "3",
-		"-c:v", "libx264", "-preset", "ultrafast", "-g", "10", "-f", "flv", ng.url("k"))
+		"-c:v", "libx264", "-preset", "ultrafast", "-g", "10", "-f", "flv", ng.URL("k"))
 	if out, err := pub.CombinedOutput(); err != nil {
 		t.Fatalf("publishing: %v: %s", err, out)
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for len(benchkit.Segments(ng.playlist("k"))) == 0 {
+	for len(benchkit.Segments(ng.Playlist("k"))) == 0 {
 		if time.Now().After(deadline) {
-			t.Fatalf("nginx listed no segment in %s", ng.playlist("k"))
+			t.Fatalf("nginx listed no segment in %s", ng.Playlist("k"))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"onair/bench/internal/benchkit"
+	"onair/internal/testutil/nginxrtmp"
 )
 
 // passthroughSegment is the segment length of onair's rtmp-passthrough
@@ -130,13 +131,13 @@ func startOnair(o options, name string) (*onairTarget, error) {
 
 type nginxTarget struct {
 	dir string
-	ng  *nginxServer
+	ng  *nginxrtmp.Server
 }
 
-func (t *nginxTarget) pid() int { return t.ng.pid() }
+func (t *nginxTarget) pid() int { return t.ng.PID() }
 
 func (t *nginxTarget) close() {
-	t.ng.stop()
+	t.ng.Stop()
 	os.RemoveAll(t.dir)
 }
 
@@ -154,7 +155,7 @@ func startNginxPassthrough(o options, n int) (target, []stream, error) {
 	streams := make([]stream, n)
 	for i := range streams {
 		key := "s" + strconv.Itoa(i)
-		streams[i] = stream{ingest: ng.url(key), playlist: ng.playlist(key)}
+		streams[i] = stream{ingest: ng.URL(key), playlist: ng.Playlist(key)}
 	}
 	return &nginxTarget{dir: dir, ng: ng}, streams, nil
 }

@@ -91,10 +91,11 @@ func (s *Server) listChannels(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) channelInfo(wf domain.ChannelWorkflow, run *domain.Run) ChannelInfo {
 	info := ChannelInfo{
 		ID: wf.ID, Name: wf.Name, Region: wf.Region, Status: wf.Status, Cause: wf.Cause,
-		Endpoints: Endpoints{Input: []InputEndpoints{}, Output: []OutputEndpoint{}},
-		Archives:  []ArchiveInfo{},
-		Events:    []domain.RunEvent{},
-		Alerts:    []domain.Alert{},
+		Endpoints:    Endpoints{Input: []InputEndpoints{}, Output: []OutputEndpoint{}},
+		Archives:     []ArchiveInfo{},
+		Events:       []domain.RunEvent{},
+		Alerts:       []domain.Alert{},
+		Destinations: []domain.DestinationStatus{},
 	}
 	if len(wf.PreparedInputs) > 0 {
 		// An availableImmediately input: its endpoints are known before the start.
@@ -116,6 +117,9 @@ func (s *Server) channelInfo(wf domain.ChannelWorkflow, run *domain.Run) Channel
 	}
 	if run.Alerts != nil {
 		info.Alerts = run.Alerts
+	}
+	if run.Destinations != nil {
+		info.Destinations = run.Destinations
 	}
 	if run.Status.Active() && len(run.Inputs) > 0 {
 		info.Endpoints.Input = s.inputEndpoints(run.Inputs)

@@ -67,20 +67,21 @@ type ChannelsResult struct {
 
 // ChannelInfo is GET /api/channels/{workflowId}: the workflow's current run.
 type ChannelInfo struct {
-	ID                     string            `json:"id" doc:"The workflow id."`
-	RunID                  string            `json:"runId,omitempty" doc:"The run this describes; absent before the first start."`
-	Name                   string            `json:"name"`
-	Region                 string            `json:"region"`
-	Status                 domain.Status     `json:"status"`
-	StartRequestedDateTime *time.Time        `json:"startRequestedDateTime,omitempty"`
-	StartedDateTime        *time.Time        `json:"startedDateTime,omitempty"`
-	StopRequestedDateTime  *time.Time        `json:"stopRequestedDateTime,omitempty"`
-	StoppedDateTime        *time.Time        `json:"stoppedDateTime,omitempty"`
-	Endpoints              Endpoints         `json:"endpoints"`
-	Archives               []ArchiveInfo     `json:"archives"`
-	Cause                  string            `json:"cause,omitempty" doc:"Why the run failed or stopped on its own."`
-	Events                 []domain.RunEvent `json:"events" doc:"What happened to the run's media: publishers connecting and leaving, pipeline restarts. The latest 200."`
-	Alerts                 []domain.Alert    `json:"alerts" doc:"What is wrong with the run's media now, one per pipeline that keeps failing: since when, and the latest cause. Empty while all is well."`
+	ID                     string                     `json:"id" doc:"The workflow id."`
+	RunID                  string                     `json:"runId,omitempty" doc:"The run this describes; absent before the first start."`
+	Name                   string                     `json:"name"`
+	Region                 string                     `json:"region"`
+	Status                 domain.Status              `json:"status"`
+	StartRequestedDateTime *time.Time                 `json:"startRequestedDateTime,omitempty"`
+	StartedDateTime        *time.Time                 `json:"startedDateTime,omitempty"`
+	StopRequestedDateTime  *time.Time                 `json:"stopRequestedDateTime,omitempty"`
+	StoppedDateTime        *time.Time                 `json:"stoppedDateTime,omitempty"`
+	Endpoints              Endpoints                  `json:"endpoints"`
+	Archives               []ArchiveInfo              `json:"archives"`
+	Cause                  string                     `json:"cause,omitempty" doc:"Why the run failed or stopped on its own."`
+	Events                 []domain.RunEvent          `json:"events" doc:"What happened to the run's media: publishers connecting and leaving, pipeline restarts. The latest 200."`
+	Alerts                 []domain.Alert             `json:"alerts" doc:"What is wrong with the run's media now, one per pipeline that keeps failing: since when, and the latest cause. Empty while all is well."`
+	Destinations           []domain.DestinationStatus `json:"destinations" doc:"The run's push workers, one per blueprint destination and pipeline, each with its own state; their counters are a few seconds old while they push."`
 }
 
 // Endpoints lists where to push and where to play.

@@ -1,16 +1,18 @@
 // Package destination pushes a run's stream to where its blueprint sends it:
 // one worker per destination and pipeline, reading a rendition's hub through
 // its own queue, so that a destination that is slow or down never holds up
-// the run nor another destination, and reconnecting on its own with a capped
-// backoff. RTMP and RTMPS push is on gortmplib's client.
+// the run nor another destination. Each worker has its own state (CONNECTING,
+// ACTIVE, RETRYING, FAILED, then STOPPED when the run ends), reconnects on
+// its own with a capped exponential backoff, and gives up only on what cannot
+// heal by itself. RTMP and RTMPS push is on gortmplib's client.
 package destination
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"slices"
 	"strings"
@@ -18,20 +20,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/bluenviron/gortmplib"
-	"github.com/bluenviron/gortmplib/pkg/codecs"
-
+	"onair/internal/domain"
 	"onair/internal/media"
-)
-
-// State is where a destination worker is.
-type State string
-
-// The states.
-const (
-	Connecting State = "CONNECTING"
-	Active     State = "ACTIVE"
-	Retrying   State = "RETRYING"
 )
 
 // Backoff bounds the wait between two connection attempts.
@@ -42,206 +32,214 @@ const (
 	queue = 1024
 	// writeTimeout drops a destination that takes no data for this long.
 	writeTimeout = 10 * time.Second
+	// reportEvery is how often an active worker reports what it sent.
+	reportEvery = 5 * time.Second
+	// unknownHostFor is how long a host may stay unknown to DNS before the
+	// worker gives up: long enough for a record being created to appear.
+	unknownHostFor = 5 * time.Minute
 )
 
-// Status is what a worker reports of itself.
-type Status struct {
-	State      State
-	Since      time.Time
-	LastError  string
-	BytesSent  uint64
-	Reconnects int
+// Config is one worker's destination and where it reports.
+type Config struct {
+	ID       string // the blueprint destination's id
+	Pipeline int
+	URL      string     // rtmp:// or rtmps://, the stream key as the path's last segment
+	Hub      *media.Hub // what it pushes
+	Log      *slog.Logger
+	Now      func() time.Time
+	// OnChange is told the worker's status when its state changes, every
+	// reportEvery while it pushes, and when it stops. It is called from the
+	// worker's goroutine and must not block.
+	OnChange func(domain.DestinationStatus)
 }
 
-// Worker pushes one hub's stream to one RTMP(S) URL until its context ends
+// Worker pushes one hub's stream to one destination until its context ends
 // or its hub closes.
 type Worker struct {
+	cfg Config
 	url *url.URL
-	hub *media.Hub
-	log *slog.Logger
-	now func() time.Time
 
-	mu     sync.Mutex
-	status Status
-	sent   atomic.Uint64
+	mu      sync.Mutex
+	status  domain.DestinationStatus
+	sent    atomic.Uint64
+	dropped atomic.Uint64 // by the readers of connections that ended
+	reader  atomic.Pointer[media.Reader]
 }
 
-// New returns a worker pushing hub to rawURL (rtmp:// or rtmps://, the
-// stream key as the path's last segment).
-func New(rawURL string, hub *media.Hub, log *slog.Logger, now func() time.Time) (*Worker, error) {
-	u, err := url.Parse(rawURL)
+// New returns a worker for cfg; its URL must be RTMP or RTMPS.
+func New(cfg Config) (*Worker, error) {
+	u, err := url.Parse(cfg.URL)
 	if err != nil {
-		return nil, fmt.Errorf("destination URL: %w", err)
+		return nil, fmt.Errorf("destination %s: URL: %w", cfg.ID, err)
 	}
 	if u.Scheme != "rtmp" && u.Scheme != "rtmps" {
-		return nil, fmt.Errorf("destination URL: %s:// is not RTMP", u.Scheme)
+		return nil, fmt.Errorf("destination %s: %s:// is not RTMP", cfg.ID, u.Scheme)
 	}
-	if now == nil {
-		now = time.Now
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
-	w := &Worker{url: u, hub: hub, log: log, now: now}
-	w.status = Status{State: Connecting, Since: now()}
+	if cfg.OnChange == nil {
+		cfg.OnChange = func(domain.DestinationStatus) {}
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	w := &Worker{cfg: cfg, url: u}
+	w.status = domain.DestinationStatus{ID: cfg.ID, Pipeline: cfg.Pipeline, URL: Redacted(u), State: domain.DestinationConnecting, Since: cfg.Now().UTC()}
 	return w, nil
 }
 
-// Status is the worker's state now.
-func (w *Worker) Status() Status {
+// Status is the worker's status now.
+func (w *Worker) Status() domain.DestinationStatus {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	return w.snapshot()
+}
+
+// snapshot is the status with the counters as they are now; w.mu is held.
+func (w *Worker) snapshot() domain.DestinationStatus {
 	s := w.status
 	s.BytesSent = w.sent.Load()
+	s.Dropped = w.dropped.Load()
+	if r := w.reader.Load(); r != nil {
+		s.Dropped += r.Dropped()
+	}
 	return s
 }
 
-func (w *Worker) set(state State, err error) {
+// set moves the worker to state, recording err (nil keeps the last one) and
+// the next attempt, and reports it.
+func (w *Worker) set(state string, err error, next time.Time) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	now := w.cfg.Now().UTC()
 	if w.status.State != state {
-		w.status.State, w.status.Since = state, w.now()
+		w.status.State, w.status.Since = state, now
 	}
 	if err != nil {
 		w.status.LastError = Scrub(w.url, err.Error())
 	}
-	if state == Retrying {
+	w.status.NextAttempt = nil
+	if !next.IsZero() {
+		n := next.UTC()
+		w.status.NextAttempt = &n
+	}
+	if state == domain.DestinationRetrying {
 		w.status.Reconnects++
 	}
+	s := w.snapshot()
+	w.mu.Unlock()
+	w.cfg.OnChange(s)
+}
+
+// report tells what an active worker sent so far.
+func (w *Worker) report() {
+	w.cfg.OnChange(w.Status())
 }
 
 // errHubClosed ends a worker whose run's media ended.
 var errHubClosed = errors.New("destination: the run's stream ended")
 
 // Run pushes until ctx ends or the hub closes, connecting again after each
-// failure.
+// failure, and stops trying only when the failure cannot heal (see
+// giveUp). Its last report is STOPPED, or FAILED.
 func (w *Worker) Run(ctx context.Context) {
-	delay := time.Duration(0)
-	for ctx.Err() == nil {
-		w.set(Connecting, nil)
-		started := w.now()
+	var (
+		delay time.Duration
+		fails failures
+	)
+	for {
+		started := w.cfg.Now()
 		err := w.push(ctx)
 		if errors.Is(err, errHubClosed) || ctx.Err() != nil {
+			break
+		}
+		if w.cfg.Now().Sub(started) > maxBackoff {
+			delay, fails = 0, failures{} // it worked for a while: a fresh failure
+		}
+		if why := fails.add(err, w.cfg.Now()); why != "" {
+			w.cfg.Log.Warn("destination failed; giving up", "destination", w.cfg.ID, "url", Redacted(w.url), "err", Scrub(w.url, err.Error()), "why", why)
+			w.set(domain.DestinationFailed, fmt.Errorf("%w (%s)", err, why), time.Time{})
 			return
 		}
-		if w.now().Sub(started) > maxBackoff {
-			delay = 0 // it worked for a while: a fresh failure
-		}
 		delay = min(max(2*delay, minBackoff), maxBackoff)
-		w.set(Retrying, err)
-		w.log.Warn("destination failed; retrying", "url", Redacted(w.url), "err", Scrub(w.url, err.Error()), "in", delay)
+		w.cfg.Log.Warn("destination failed; retrying", "destination", w.cfg.ID, "url", Redacted(w.url), "err", Scrub(w.url, err.Error()), "in", delay)
+		w.set(domain.DestinationRetrying, err, w.cfg.Now().Add(delay))
 		t := time.NewTimer(delay)
 		select {
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return
 		}
+		if ctx.Err() != nil {
+			break
+		}
+		w.set(domain.DestinationConnecting, nil, time.Time{})
 	}
+	w.set(domain.DestinationStopped, nil, time.Time{})
 }
 
-// push connects once and streams until something fails.
-func (w *Worker) push(ctx context.Context) error {
-	r := w.hub.Subscribe("destination "+Redacted(w.url), queue)
-	defer r.Close()
-	// The stream's tracks first: nothing can be pushed before them.
-	var tracks media.Tracks
-	for tracks == nil {
-		it, err := r.Next(ctx)
-		if err != nil {
-			return errHubClosed
-		}
-		tracks = it.Tracks
-	}
-	c := &gortmplib.Client{URL: w.url, Publish: true}
-	if w.url.Scheme == "rtmps" {
-		c.TLSConfig = &tls.Config{ServerName: w.url.Hostname()}
-	}
-	dctx, cancel := context.WithTimeout(ctx, writeTimeout)
-	err := c.Initialize(dctx)
-	cancel()
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	out := &stream{client: c}
-	if err := out.begin(tracks); err != nil {
-		return err
-	}
-	w.set(Active, nil)
-	for {
-		it, err := r.Next(ctx)
-		if err != nil {
-			return errHubClosed
-		}
-		switch {
-		case it.Tracks != nil:
-			if !media.SameCodecs(tracks, it.Tracks) {
-				return errors.New("the stream's configuration changed: reconnecting to send it")
-			}
-		case it.Unit != nil:
-			c.NetConn().SetWriteDeadline(time.Now().Add(writeTimeout))
-			n, err := out.write(it.Unit)
-			if err != nil {
-				return err
-			}
-			w.sent.Add(uint64(n))
-		}
-	}
+// failures is a worker's run of failures since it last pushed for a while,
+// and decides when to give up: credentials refused twice in a row (a retry
+// did not help), or a host DNS has not known for unknownHostFor.
+type failures struct {
+	denied      int
+	unknownFrom time.Time
 }
 
-// stream is one connection's gortmplib writer and its tracks.
-type stream struct {
-	client *gortmplib.Client
-	w      *gortmplib.Writer
-	tracks []*gortmplib.Track // by the media tracks' index; nil for one not carried
-}
-
-func (s *stream) begin(tracks media.Tracks) error {
-	s.tracks = make([]*gortmplib.Track, len(tracks))
-	var all []*gortmplib.Track
-	for i, t := range tracks {
-		var c codecs.Codec
-		switch x := t.Codec.(type) {
-		case *media.H264:
-			c = &codecs.H264{SPS: x.SPS, PPS: x.PPS}
-		case *media.H265:
-			c = &codecs.H265{VPS: x.VPS, SPS: x.SPS, PPS: x.PPS}
-		case *media.AAC:
-			cfg := x.Config
-			c = &codecs.MPEG4Audio{Config: &cfg}
-		default:
-			continue
+// add counts err, which happened at now, and says why to give up, or "".
+func (f *failures) add(err error, now time.Time) string {
+	if denied(err) {
+		if f.denied++; f.denied >= 2 {
+			return "the destination refused the credentials again"
 		}
-		s.tracks[i] = &gortmplib.Track{Codec: c}
-		all = append(all, s.tracks[i])
+	} else {
+		f.denied = 0
 	}
-	s.w = &gortmplib.Writer{Conn: s.client, Tracks: all}
-	return s.w.Initialize()
+	if unknownHost(err) {
+		if f.unknownFrom.IsZero() {
+			f.unknownFrom = now
+		}
+		if now.Sub(f.unknownFrom) >= unknownHostFor {
+			return fmt.Sprintf("the host has been unknown for %s", unknownHostFor)
+		}
+	} else {
+		f.unknownFrom = time.Time{}
+	}
+	return ""
 }
 
-// write sends one unit and reports its size.
-func (s *stream) write(u *media.Unit) (int, error) {
-	if u.Track < 0 || u.Track >= len(s.tracks) || s.tracks[u.Track] == nil {
-		return 0, nil
+// denied tells a refusal of the credentials: gortmplib's own errors for
+// RTMP, 401 and 403 for HTTP.
+func denied(err error) bool {
+	if errors.As(err, new(*StatusError)) {
+		c := err.(*StatusError).Code
+		return c == 401 || c == 403
 	}
-	t := s.tracks[u.Track]
-	var err error
-	switch t.Codec.(type) {
-	case *codecs.H264:
-		err = s.w.WriteH264(t, u.PTS, u.DTS, u.AU)
-	case *codecs.H265:
-		err = s.w.WriteH265(t, u.PTS, u.DTS, u.AU)
-	case *codecs.MPEG4Audio:
-		err = s.w.WriteMPEG4Audio(t, u.PTS, u.AU[0])
-	}
-	return u.Size(), err
+	msg := err.Error()
+	return strings.Contains(msg, "authentication error") || strings.Contains(msg, "credentials are required")
 }
 
-// Redacted is a destination URL for logs: its host and path without the
-// stream key, credentials or query.
+// unknownHost tells a DNS answer that the host does not exist.
+func unknownHost(err error) bool {
+	var d *net.DNSError
+	return errors.As(err, &d) && d.IsNotFound
+}
+
+// StatusError is an HTTP destination's answer that was not a success.
+type StatusError struct {
+	Code   int
+	Status string // as the server wrote it, "401 Unauthorized"
+}
+
+func (e *StatusError) Error() string { return e.Status }
+
+// Redacted is a destination URL for logs and statuses: its scheme, host and
+// first path segment (an RTMP application, or an HTTP ingest's first
+// directory), without the stream key, credentials, query or the rest of the
+// path.
 func Redacted(u *url.URL) string {
-	c := *u
-	c.User, c.RawQuery, c.Fragment = nil, "", ""
-	c.Path = "/…"
-	return c.String()
+	app, _, _ := strings.Cut(strings.TrimPrefix(u.Path, "/"), "/")
+	return u.Scheme + "://" + u.Host + "/" + app + "/…"
 }
 
 // Scrub hides from text (an error of the push) what u holds beyond its host:

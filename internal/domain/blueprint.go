@@ -175,6 +175,8 @@ const RenditionSource = "SOURCE"
 type Destination struct {
 	ID       string               `json:"id" doc:"Named by an RTMP output group's destinationId; a destination no group names is refused."`
 	Settings []DestinationSetting `json:"settings" doc:"One per pipeline: two for STANDARD channels."`
+	// Rendition picks what an RTMP destination is sent.
+	Rendition string `json:"rendition,omitempty" doc:"What an RTMP destination is sent: a ladder rendition's name, or SOURCE for the input as it arrives; the top rendition when empty (the source for a passthrough channel)."`
 }
 
 // DestinationSetting is one pipeline's target: an RTMP(S) URL with a key, or an HTTP

@@ -66,7 +66,7 @@ func argv(t *testing.T, b domain.Blueprint) string {
 			all = append(all, "archive "+a.Dir+" in segments of "+a.Segment.String())
 		}
 		for _, d := range spec.Destinations {
-			all = append(all, "push to "+d)
+			all = append(all, "push "+d.ID+" to "+d.URL+" from "+d.Rendition)
 		}
 	}
 	return strings.Join(all, "\n")
@@ -212,7 +212,9 @@ func TestBlueprintFieldSupport(t *testing.T) {
 		{field: "settings.outputGroups[2].hls (RTMP)", effect: refused, where: "an RTMP group has no HLS settings",
 			change: func(b *domain.Blueprint) { g(b, 2).HLS = &domain.HLSSettings{SegmentSeconds: 6, WindowSeconds: 60} }, refuse: groups + "[2].hls", words: "only for type HLS"},
 
-		{field: "settings.destinations[0].id", effect: kept, where: "links the RTMP group to the destination", change: func(b *domain.Blueprint) { s(b).Destinations[0].ID = "main"; g(b, 2).DestinationID = "main" }},
+		{field: "settings.destinations[0].id", effect: argvChanges, where: "links the RTMP group to the destination, and names its worker's status, events and metrics", change: func(b *domain.Blueprint) { s(b).Destinations[0].ID = "main"; g(b, 2).DestinationID = "main" }},
+		{field: "settings.destinations[0].rendition", effect: argvChanges, where: "what the worker pushes", change: func(b *domain.Blueprint) { s(b).Destinations[0].Rendition = "360p" }},
+		{field: "settings.destinations[0].rendition", effect: refused, where: "a rendition the ladder lacks", refuse: dests + "[0].rendition", words: "names no rendition of the ladder", change: func(b *domain.Blueprint) { s(b).Destinations[0].Rendition = "4k" }},
 		{field: "settings.destinations[1] (used by no group)", effect: refused, where: "nothing would push to it",
 			change: func(b *domain.Blueprint) {
 				s(b).Destinations = append(s(b).Destinations, domain.Destination{ID: "spare", Settings: s(b).Destinations[0].Settings})

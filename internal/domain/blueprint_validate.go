@@ -42,7 +42,7 @@ func ValidateBlueprint(prefix string, b *Blueprint) error {
 func validateSettings(p *problems, prefix string, s *BlueprintSettings) {
 	validateInputs(p, join(prefix, "inputs"), s.Inputs)
 	ladder := validateChannel(p, join(prefix, "channel"), &s.Channel)
-	dests := validateDestinations(p, join(prefix, "destinations"), s.Destinations, s.Channel.Class.Pipelines())
+	dests := validateDestinations(p, join(prefix, "destinations"), s.Destinations, s.Channel.Class.Pipelines(), ladder)
 	validateOutputGroups(p, join(prefix, "outputGroups"), s, ladder, dests)
 	validateSupport(p, prefix, s)
 	if s.PlayerPreview != nil && s.PlayerPreview.URL != "" {
@@ -164,10 +164,13 @@ func validateAudio(p *problems, prefix string, a *Audio) {
 
 // validateDestinations checks each destination has one setting per pipeline and
 // returns them by id.
-func validateDestinations(p *problems, prefix string, dests []Destination, pipelines int) map[string]Destination {
+func validateDestinations(p *problems, prefix string, dests []Destination, pipelines int, ladder map[string]VideoRendition) map[string]Destination {
 	byID := map[string]Destination{}
 	for i, d := range dests {
 		at := index(prefix, i)
+		if _, ok := ladder[d.Rendition]; d.Rendition != "" && d.Rendition != RenditionSource && !ok {
+			p.add(join(at, "rendition"), "names no rendition of the ladder: %q (use a name from channel.video, or SOURCE for the input as it arrives)", d.Rendition)
+		}
 		if !idPattern.MatchString(d.ID) {
 			p.add(join(at, "id"), "must be 1-64 letters, digits, '.', '_' or '-'")
 		} else if _, dup := byID[d.ID]; dup {

@@ -29,17 +29,22 @@ type Run struct {
 	Events   []RunEvent `json:"events,omitempty"`
 	// Alerts are the run's open alerts, at most one per pipeline: what is
 	// wrong with its media now. Events open and close them (AddEvent).
-	Alerts  []Alert   `json:"alerts,omitempty"`
-	Created time.Time `json:"created"`
+	Alerts []Alert `json:"alerts,omitempty"`
+	// Destinations are the run's push workers, one per blueprint
+	// destination and pipeline, as they last reported (SetDestination).
+	Destinations []DestinationStatus `json:"destinations,omitempty"`
+	Created      time.Time           `json:"created"`
 }
 
 // RunEvent is something that happened to a run's media, for the people watching
 // it: a publisher came or went, a pipeline restarted, kept failing, recovered.
 type RunEvent struct {
 	Time     time.Time `json:"time"`
-	Type     string    `json:"type" enum:"pipeline_started,pipeline_restarted,pipeline_failing,pipeline_recovered,publisher_connected,publisher_disconnected"`
+	Type     string    `json:"type" enum:"pipeline_started,pipeline_restarted,pipeline_failing,pipeline_recovered,publisher_connected,publisher_disconnected,destination_active,destination_retrying,destination_failed"`
 	Pipeline int       `json:"pipeline"`
-	Message  string    `json:"message,omitempty"`
+	// Destination is the blueprint destination's id, for destination_* events.
+	Destination string `json:"destination,omitempty" doc:"For destination_* events: the blueprint destination's id."`
+	Message     string `json:"message,omitempty"`
 }
 
 // The run event types that open and close a pipeline's alert.
@@ -79,6 +84,41 @@ func (r *Run) AddEvent(e RunEvent) {
 	case e.Type == EventPipelineRecovered && i >= 0:
 		r.Alerts = slices.Delete(r.Alerts, i, i+1)
 	}
+}
+
+// The states of a destination worker.
+const (
+	DestinationConnecting = "CONNECTING" // connecting for the first time, or again at once
+	DestinationActive     = "ACTIVE"     // pushing
+	DestinationRetrying   = "RETRYING"   // it failed; it tries again at NextAttempt
+	DestinationFailed     = "FAILED"     // it failed in a way that cannot heal; it stopped trying
+	DestinationStopped    = "STOPPED"    // the run ended
+)
+
+// DestinationStatus is one destination worker of a run: a blueprint
+// destination on one pipeline.
+type DestinationStatus struct {
+	ID          string     `json:"id" doc:"The blueprint destination's id."`
+	Pipeline    int        `json:"pipeline"`
+	URL         string     `json:"url" doc:"Where it pushes: scheme, host and path, without credentials, stream key or query."`
+	State       string     `json:"state" enum:"CONNECTING,ACTIVE,RETRYING,FAILED,STOPPED" doc:"FAILED only for what cannot heal by itself (credentials refused twice, a host unknown for minutes): it stopped trying. STOPPED: the run ended."`
+	Since       time.Time  `json:"since" doc:"When it entered its state."`
+	LastError   string     `json:"lastError,omitempty" doc:"The latest failure, kept after it recovered."`
+	NextAttempt *time.Time `json:"nextAttempt,omitempty" doc:"While RETRYING: when it connects again."`
+	BytesSent   uint64     `json:"bytesSent" doc:"Media bytes sent since the run started, over every connection."`
+	Reconnects  int        `json:"reconnects" doc:"Connections it had to make again after a failure."`
+	Dropped     uint64     `json:"dropped" doc:"What it dropped because the destination fell behind or was down: access units for RTMP, segments for HLS push."`
+}
+
+// SetDestination records a destination worker's latest status, in the
+// blueprint's order of destinations then pipelines.
+func (r *Run) SetDestination(s DestinationStatus) {
+	i := slices.IndexFunc(r.Destinations, func(d DestinationStatus) bool { return d.ID == s.ID && d.Pipeline == s.Pipeline })
+	if i >= 0 {
+		r.Destinations[i] = s
+		return
+	}
+	r.Destinations = append(r.Destinations, s)
 }
 
 // RunOptions are per-run packaging settings.

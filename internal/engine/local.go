@@ -36,6 +36,11 @@ type Config struct {
 	// OnEvent records an event in a run's log (the server appends it to the run
 	// in the store). It must not block for long.
 	OnEvent func(ref RunRef, e domain.RunEvent)
+	// OnDestination records a destination worker's status in its run (the
+	// server keeps the latest one per destination and pipeline): at each
+	// change of state, every few seconds while it pushes, and once stopped.
+	// It must not block for long.
+	OnDestination func(ref RunRef, s domain.DestinationStatus)
 	// Lookup finds the active run (PROVISIONING, STARTING or RUNNING) one of
 	// whose endpoints has this stream key, for a publisher whose key this
 	// engine does not hold yet: a start the controller has not got to, or a
@@ -104,6 +109,9 @@ func NewLocal(cfg Config) (*Local, error) {
 	}
 	if cfg.OnEvent == nil {
 		cfg.OnEvent = func(RunRef, domain.RunEvent) {}
+	}
+	if cfg.OnDestination == nil {
+		cfg.OnDestination = func(RunRef, domain.DestinationStatus) {}
 	}
 	if cfg.HoldTimeout <= 0 {
 		cfg.HoldTimeout = time.Minute

@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"onair/internal/domain"
 	"onair/internal/media"
 )
 
@@ -33,6 +34,13 @@ var (
 	descLoss      = prometheus.NewDesc("onair_stream_input_loss_seconds_total", "Seconds in which nothing arrived while a source was up.", streamLabels, nil)
 	descQueueDrop = prometheus.NewDesc("onair_stream_queue_dropped_total", "Units a reader of the stream dropped because it fell behind (the reader: hls, archive, encoder, destination).", append(streamLabels, "reader"), nil)
 
+	destLabels      = []string{"workflow", "pipeline", "destination"}
+	descDestUp      = prometheus.NewDesc("onair_destination_up", "1 while the destination is ACTIVE (pushing), 0 while it connects, retries or gave up (FAILED).", destLabels, nil)
+	descDestFailed  = prometheus.NewDesc("onair_destination_failed", "1 once the destination FAILED: it stopped trying, on an error that cannot heal by itself.", destLabels, nil)
+	descDestBytes   = prometheus.NewDesc("onair_destination_bytes_sent_total", "Media bytes sent to the destination since its run started.", destLabels, nil)
+	descDestRetries = prometheus.NewDesc("onair_destination_reconnects_total", "Connections to the destination made again after a failure.", destLabels, nil)
+	descDestDropped = prometheus.NewDesc("onair_destination_dropped_total", "What the destination's worker dropped because it fell behind or was down: access units for RTMP, segments for HLS push.", destLabels, nil)
+
 	descPublisher = prometheus.NewDesc("onair_ingest_publishers", "Publishers connected to running channels.", nil, nil)
 	descRefused   = prometheus.NewDesc("onair_ingest_publish_refused_total", "Publish attempts refused, by reason.", []string{"reason"}, nil)
 )
@@ -40,7 +48,8 @@ var (
 // Describe implements prometheus.Collector.
 func (l *Local) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descUp, descSpeed, descDropped, descDelay, descRestarts, descAlert,
-		descBitrate, descFrameRate, descGOP, descDrift, descLoss, descQueueDrop, descPublisher, descRefused} {
+		descBitrate, descFrameRate, descGOP, descDrift, descLoss, descQueueDrop, descPublisher, descRefused,
+		descDestUp, descDestFailed, descDestBytes, descDestRetries, descDestDropped} {
 		ch <- d
 	}
 }
@@ -101,11 +110,16 @@ func (l *Local) Collect(ch chan<- prometheus.Metric) {
 			counter(descRestarts, float64(sup.Restarts()), labels...)
 		}
 		gauge(descUp, up, labels...)
-		alert := 0.0
-		if r.p.alert.open.Load() {
-			alert = 1
+		gauge(descAlert, b2f(r.p.alert.open.Load()), labels...)
+		for _, w := range r.p.destinations {
+			s := w.Status()
+			dl := append(append([]string(nil), labels...), s.ID)
+			gauge(descDestUp, b2f(s.State == domain.DestinationActive), dl...)
+			gauge(descDestFailed, b2f(s.State == domain.DestinationFailed), dl...)
+			counter(descDestBytes, float64(s.BytesSent), dl...)
+			counter(descDestRetries, float64(s.Reconnects), dl...)
+			counter(descDestDropped, float64(s.Dropped), dl...)
 		}
-		gauge(descAlert, alert, labels...)
 		for _, m := range r.p.meters {
 			sl := append(append([]string(nil), labels...), m.name)
 			s := m.meter.Stats()
@@ -126,6 +140,13 @@ func (l *Local) Collect(ch chan<- prometheus.Metric) {
 	gauge(descPublisher, float64(publishers))
 	counter(descRefused, float64(l.refused.unknownKey.Load()), "unknown_key")
 	counter(descRefused, float64(l.refused.keyInUse.Load()), "key_in_use")
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // readerKind is the bounded label of a hub reader: its name up to the first

@@ -53,11 +53,12 @@ type pipe struct {
 	encoder *pipeline.Encoder // nil: nothing to encode
 	stop    context.CancelFunc
 	workers sync.WaitGroup // the hub readers' goroutines
-	// stopPush stops the destinations, which push the top rendition each on
-	// its own; they stop first at a teardown, since what they have not sent
-	// is gone anyway.
-	stopPush context.CancelFunc
-	pushers  sync.WaitGroup
+	// stopPush stops the destinations, which push each on its own; they
+	// stop first at a teardown, since what they have not sent is gone
+	// anyway.
+	stopPush     context.CancelFunc
+	pushers      sync.WaitGroup
+	destinations []*destination.Worker
 
 	meters []meteredStream // the source's and each encoded rendition's
 
@@ -83,8 +84,7 @@ func (l *Local) hold(ch domain.Channel, ingests []domain.Ingest) (*runtime, erro
 		p := &pipe{ref: ref, index: in.Pipeline, key: in.StreamKey, spec: spec, plan: pipeline.PlanOf(spec),
 			log:      l.log.With("workflow", ref.WorkflowID, "run", ref.RunID, "pipeline", in.Pipeline),
 			timeline: newTimeline()}
-		pushed := p.pushed()
-		p.source = media.NewHub(media.HubOptions{Hold: true, GOP: pushed >= 0 && p.plan.Renditions[pushed].Video == nil})
+		p.source = media.NewHub(media.HubOptions{Hold: true, GOP: p.pushes(sourceHub)})
 		for _, a := range spec.Archives {
 			r, err := recorder.Open(filepath.Join(l.cfg.DataDir, a.Dir), a.Segment, p.log)
 			if err != nil {
@@ -145,7 +145,7 @@ func (l *Local) startPipe(ctx context.Context, p *pipe) error {
 			p.hubs[i] = p.source
 			continue
 		}
-		p.hubs[i] = media.NewHub(media.HubOptions{GOP: i == p.pushed()})
+		p.hubs[i] = media.NewHub(media.HubOptions{GOP: p.pushes(i)})
 		outs = append(outs, p.hubs[i])
 	}
 	work, stop := context.WithCancel(context.Background())
@@ -171,19 +171,9 @@ func (l *Local) startPipe(ctx context.Context, p *pipe) error {
 		r := p.hubs[p.plan.Archives[i]].Subscribe("archive/"+strconv.Itoa(i), media.ReaderQueue)
 		p.goWork(func() error { return rec.Run(work, r) }, "archive "+p.spec.Archives[i].Dir)
 	}
-	push, stopPush := context.WithCancel(context.Background())
-	p.stopPush = stopPush
-	for _, u := range p.spec.Destinations {
-		w, err := destination.New(u, p.hubs[p.liveRendition(0)], p.log, l.cfg.Now)
-		if err != nil {
-			p.teardown()
-			return err
-		}
-		p.pushers.Add(1)
-		go func() {
-			defer p.pushers.Done()
-			w.Run(push)
-		}()
+	if err := l.startDestinations(p); err != nil {
+		p.teardown()
+		return err
 	}
 	if len(outs) > 0 {
 		p.encoder = pipeline.NewEncoder(pipeline.Config{
@@ -220,16 +210,6 @@ func (p *pipe) goWork(run func() error, what string) {
 }
 
 // liveRendition is the rendition of the i-th live variant.
-// pushed is the rendition the destinations read, or -1 when the run has
-// none. Its hub keeps the current GOP, so that a destination that reconnects
-// mid-GOP sends a keyframe at once; the other hubs keep no media.
-func (p *pipe) pushed() int {
-	if len(p.spec.Destinations) == 0 {
-		return -1
-	}
-	return p.liveRendition(0)
-}
-
 func (p *pipe) liveRendition(i int) int {
 	n := 0
 	for j, r := range p.plan.Renditions {

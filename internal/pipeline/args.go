@@ -25,13 +25,20 @@ type Spec struct {
 	LiveDir      string                   // e.g. live/<workflowId> or live/<workflowId>/0
 	Live         []LiveOutput             // the live HLS outputs: TS in LiveDir, CMAF in LiveDir/cmaf
 	Archives     []ArchiveOutput          // where each archive group of this pipeline writes
-	Destinations []string                 // RTMP URLs this pipeline pushes to
+	Destinations []DestinationOutput      // what this pipeline pushes where
 	// KeyDir, when set, encrypts the live HLS (never the archives) with
 	// AES-128 keys that the engine writes in this directory (e.g.
 	// live/<wf>/keys), the one the origin serves them from, a new one every
 	// KeyRotation.
 	KeyDir      string
 	KeyRotation time.Duration
+}
+
+// DestinationOutput is one blueprint destination resolved for a pipeline.
+type DestinationOutput struct {
+	ID        string // the blueprint destination's
+	URL       string // rtmp:// or rtmps://, the stream name appended
+	Rendition string // a ladder rendition's name, domain.RenditionSource, or "" for the top one
 }
 
 // LiveOutput is one origin HLS output group resolved for a pipeline: each

@@ -98,7 +98,7 @@ func SpecFor(wf *domain.Workflow, run *domain.Run, p int) Spec {
 		case domain.OutputRTMP:
 			d := dests[g.DestinationID]
 			if p < len(d.Settings) {
-				spec.Destinations = append(spec.Destinations, destinationURL(d.Settings[p]))
+				spec.Destinations = append(spec.Destinations, DestinationOutput{ID: d.ID, URL: destinationURL(d.Settings[p]), Rendition: d.Rendition})
 			}
 		}
 	}

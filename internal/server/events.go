@@ -14,13 +14,16 @@ type channelUpdater interface {
 	UpdateChannel(ctx context.Context, org, workflowID string, fn func(*domain.Channel) error) (domain.Channel, error)
 }
 
+// runEvent is an event of a run, or a destination worker's status (dest set).
 type runEvent struct {
-	ref engine.RunRef
-	ev  domain.RunEvent
+	ref  engine.RunRef
+	ev   domain.RunEvent
+	dest *domain.DestinationStatus
 }
 
-// eventLog appends the engine's run events to the runs in the store. The engine
-// hands events over without waiting; one goroutine writes them in order.
+// eventLog appends the engine's run events to the runs in the store, and
+// keeps their destinations' statuses. The engine hands both over without
+// waiting; one goroutine writes them in order.
 type eventLog struct {
 	store channelUpdater
 	log   *slog.Logger
@@ -34,9 +37,18 @@ func newEventLog(s channelUpdater, log *slog.Logger) *eventLog {
 // add queues an event; a full queue drops it rather than stall the media plane.
 func (e *eventLog) add(ref engine.RunRef, ev domain.RunEvent) {
 	select {
-	case e.queue <- runEvent{ref, ev}:
+	case e.queue <- runEvent{ref: ref, ev: ev}:
 	default:
 		e.log.Warn("run event log is full; dropping an event", "workflow", ref.WorkflowID, "type", ev.Type)
+	}
+}
+
+// destination queues a destination worker's status, as add does an event.
+func (e *eventLog) destination(ref engine.RunRef, s domain.DestinationStatus) {
+	select {
+	case e.queue <- runEvent{ref: ref, dest: &s}:
+	default:
+		e.log.Warn("run event log is full; dropping a destination's status", "workflow", ref.WorkflowID, "destination", s.ID)
 	}
 }
 
@@ -66,7 +78,11 @@ func (e *eventLog) write(it runEvent) {
 		if ch.Run == nil || ch.Run.ID != it.ref.RunID {
 			return errOtherRun
 		}
-		ch.Run.AddEvent(it.ev)
+		if it.dest != nil {
+			ch.Run.SetDestination(*it.dest)
+		} else {
+			ch.Run.AddEvent(it.ev)
+		}
 		return nil
 	})
 	if err != nil && !errors.Is(err, errOtherRun) && !errors.Is(err, domain.ErrNotFound) {

@@ -133,7 +133,7 @@ func (s *Server) open() error {
 	var err error
 	s.events = newEventLog(s.store, s.log)
 	if s.engine, err = engine.NewLocal(engine.Config{
-		DataDir: s.cfg.Data, FFmpeg: s.cfg.FFmpeg, FFprobe: s.cfg.FFprobe, Log: s.log, OnEvent: s.events.add, Now: s.now,
+		DataDir: s.cfg.Data, FFmpeg: s.cfg.FFmpeg, FFprobe: s.cfg.FFprobe, Log: s.log, OnEvent: s.events.add, OnDestination: s.events.destination, Now: s.now,
 		// A publisher that comes the moment a start returns, before the
 		// controller got to the run, is found through the store and held.
 		Lookup: s.store.ChannelByStreamKey,

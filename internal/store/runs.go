@@ -11,7 +11,7 @@ import (
 )
 
 const runColumns = `id, org_id, workflow_id, region, status, cause,
-	start_requested, started, stop_requested, stopped, inputs, archives, events, created, occurrence, options, alerts`
+	start_requested, started, stop_requested, stopped, inputs, archives, events, created, occurrence, options, alerts, destinations`
 
 // ListRuns returns one page of the organization's runs, newest first, of one
 // workflow when f.WorkflowID is set. An unknown workflow has no runs.
@@ -102,7 +102,7 @@ func runDest(r *domain.Run) []any {
 	return []any{textCol{&r.ID}, textCol{&r.OrgID}, textCol{&r.WorkflowID}, textCol{&r.Region},
 		textCol{(*string)(&r.Status)}, textCol{&r.Cause},
 		nullTimeCol{&r.StartRequested}, nullTimeCol{&r.Started}, nullTimeCol{&r.StopRequested}, nullTimeCol{&r.Stopped},
-		jsonCol{&r.Inputs}, jsonCol{&r.Archives}, jsonCol{&r.Events}, timeCol{&r.Created}, nullTimeCol{&r.Occurrence}, jsonCol{&r.Options}, jsonCol{&r.Alerts}}
+		jsonCol{&r.Inputs}, jsonCol{&r.Archives}, jsonCol{&r.Events}, timeCol{&r.Created}, nullTimeCol{&r.Occurrence}, jsonCol{&r.Options}, jsonCol{&r.Alerts}, jsonCol{&r.Destinations}}
 }
 
 // upsertRun inserts r, or updates it when its id exists. A run id that belongs
@@ -132,20 +132,24 @@ func upsertRun(ctx context.Context, c conn, r domain.Run) error {
 	if err != nil {
 		return fmt.Errorf("run %q alerts: %w", r.ID, err)
 	}
+	destinations, err := jsonText(r.Destinations)
+	if err != nil {
+		return fmt.Errorf("run %q destinations: %w", r.ID, err)
+	}
 	d := c.d
 	res, err := c.exec(ctx, `INSERT INTO runs (`+runColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET
 			region = excluded.region, status = excluded.status, cause = excluded.cause,
 			start_requested = excluded.start_requested, started = excluded.started,
 			stop_requested = excluded.stop_requested, stopped = excluded.stopped,
 			inputs = excluded.inputs, archives = excluded.archives, events = excluded.events,
 			created = excluded.created, occurrence = excluded.occurrence, options = excluded.options,
-			alerts = excluded.alerts
+			alerts = excluded.alerts, destinations = excluded.destinations
 		WHERE runs.org_id = excluded.org_id AND runs.workflow_id = excluded.workflow_id`,
 		r.ID, r.OrgID, r.WorkflowID, r.Region, string(r.Status), r.Cause,
 		d.nullTime(r.StartRequested), d.nullTime(r.Started), d.nullTime(r.StopRequested), d.nullTime(r.Stopped),
-		inputs, archives, events, d.time(r.Created), d.nullTime(r.Occurrence), options, alerts)
+		inputs, archives, events, d.time(r.Created), d.nullTime(r.Occurrence), options, alerts, destinations)
 	conflict := &domain.ConflictError{Message: fmt.Sprintf("run %q belongs to another workflow", r.ID)}
 	return mustAffect(res, err, conflict)
 }

@@ -134,6 +134,9 @@ func testUpdateChannelRuns(t *testing.T, s store.Store) {
 	}
 
 	// A running run's events and open alerts are kept with it.
+	nextTry := at(4)
+	retrying := domain.DestinationStatus{ID: "cdn", Pipeline: 1, URL: "rtmp://cdn.example.com/…", State: domain.DestinationRetrying,
+		Since: at(3), LastError: "EOF", NextAttempt: &nextTry, BytesSent: 1 << 40, Reconnects: 2, Dropped: 3}
 	running, err := s.UpdateChannel(ctx, "org-a", "wf", func(c *domain.Channel) error {
 		for _, st := range []domain.Status{domain.StatusStarting, domain.StatusRunning} {
 			if err := c.SetStatus(st, "", at(2)); err != nil {
@@ -141,6 +144,7 @@ func testUpdateChannelRuns(t *testing.T, s store.Store) {
 			}
 		}
 		c.Run.AddEvent(domain.RunEvent{Time: at(3), Type: domain.EventPipelineFailing, Pipeline: 1, Message: "ffmpeg was killed"})
+		c.Run.SetDestination(retrying)
 		return nil
 	})
 	must(t, err)
@@ -148,6 +152,7 @@ func testUpdateChannelRuns(t *testing.T, s store.Store) {
 	must(t, err)
 	equal(t, "GetChannel of the running run", ch, running)
 	equal(t, "its alerts", ch.Run.Alerts, []domain.Alert{{Pipeline: 1, Since: at(3), Cause: "ffmpeg was killed"}})
+	equal(t, "its destinations", ch.Run.Destinations, []domain.DestinationStatus{retrying})
 
 	// The current run changes with the workflow, and is updated, not added.
 	stopped := at(30).Add(123456789 * time.Nanosecond)

@@ -383,6 +383,19 @@ func Segments(playlist string) int {
 	return strings.Count(string(b), "#EXTINF")
 }
 
+// Discontinuities counts the EXT-X-DISCONTINUITY tags of a playlist on disk
+// (not its EXT-X-DISCONTINUITY-SEQUENCE).
+func Discontinuities(playlist string) int {
+	b, _ := os.ReadFile(playlist)
+	n := 0
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.TrimSpace(l) == "#EXT-X-DISCONTINUITY" {
+			n++
+		}
+	}
+	return n
+}
+
 // MediaSequence reads a playlist's #EXT-X-MEDIA-SEQUENCE.
 func MediaSequence(t testing.TB, playlist string) int {
 	t.Helper()

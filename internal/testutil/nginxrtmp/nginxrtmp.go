@@ -1,0 +1,174 @@
+// Package nginxrtmp runs nginx with Debian's RTMP module (libnginx-mod-rtmp),
+// the peer onair's tests push to and its benchmarks measure against: one
+// worker, live on, any stream name, and optionally HLS as its users run it.
+package nginxrtmp
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Debian's paths.
+const (
+	DefaultNginx  = "/usr/sbin/nginx"
+	DefaultModule = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
+)
+
+// Options configure a server.
+type Options struct {
+	Nginx, Module string // DefaultNginx and DefaultModule when empty
+	// Addr is where it listens; a free loopback port when empty. A server
+	// started again on the address of one that stopped comes back where its
+	// clients expect it.
+	Addr string
+	// Fragment turns HLS on with fragments this long, each stream in a
+	// directory of its own under Dir/hls; 0 leaves HLS off.
+	Fragment time.Duration
+}
+
+// Server is a running nginx-rtmp, configured in its own directory.
+type Server struct {
+	Dir, Addr string
+	cmd       *exec.Cmd
+}
+
+// Available says how to get nginx-rtmp when it is missing.
+func Available(o Options) error {
+	o = o.withDefaults()
+	for _, f := range []string{o.Nginx, o.Module} {
+		if _, err := os.Stat(f); err != nil {
+			return fmt.Errorf("nginx-rtmp is needed: %w (apt-get install nginx libnginx-mod-rtmp)", err)
+		}
+	}
+	return nil
+}
+
+func (o Options) withDefaults() Options {
+	if o.Nginx == "" {
+		o.Nginx = DefaultNginx
+	}
+	if o.Module == "" {
+		o.Module = DefaultModule
+	}
+	return o
+}
+
+// conf is nginx-rtmp as its users run it: one worker, live, HLS as asked,
+// with a playlist long enough to list every segment of a test or a
+// benchmark run.
+const conf = `load_module %[1]s;
+daemon off;
+master_process on;
+worker_processes 1;
+%[2]s
+pid %[3]s/nginx.pid;
+error_log %[3]s/error.log info;
+events { worker_connections 4096; }
+rtmp {
+    server {
+        listen %[4]s;
+        application live {
+            live on;
+%[5]s        }
+    }
+}
+`
+
+const hlsConf = `            hls on;
+            hls_path %[1]s/hls;
+            hls_nested on;
+            hls_fragment %[2]dms;
+            hls_playlist_length 3600s;
+`
+
+// Start starts nginx-rtmp configured in dir, and returns once it listens.
+func Start(dir string, o Options) (*Server, error) {
+	o = o.withDefaults()
+	if err := Available(o); err != nil {
+		return nil, err
+	}
+	addr := o.Addr
+	if addr == "" {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		addr = l.Addr().String()
+		l.Close()
+	}
+	s := &Server{Dir: dir, Addr: addr}
+	if err := os.MkdirAll(filepath.Join(dir, "hls"), 0o755); err != nil {
+		return nil, err
+	}
+	// As root, nginx gives its worker to nobody, who could not write here.
+	user := ""
+	if os.Geteuid() == 0 {
+		user = "user root root;"
+	}
+	hls := ""
+	if o.Fragment > 0 {
+		hls = fmt.Sprintf(hlsConf, dir, o.Fragment.Milliseconds())
+	}
+	file := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(file, []byte(fmt.Sprintf(conf, o.Module, user, dir, addr, hls)), 0o644); err != nil {
+		return nil, err
+	}
+	s.cmd = exec.Command(o.Nginx, "-p", dir, "-c", file, "-e", filepath.Join(dir, "error.log"))
+	var stderr strings.Builder
+	s.cmd.Stderr = &stderr
+	if err := s.cmd.Start(); err != nil {
+		return nil, err
+	}
+	if err := waitListening(addr, 5*time.Second); err != nil {
+		s.Stop()
+		log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+		return nil, fmt.Errorf("nginx: %w: %s %s", err, strings.TrimSpace(stderr.String()), log)
+	}
+	return s, nil
+}
+
+func waitListening(addr string, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for {
+		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return errors.New("not listening on " + addr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// PID is the master process's.
+func (s *Server) PID() int { return s.cmd.Process.Pid }
+
+// URL is where a stream of this name is published and played.
+func (s *Server) URL(name string) string { return "rtmp://" + s.Addr + "/live/" + name }
+
+// Playlist is a stream's HLS playlist, with Options.Fragment set.
+func (s *Server) Playlist(name string) string {
+	return filepath.Join(s.Dir, "hls", name, "index.m3u8")
+}
+
+// Stop ends nginx at once (SIGTERM to the master, which ends its workers and
+// drops its clients).
+func (s *Server) Stop() {
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	s.cmd.Wait()
+}
+
+// Log is what nginx wrote to its error log, for a test that failed.
+func (s *Server) Log() string {
+	b, _ := os.ReadFile(filepath.Join(s.Dir, "error.log"))
+	return string(b)
+}
