@@ -24,7 +24,7 @@ deps:
 	@scripts/deps.sh --optional ffmpeg
 
 deps-test:
-	@scripts/deps.sh go npm ffmpeg postgresql chromium nginx-rtmp
+	@scripts/deps.sh go npm ffmpeg postgresql chromium nginx-rtmp apache2
 
 ## docs-assets: the Swagger UI files that /docs serves, from npm, into internal/docs/dist
 docs-assets:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what onair needs and is missing, with Debian's packages.
 # Usage: scripts/deps.sh [--optional] COMPONENT...
-#   components: go ffmpeg postgresql npm chromium nginx-rtmp
+#   components: go ffmpeg postgresql npm chromium nginx-rtmp apache2
 #   --optional: a component that cannot be installed is a warning, not a failure.
 set -euo pipefail
 
@@ -26,6 +26,9 @@ for c in "$@"; do
     # against and benchmarks measure against. Where there is no init system
     # the package starts no nginx; tests start their own on free ports.
     nginx-rtmp) [ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || missing_pkgs+=(libnginx-mod-rtmp) ;;
+    # Apache httpd with mod_dav and mod_auth_digest: the Digest WebDAV target
+    # HLS push is tested against; tests start their own.
+    apache2) [ -f /usr/lib/apache2/modules/mod_dav_fs.so ] || missing_pkgs+=(apache2) ;;
     *) echo "deps.sh: unknown component $c" >&2; exit 2 ;;
   esac
 done

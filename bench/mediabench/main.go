@@ -59,7 +59,7 @@ func main() {
 	flag.StringVar(&o.nginx, "nginx", "/usr/sbin/nginx", "nginx, with Debian's libnginx-mod-rtmp installed")
 	flag.StringVar(&o.nginxModule, "nginx-module", "/usr/lib/nginx/modules/ngx_rtmp_module.so", "the RTMP module nginx loads")
 	flag.StringVar(&o.cache, "cache", filepath.Join(os.TempDir(), "onair-bench-cache"), "where the source file is made once and kept")
-	flag.StringVar(&only, "only", "p3,p2,p5,scale", "the benchmarks to run, comma-separated")
+	flag.StringVar(&only, "only", "p3,p2,p5,scale,dest", "the benchmarks to run, comma-separated")
 	flag.IntVar(&o.p3Seconds, "p3-seconds", 40, "P3: seconds each stream is published")
 	flag.StringVar(&p3Streams, "p3-streams", "1,20", "P3: concurrent streams, comma-separated")
 	var p3Servers string
@@ -106,12 +106,12 @@ func ints(s string) ([]int, error) {
 
 func run(o options) error {
 	for _, b := range o.only {
-		if !slices.Contains([]string{"p3", "p2", "p5", "scale"}, b) {
-			return fmt.Errorf("-only: unknown benchmark %q (want p3, p2, p5, scale)", b)
+		if !slices.Contains([]string{"p3", "p2", "p5", "scale", "dest"}, b) {
+			return fmt.Errorf("-only: unknown benchmark %q (want p3, p2, p5, scale, dest)", b)
 		}
 	}
 	wants := func(b string) bool { return slices.Contains(o.only, b) }
-	if wants("p3") || wants("scale") {
+	if wants("p3") || wants("scale") || wants("dest") {
 		if err := checkNginx(o); err != nil {
 			return err
 		}
@@ -129,7 +129,7 @@ func run(o options) error {
 		name string
 		run  func(options, source) error
 	}{
-		{"p3", p3}, {"p2", p2}, {"p5", p5}, {"scale", scale},
+		{"p3", p3}, {"p2", p2}, {"p5", p5}, {"scale", scale}, {"dest", dest},
 	}
 	var errs []error
 	for _, s := range steps {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"onair/bench/internal/benchkit"
+	"onair/internal/testutil/localnet"
 )
 
 // abrBlueprint is the ladder P2 runs.
@@ -108,7 +109,7 @@ func p2Bare(o options, src source, l benchkit.Ladder) (time.Duration, time.Durat
 		return 0, 0, nil, err
 	}
 	defer os.RemoveAll(dir)
-	addr, err := benchkit.FreeAddr()
+	addr, err := localnet.FreeAddr()
 	if err != nil {
 		return 0, 0, nil, err
 	}

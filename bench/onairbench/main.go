@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"onair/bench/internal/benchkit"
+	"onair/internal/testutil/localnet"
 )
 
 func main() {
@@ -257,7 +258,7 @@ func ffmpegDelays(dir string, seconds int, args func(url, dir string) ([]string,
 	out := filepath.Join(dir, "peer")
 	os.RemoveAll(out)
 	os.MkdirAll(out, 0o755)
-	addr, err := benchkit.FreeAddr()
+	addr, err := localnet.FreeAddr()
 	if err != nil {
 		return delays{}, err
 	}

@@ -97,6 +97,9 @@ func (s *Server) channelInfo(wf domain.ChannelWorkflow, run *domain.Run) Channel
 		Alerts:       []domain.Alert{},
 		Destinations: []domain.DestinationStatus{},
 	}
+	if wf.PlayerPreview != "" {
+		info.PlayerPreview = &domain.PlayerPreview{URL: wf.PlayerPreview}
+	}
 	if len(wf.PreparedInputs) > 0 {
 		// An availableImmediately input: its endpoints are known before the start.
 		info.Endpoints.Input = s.inputEndpoints(wf.PreparedInputs)

@@ -75,8 +75,9 @@ func guideWorkflow(t *testing.T, more func(settings map[string]any)) map[string]
 }
 
 // TestGuideBlueprints: the guide's bodies that onair can run are accepted as
-// the guide prints them; the Akamai and CloudFront ones, which onair cannot
-// run yet, are refused with why, and create nothing.
+// the guide prints them, the Akamai MSL4 one included (its password masked
+// in answers); the CloudFront one, which onair cannot run yet, is refused
+// with why, and creates nothing.
 func TestGuideBlueprints(t *testing.T) {
 	e := newEnv(t)
 	var id api.IDResponse
@@ -93,6 +94,9 @@ func TestGuideBlueprints(t *testing.T) {
 	if e.do("GET", "/api/channels/"+id.ID, nil, &ch); len(ch.Endpoints.Input) != 1 || len(ch.Endpoints.Input[0].Endpoints) != 2 {
 		t.Errorf("the READY channel's endpoints: %+v", ch.Endpoints)
 	}
+	if ch.PlayerPreview == nil || !strings.Contains(guidePlayerPreview, ch.PlayerPreview.URL) {
+		t.Errorf("the channel's playerPreview: %+v", ch.PlayerPreview)
+	}
 
 	var eb api.ErrorBody
 	akamai := guideWorkflow(t, func(s map[string]any) {
@@ -102,22 +106,16 @@ func TestGuideBlueprints(t *testing.T) {
 		s["outputGroups"] = append(s["outputGroups"].([]any), map[string]any{
 			"name": "Akamai", "type": "HLS", "destinationId": "akamai", "hls": map[string]any{"segmentSeconds": 6, "windowSeconds": 3600}})
 	})
-	if code := e.do("POST", "/api/workflows", akamai, &eb); code != 400 {
-		t.Fatalf("the Akamai blueprint: %d %+v", code, eb)
+	var akamaiID api.IDResponse
+	if code := e.do("POST", "/api/workflows", akamai, &akamaiID); code != 201 {
+		t.Fatalf("the Akamai blueprint: %d", code)
 	}
-	want := map[string]string{
-		"blueprint.settings.outputGroups[2].destinationId":             "HLS push to a destination is not supported yet: use an RTMP destination, or remove destinationId",
-		"blueprint.settings.destinations[0].settings[0].username":      "not supported yet",
-		"blueprint.settings.destinations[0].settings[1].passwordParam": "not supported yet",
-	}
-	for field, words := range want {
-		found := false
-		for _, fe := range eb.Errors {
-			found = found || (fe.Field == field && strings.Contains(fe.Message, words))
-		}
-		if !found {
-			t.Errorf("the Akamai refusal lacks %s: %q; got %+v", field, words, eb.Errors)
-		}
+	var stored domain.Workflow
+	e.do("GET", "/api/workflows/"+akamaiID.ID, nil, &stored)
+	if d := stored.Blueprint.Settings.Destinations; len(d) != 1 || len(d[0].Settings) != 2 ||
+		d[0].Settings[1].URL != "https://p-ep2016865.i.akamaientrypoint.net/2016865-b/(event_name)" ||
+		d[0].Settings[0].Username != "akamailogintest" || d[0].Settings[0].PasswordParam != domain.Mask {
+		t.Errorf("the Akamai destination as the API shows it: %+v", d)
 	}
 
 	cloudfront := guideWorkflow(t, func(s map[string]any) {
@@ -129,7 +127,7 @@ func TestGuideBlueprints(t *testing.T) {
 		t.Errorf("the CloudFront blueprint: %d %+v", code, eb)
 	}
 	var list api.WorkflowList
-	if e.do("GET", "/api/workflows", nil, &list); len(list.Items) != 1 {
+	if e.do("GET", "/api/workflows", nil, &list); len(list.Items) != 2 {
 		t.Errorf("refused bodies created workflows: %+v", list.Items)
 	}
 }

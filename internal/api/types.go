@@ -77,6 +77,7 @@ type ChannelInfo struct {
 	StopRequestedDateTime  *time.Time                 `json:"stopRequestedDateTime,omitempty"`
 	StoppedDateTime        *time.Time                 `json:"stoppedDateTime,omitempty"`
 	Endpoints              Endpoints                  `json:"endpoints"`
+	PlayerPreview          *domain.PlayerPreview      `json:"playerPreview,omitempty" doc:"A preview playback URL for front ends, beside endpoints.output (onair's own): the blueprint's playerPreview, or the playback URL template of its HLS push destination, (event_name) replaced."`
 	Archives               []ArchiveInfo              `json:"archives"`
 	Cause                  string                     `json:"cause,omitempty" doc:"Why the run failed or stopped on its own."`
 	Events                 []domain.RunEvent          `json:"events" doc:"What happened to the run's media: publishers connecting and leaving, pipeline restarts. The latest 200."`

@@ -43,8 +43,9 @@ const (
 type Config struct {
 	ID       string // the blueprint destination's id
 	Pipeline int
-	URL      string     // rtmp:// or rtmps://, the stream key as the path's last segment
-	Hub      *media.Hub // what it pushes
+	URL      string     // rtmp:// or rtmps://, the stream key as the path's last segment; http(s):// with HLS
+	Hub      *media.Hub // what an RTMP destination pushes
+	HLS      *HLSPush   // what an HLS push destination uploads
 	Log      *slog.Logger
 	Now      func() time.Time
 	// OnChange is told the worker's status when its state changes, every
@@ -56,11 +57,15 @@ type Config struct {
 // Worker pushes one hub's stream to one destination until its context ends
 // or its hub closes.
 type Worker struct {
-	cfg Config
-	url *url.URL
+	cfg  Config
+	url  *url.URL
+	push func(context.Context) error // connects once and pushes until something fails
+
+	report sync.Mutex // serializes OnChange: an HLS push reports from a goroutine per rendition
 
 	mu      sync.Mutex
 	status  domain.DestinationStatus
+	failing bool // RETRYING since it was last ACTIVE
 	sent    atomic.Uint64
 	dropped atomic.Uint64 // by the readers of connections that ended
 	reader  atomic.Pointer[media.Reader]
@@ -72,7 +77,10 @@ func New(cfg Config) (*Worker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("destination %s: URL: %w", cfg.ID, err)
 	}
-	if u.Scheme != "rtmp" && u.Scheme != "rtmps" {
+	switch {
+	case cfg.HLS != nil && u.Scheme != "http" && u.Scheme != "https":
+		return nil, fmt.Errorf("destination %s: %s:// is not HTTP, which HLS push needs", cfg.ID, u.Scheme)
+	case cfg.HLS == nil && u.Scheme != "rtmp" && u.Scheme != "rtmps":
 		return nil, fmt.Errorf("destination %s: %s:// is not RTMP", cfg.ID, u.Scheme)
 	}
 	if cfg.Now == nil {
@@ -85,6 +93,10 @@ func New(cfg Config) (*Worker, error) {
 		cfg.Log = slog.Default()
 	}
 	w := &Worker{cfg: cfg, url: u}
+	w.push = w.pushRTMP
+	if cfg.HLS != nil {
+		w.push = newHLSPusher(w, *cfg.HLS).push
+	}
 	w.status = domain.DestinationStatus{ID: cfg.ID, Pipeline: cfg.Pipeline, URL: Redacted(u), State: domain.DestinationConnecting, Since: cfg.Now().UTC()}
 	return w, nil
 }
@@ -123,16 +135,25 @@ func (w *Worker) set(state string, err error, next time.Time) {
 		n := next.UTC()
 		w.status.NextAttempt = &n
 	}
-	if state == domain.DestinationRetrying {
-		w.status.Reconnects++
+	switch state {
+	case domain.DestinationRetrying:
+		if !w.failing {
+			w.status.Reconnects++ // once per outage, however many attempts it takes
+		}
+		w.failing = true
+	case domain.DestinationActive:
+		w.failing = false
 	}
-	s := w.snapshot()
 	w.mu.Unlock()
-	w.cfg.OnChange(s)
+	w.progress()
 }
 
-// report tells what an active worker sent so far.
-func (w *Worker) report() {
+// progress reports the worker's status as it is now: reports are made one
+// at a time, each with the latest status, so that none overtakes a newer
+// one.
+func (w *Worker) progress() {
+	w.report.Lock()
+	defer w.report.Unlock()
 	w.cfg.OnChange(w.Status())
 }
 
@@ -211,9 +232,11 @@ func (f *failures) add(err error, now time.Time) string {
 // denied tells a refusal of the credentials: gortmplib's own errors for
 // RTMP, 401 and 403 for HTTP.
 func denied(err error) bool {
-	if errors.As(err, new(*StatusError)) {
-		c := err.(*StatusError).Code
-		return c == 401 || c == 403
+	if err == nil {
+		return false
+	}
+	if se := new(StatusError); errors.As(err, &se) {
+		return se.Code == 401 || se.Code == 403
 	}
 	msg := err.Error()
 	return strings.Contains(msg, "authentication error") || strings.Contains(msg, "credentials are required")

@@ -1,9 +1,11 @@
 package destination
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -15,9 +17,9 @@ import (
 	"onair/internal/media"
 )
 
-// push connects once to the RTMP(S) destination and streams until something
-// fails: from the hub's current GOP, or its next keyframe.
-func (w *Worker) push(ctx context.Context) error {
+// pushRTMP connects once to the RTMP(S) destination and streams until
+// something fails: from the hub's current GOP, or its next keyframe.
+func (w *Worker) pushRTMP(ctx context.Context) error {
 	r := w.cfg.Hub.Subscribe("destination "+w.cfg.ID, queue)
 	w.reader.Store(r)
 	defer func() {
@@ -34,9 +36,26 @@ func (w *Worker) push(ctx context.Context) error {
 		}
 		tracks = it.Tracks
 	}
-	c := &gortmplib.Client{URL: clientURL(w.url), Publish: true}
+	var conn *batchedConn
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		nc, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		conn = &batchedConn{Conn: nc}
+		return conn, nil
+	}
+	c := &gortmplib.Client{URL: clientURL(w.url), Publish: true, DialContext: dial}
 	if w.url.Scheme == "rtmps" {
 		c.TLSConfig = &tls.Config{ServerName: w.url.Hostname()}
+		c.DialTLSContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			nc, err := (&tls.Dialer{Config: c.TLSConfig}).DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			conn = &batchedConn{Conn: nc}
+			return conn, nil
+		}
 	}
 	dctx, cancel := context.WithTimeout(ctx, writeTimeout)
 	err := c.Initialize(dctx)
@@ -45,6 +64,7 @@ func (w *Worker) push(ctx context.Context) error {
 		return err
 	}
 	defer c.Close()
+	conn.batch()
 	out := &rtmpStream{client: c}
 	if err := out.begin(tracks); err != nil {
 		return err
@@ -68,12 +88,44 @@ func (w *Worker) push(ctx context.Context) error {
 				return err
 			}
 			w.sent.Add(uint64(n))
+			if !r.Queued() {
+				// Caught up: what the wake brought goes in one write.
+				if err := conn.flush(); err != nil {
+					return err
+				}
+			}
 			if now := w.cfg.Now(); now.Sub(reported) >= reportEvery {
 				reported = now
-				w.report()
+				w.progress()
 			}
 		}
 	}
+}
+
+// batchedConn is a destination's connection, whose writes gather in a
+// buffer once the handshake is over, and go out when the worker has sent
+// what it had (flush): a wake of the worker brings a video frame and the
+// audio around it, which gortmplib writes as several messages, each a
+// system call and a wake of the server's side otherwise.
+type batchedConn struct {
+	net.Conn
+	bw *bufio.Writer // nil during the handshake: writes go straight out
+}
+
+func (c *batchedConn) batch() { c.bw = bufio.NewWriterSize(c.Conn, 64<<10) }
+
+func (c *batchedConn) Write(p []byte) (int, error) {
+	if c.bw == nil {
+		return c.Conn.Write(p)
+	}
+	return c.bw.Write(p)
+}
+
+func (c *batchedConn) flush() error {
+	if c.bw == nil {
+		return nil
+	}
+	return c.bw.Flush()
 }
 
 // clientURL is an RTMP URL as gortmplib's client takes it, with the stream

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -57,7 +58,21 @@ func Handler(specURL string) http.Handler {
 	if err != nil { // "dist" is a valid path: fs.Sub cannot fail on it
 		fsys = dist
 	}
-	return newHandler(fsys, specURL)
+	// Built at the first request: Swagger UI's bundle is megabytes that a
+	// server nobody reads the docs of would otherwise hold from its start.
+	return &lazy{build: func() http.Handler { return newHandler(fsys, specURL) }}
+}
+
+// lazy is a handler made by its first request.
+type lazy struct {
+	build func() http.Handler
+	once  sync.Once
+	h     http.Handler
+}
+
+func (l *lazy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	l.once.Do(func() { l.h = l.build() })
+	l.h.ServeHTTP(w, r)
 }
 
 // handler answers from files held in memory, built once.

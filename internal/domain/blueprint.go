@@ -114,7 +114,7 @@ const (
 type OutputGroup struct {
 	Name          string           `json:"name" doc:"Display name."`
 	Type          OutputGroupType  `json:"type" enum:"HLS,ARCHIVE,RTMP" doc:"HLS to this server's origin (exactly one group), ARCHIVE, or RTMP push."`
-	DestinationID string           `json:"destinationId,omitempty" doc:"For RTMP only: the destination's id. HLS push to a destination is not supported yet, and is refused."`
+	DestinationID string           `json:"destinationId,omitempty" doc:"The destination an RTMP group pushes to, or an HLS group uploads to (HLS push); an HLS group without one is the origin's."`
 	HLS           *HLSSettings     `json:"hls,omitempty" doc:"For HLS only: segment length and window."`
 	Archive       *ArchiveSettings `json:"archive,omitempty" doc:"For ARCHIVE only: which rendition is recorded."`
 }
@@ -177,15 +177,46 @@ type Destination struct {
 	Settings []DestinationSetting `json:"settings" doc:"One per pipeline: two for STANDARD channels."`
 	// Rendition picks what an RTMP destination is sent.
 	Rendition string `json:"rendition,omitempty" doc:"What an RTMP destination is sent: a ladder rendition's name, or SOURCE for the input as it arrives; the top rendition when empty (the source for a passthrough channel)."`
+	// PlaybackURLTemplate is where viewers play what an HLS push
+	// destination serves, for the channel's playerPreview.
+	PlaybackURLTemplate string `json:"playbackUrlTemplate,omitempty" doc:"HLS push: the CDN's playback URL of what this destination receives, (event_name) replaced as in url. A channel shows it as its playerPreview when the blueprint sets none; Akamai's playback URLs depend on each account's setup, so onair cannot guess it."`
+	// Method is how an HLS push destination takes files.
+	Method string `json:"method,omitempty" enum:"PUT,POST" doc:"HLS push: the HTTP method each segment and playlist is uploaded with; PUT when empty."`
 }
 
 // DestinationSetting is one pipeline's target: an RTMP(S) URL with a key, or an HTTP
 // HLS ingest with basic or digest credentials (Akamai MSL4 style).
 type DestinationSetting struct {
-	URL           string `json:"url" doc:"rtmp:// or rtmps:// (HTTP ingest, http:// and https://, is refused until HLS push exists). Answers mask what it carries besides the server: a userinfo password, query values, an RTMP stream name in the path."`
+	URL           string `json:"url" doc:"rtmp:// or rtmps:// for an RTMP output; http:// or https:// for an HLS push output, under which each rendition's playlist and segments go, and the master playlist. (event_name) in it is replaced by the workflow's name, made URL-safe. Answers mask what it carries besides the server: a userinfo password, query values, an RTMP stream name in the path."`
 	StreamName    string `json:"streamName,omitempty" doc:"RTMP stream key, appended to url. Write-only: answers show ********, and ******** or nothing sent back keeps it."`
-	Username      string `json:"username,omitempty" doc:"HTTP ingest user (Akamai MSL4). Refused until HLS push exists."`
-	PasswordParam string `json:"passwordParam,omitempty" doc:"HTTP ingest password. Write-only, as streamName. Refused until HLS push exists."`
+	Username      string `json:"username,omitempty" doc:"HLS push: the user of the ingest's Basic or Digest (MD5) authentication (Akamai MSL4)."`
+	PasswordParam string `json:"passwordParam,omitempty" doc:"HLS push: that user's password. Write-only, as streamName."`
+}
+
+// ExpandEvent replaces the guide's (event_name) placeholder in an HLS push
+// or playback URL with the workflow's name made URL-safe: lower case
+// letters, digits, '-' and '_', with each run of anything else one '-'.
+func ExpandEvent(raw, name string) string {
+	if !strings.Contains(raw, "(event_name)") {
+		return raw
+	}
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '_', r == '-':
+			b.WriteRune(r)
+			dash = false
+		case !dash && b.Len() > 0:
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	event := strings.TrimRight(b.String(), "-")
+	if event == "" {
+		event = "event"
+	}
+	return strings.ReplaceAll(raw, "(event_name)", event)
 }
 
 // PlayerPreview is a playback URL for front ends, entered by hand.

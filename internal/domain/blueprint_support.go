@@ -1,5 +1,7 @@
 package domain
 
+import "net/url"
+
 // What a blueprint may ask for that the engine does not do. Every field of a
 // blueprint is either acted on (pipeline.SpecFor and pipeline.Args build the
 // channel from it, or the workflow and channel services use it) or refused
@@ -22,8 +24,8 @@ func validateSupport(p *problems, prefix string, s *BlueprintSettings) {
 		case OutputHLS:
 			if g.DestinationID == "" {
 				origins++
-			} else {
-				p.add(join(at, "destinationId"), "HLS push to a destination is not supported yet: use an RTMP destination, or remove destinationId")
+			} else if g.HLS != nil && g.HLS.LowLatency {
+				p.add(join(at, "hls.lowLatency"), "LL-HLS is for the origin's players (blocking playlist reload); an HLS push destination is sent whole segments: remove lowLatency")
 			}
 		case OutputArchive:
 			if g.DestinationID != "" {
@@ -48,12 +50,14 @@ func validateSupport(p *problems, prefix string, s *BlueprintSettings) {
 		}
 		for j, ds := range d.Settings {
 			sat := index(join(at, "settings"), j)
-			const why = "is for HLS push over HTTP (Akamai style), which is not supported yet; an RTMP destination takes its credentials in url or streamName"
-			if ds.Username != "" {
-				p.add(join(sat, "username"), why)
-			}
-			if ds.PasswordParam != "" {
-				p.add(join(sat, "passwordParam"), why)
+			if u, err := url.Parse(ds.URL); err == nil && (u.Scheme == "rtmp" || u.Scheme == "rtmps") {
+				const why = "is for HLS push over HTTP (Akamai style); an RTMP destination takes its credentials in url or streamName"
+				if ds.Username != "" {
+					p.add(join(sat, "username"), why)
+				}
+				if ds.PasswordParam != "" {
+					p.add(join(sat, "passwordParam"), why)
+				}
 			}
 		}
 	}

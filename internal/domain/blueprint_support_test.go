@@ -66,7 +66,7 @@ func argv(t *testing.T, b domain.Blueprint) string {
 			all = append(all, "archive "+a.Dir+" in segments of "+a.Segment.String())
 		}
 		for _, d := range spec.Destinations {
-			all = append(all, "push "+d.ID+" to "+d.URL+" from "+d.Rendition)
+			all = append(all, fmt.Sprintf("push %s to %s from %q; HLS %v as %q:%q by %s", d.ID, d.URL, d.Rendition, d.HLS, d.Username, d.Password, d.Method))
 		}
 	}
 	return strings.Join(all, "\n")
@@ -105,6 +105,16 @@ func TestBlueprintFieldSupport(t *testing.T) {
 		groups = "blueprint.settings.outputGroups"
 		dests  = "blueprint.settings.destinations"
 	)
+	// withAkamai adds the guide's MSL4 destination, primary and backup, and
+	// its HLS push group.
+	withAkamai := func(b *domain.Blueprint) {
+		b.Settings.Destinations = append(b.Settings.Destinations, domain.Destination{ID: "akamai", Settings: []domain.DestinationSetting{
+			{URL: "https://p-ep2016865.i.akamaientrypoint.net/2016865/(event_name)", Username: "akamailogintest", PasswordParam: "password"},
+			{URL: "https://p-ep2016865.i.akamaientrypoint.net/2016865-b/(event_name)", Username: "akamailogintest", PasswordParam: "password"},
+		}})
+		b.Settings.OutputGroups = append(b.Settings.OutputGroups, domain.OutputGroup{Name: "Akamai", Type: domain.OutputHLS, DestinationID: "akamai",
+			HLS: &domain.HLSSettings{SegmentSeconds: 6, WindowSeconds: 60}})
+	}
 	cases := []fieldCase{
 		{field: "id", effect: kept, where: "workflows record it as blueprintId", change: func(b *domain.Blueprint) { b.ID = "other" }},
 		{field: "name", effect: kept, where: "lists and the console", change: func(b *domain.Blueprint) { b.Name = "Other" }},
@@ -176,8 +186,28 @@ func TestBlueprintFieldSupport(t *testing.T) {
 			change: func(b *domain.Blueprint) {
 				g(b, 0).HLS.Format, g(b, 0).HLS.LowLatency, g(b, 0).HLS.PartSeconds = domain.FormatCMAF, true, 1
 			}},
-		{field: "settings.outputGroups[0].destinationId (HLS)", effect: refused, where: "HLS push to a CDN is not built yet",
-			change: func(b *domain.Blueprint) { g(b, 0).DestinationID = "yt" }, refuse: groups + "[0].destinationId", words: "HLS push to a destination is not supported yet"},
+		{field: "settings.outputGroups[0].destinationId (HLS)", effect: refused, where: "HLS push to an RTMP destination",
+			change: func(b *domain.Blueprint) { g(b, 0).DestinationID = "yt" }, refuse: dests + "[0].settings[0].url", words: "must be http:// or https:// for an HLS push output"},
+		{field: "settings.outputGroups[3].destinationId (HLS push)", effect: argvChanges, where: "an HLS push destination, packaged for it",
+			change: func(b *domain.Blueprint) { withAkamai(b) }},
+		{field: "settings.destinations[1].playbackUrlTemplate", effect: other, where: "the channel's playerPreview when the blueprint has none",
+			change: func(b *domain.Blueprint) {
+				withAkamai(b)
+				s(b).PlayerPreview = nil
+				s(b).Destinations[1].PlaybackURLTemplate = "https://stg-ioiotv.akamaized.net/hls/live/2016865/(event_name)/master.m3u8"
+			},
+			check: func(b domain.Blueprint) bool {
+				w := domain.Workflow{Name: "Dvr Test!", Blueprint: b}
+				return w.PlayerPreview() == "https://stg-ioiotv.akamaized.net/hls/live/2016865/dvr-test/master.m3u8"
+			}},
+		{field: "settings.destinations[1].method", effect: argvChanges, where: "how the HLS push uploads",
+			change: func(b *domain.Blueprint) { withAkamai(b); s(b).Destinations[1].Method = "POST" }},
+		{field: "settings.destinations[1].method", effect: refused, where: "PUT or POST",
+			change: func(b *domain.Blueprint) { withAkamai(b); s(b).Destinations[1].Method = "GET" }, refuse: dests + "[1].method", words: "must be PUT or POST"},
+		{field: "settings.destinations[1].settings[0].username", effect: argvChanges, where: "the HLS push's Digest user",
+			change: func(b *domain.Blueprint) { withAkamai(b); s(b).Destinations[1].Settings[0].Username = "other" }},
+		{field: "settings.destinations[1].settings[0].passwordParam", effect: argvChanges, where: "the HLS push's Digest password",
+			change: func(b *domain.Blueprint) { withAkamai(b); s(b).Destinations[1].Settings[0].PasswordParam = "other" }},
 		{field: "settings.outputGroups[0].archive (HLS)", effect: refused, where: "an HLS group has no archive settings",
 			change: func(b *domain.Blueprint) {
 				g(b, 0).Archive = &domain.ArchiveSettings{Rendition: "720p", NameModifier: "x"}
@@ -221,9 +251,9 @@ func TestBlueprintFieldSupport(t *testing.T) {
 			}, refuse: dests + "[1].id", words: "no output group uses"},
 		{field: "settings.destinations[0].settings[1].url", effect: argvChanges, where: "pipeline 1's push URL", change: func(b *domain.Blueprint) { d0(b, 1).URL = "rtmps://backup.example.com/live" }},
 		{field: "settings.destinations[0].settings[0].streamName", effect: argvChanges, where: "appended to the URL", change: func(b *domain.Blueprint) { d0(b, 0).StreamName = "other-key" }},
-		{field: "settings.destinations[0].settings[0].username", effect: refused, where: "HTTP ingest (Akamai) is not built yet",
+		{field: "settings.destinations[0].settings[0].username", effect: refused, where: "an RTMP destination has no username",
 			change: func(b *domain.Blueprint) { d0(b, 0).Username = "akamailogintest" }, refuse: dests + "[0].settings[0].username", words: "HLS push over HTTP"},
-		{field: "settings.destinations[0].settings[0].passwordParam", effect: refused, where: "HTTP ingest (Akamai) is not built yet",
+		{field: "settings.destinations[0].settings[0].passwordParam", effect: refused, where: "an RTMP destination has no passwordParam",
 			change: func(b *domain.Blueprint) { d0(b, 0).PasswordParam = "password" }, refuse: dests + "[0].settings[0].passwordParam", words: "HLS push over HTTP"},
 
 		{field: "settings.playerPreview.url", effect: kept, where: "a URL entered by hand for front ends, returned with the blueprint and the workflow",

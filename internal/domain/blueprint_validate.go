@@ -18,8 +18,8 @@ const (
 var (
 	idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 	// liveDirNames are what a live directory holds besides its renditions'
-	// variants: the AES-128 keys and the CMAF output.
-	liveDirNames     = []string{"keys", "cmaf"}
+	// variants: the AES-128 keys, the CMAF output and the HLS push outputs.
+	liveDirNames     = []string{"keys", "cmaf", "push"}
 	renditionPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$`)
 	nameModTokens    = regexp.MustCompile(`\$[a-z]+\$`)
 	nameModPattern   = regexp.MustCompile(`^[A-Za-z0-9_$./-]{1,64}$`)
@@ -168,6 +168,12 @@ func validateDestinations(p *problems, prefix string, dests []Destination, pipel
 	byID := map[string]Destination{}
 	for i, d := range dests {
 		at := index(prefix, i)
+		if d.PlaybackURLTemplate != "" {
+			checkURL(p, join(at, "playbackUrlTemplate"), d.PlaybackURLTemplate, "http", "https")
+		}
+		if d.Method != "" && d.Method != "PUT" && d.Method != "POST" {
+			p.add(join(at, "method"), "must be PUT or POST, got %q", d.Method)
+		}
 		if _, ok := ladder[d.Rendition]; d.Rendition != "" && d.Rendition != RenditionSource && !ok {
 			p.add(join(at, "rendition"), "names no rendition of the ladder: %q (use a name from channel.video, or SOURCE for the input as it arrives)", d.Rendition)
 		}
@@ -220,11 +226,18 @@ func validateOutputGroups(p *problems, prefix string, s *BlueprintSettings, ladd
 			if !ok {
 				p.add(join(at, "destinationId"), "names no destination in settings.destinations: %q", g.DestinationID)
 			}
-			if g.Type == OutputRTMP {
-				for j, ds := range d.Settings {
-					if u, err := url.Parse(ds.URL); err == nil && u.Scheme != "rtmp" && u.Scheme != "rtmps" {
-						p.add(join(index(join(fmtDest(g.DestinationID), "settings"), j), "url"), "must be rtmp:// or rtmps:// for an RTMP output")
-					}
+			for j, ds := range d.Settings {
+				u, err := url.Parse(ds.URL)
+				if err != nil {
+					continue
+				}
+				rtmp := u.Scheme == "rtmp" || u.Scheme == "rtmps"
+				di := slices.IndexFunc(s.Destinations, func(x Destination) bool { return x.ID == g.DestinationID })
+				switch at := join(index(join(index(join(strings.TrimSuffix(prefix, ".outputGroups"), "destinations"), di), "settings"), j), "url"); {
+				case g.Type == OutputRTMP && !rtmp:
+					p.add(at, "must be rtmp:// or rtmps:// for an RTMP output")
+				case g.Type == OutputHLS && rtmp:
+					p.add(at, "must be http:// or https:// for an HLS push output (Akamai MSL4 style)")
 				}
 			}
 		}
@@ -238,8 +251,6 @@ func validateOutputGroups(p *problems, prefix string, s *BlueprintSettings, ladd
 	}
 
 }
-
-func fmtDest(id string) string { return "destinations[id=" + id + "]" }
 
 func validateHLS(p *problems, prefix string, h *HLSSettings, ladder []VideoRendition) {
 	checkRange(p, join(prefix, "segmentSeconds"), h.SegmentSeconds, 1, 30)

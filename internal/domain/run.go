@@ -106,7 +106,7 @@ type DestinationStatus struct {
 	LastError   string     `json:"lastError,omitempty" doc:"The latest failure, kept after it recovered."`
 	NextAttempt *time.Time `json:"nextAttempt,omitempty" doc:"While RETRYING: when it connects again."`
 	BytesSent   uint64     `json:"bytesSent" doc:"Media bytes sent since the run started, over every connection."`
-	Reconnects  int        `json:"reconnects" doc:"Connections it had to make again after a failure."`
+	Reconnects  int        `json:"reconnects" doc:"Outages it came back from, or is trying to: each run of failed attempts counts once."`
 	Dropped     uint64     `json:"dropped" doc:"What it dropped because the destination fell behind or was down: access units for RTMP, segments for HLS push."`
 }
 

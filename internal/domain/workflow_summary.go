@@ -38,6 +38,7 @@ type ChannelWorkflow struct {
 	Class          ChannelClass
 	PreparedInputs []Ingest
 	LiveOutputs    []LiveOutput
+	PlayerPreview  string
 }
 
 // ChannelWorkflow is what a channel shows of the workflow.
@@ -45,6 +46,22 @@ func (w *Workflow) ChannelWorkflow() ChannelWorkflow {
 	return ChannelWorkflow{
 		ID: w.ID, Name: w.Name, Region: w.Region, Status: w.Status, Cause: w.Cause,
 		Class: w.Blueprint.Settings.Channel.Class, PreparedInputs: w.PreparedInputs,
-		LiveOutputs: w.Blueprint.Settings.LiveOutputs(),
+		LiveOutputs: w.Blueprint.Settings.LiveOutputs(), PlayerPreview: w.PlayerPreview(),
 	}
+}
+
+// PlayerPreview is the workflow's preview playback URL for front ends: the
+// blueprint's playerPreview, or else the playback URL template of its first
+// HLS push destination that has one, (event_name) replaced; "" for none.
+func (w *Workflow) PlayerPreview() string {
+	s := w.Blueprint.Settings
+	if s.PlayerPreview != nil && s.PlayerPreview.URL != "" {
+		return s.PlayerPreview.URL
+	}
+	for _, d := range s.Destinations {
+		if d.PlaybackURLTemplate != "" {
+			return ExpandEvent(d.PlaybackURLTemplate, w.Name)
+		}
+	}
+	return ""
 }

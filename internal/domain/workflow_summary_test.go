@@ -38,7 +38,7 @@ func TestWorkflowViews(t *testing.T) {
 			vv, wv := reflect.ValueOf(view), reflect.ValueOf(w)
 			for i := 0; i < vv.NumField(); i++ {
 				name := vv.Type().Field(i).Name
-				if name == "Class" || name == "LiveOutputs" {
+				if name == "Class" || name == "LiveOutputs" || name == "PlayerPreview" {
 					continue
 				}
 				wf := wv.FieldByName(name)

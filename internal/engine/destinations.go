@@ -3,10 +3,12 @@ package engine
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"onair/internal/destination"
 	"onair/internal/domain"
+	"onair/internal/hls"
 	"onair/internal/pipeline"
 )
 
@@ -38,7 +40,7 @@ func (p *pipe) pushedFrom(d pipeline.DestinationOutput) int {
 // reconnects mid-GOP sends a keyframe at once; the other hubs keep no media.
 func (p *pipe) pushes(i int) bool {
 	for _, d := range p.spec.Destinations {
-		if p.pushedFrom(d) == i {
+		if d.HLS == nil && p.pushedFrom(d) == i {
 			return true
 		}
 	}
@@ -50,28 +52,42 @@ func (p *pipe) pushes(i int) bool {
 // statuses (CONNECTING) are reported in the blueprint's order.
 func (l *Local) startDestinations(p *pipe) error {
 	push, stopPush := context.WithCancel(context.Background())
-	p.stopPush = stopPush
+	upload, stopUpload := context.WithCancel(context.Background())
+	p.stopPush, p.stopUpload = stopPush, stopUpload
 	for _, d := range p.spec.Destinations {
 		hub := p.source
 		if i := p.pushedFrom(d); i != sourceHub {
 			hub = p.hubs[i]
 		}
 		last := ""
-		w, err := destination.New(destination.Config{
+		cfg := destination.Config{
 			ID: d.ID, Pipeline: p.index, URL: d.URL, Hub: hub, Log: p.log, Now: l.cfg.Now,
 			OnChange: func(s domain.DestinationStatus) { l.destinationChanged(p, s, &last) },
-		})
+		}
+		if o := d.HLS; o != nil {
+			cfg.Hub = nil
+			cfg.HLS = &destination.HLSPush{
+				Dir:    filepath.Join(l.cfg.DataDir, filepath.FromSlash(o.Dir)),
+				Master: pipeline.LivePlaylist, Renditions: liveRenditions(p.plan), Playlist: hls.Playlist,
+				Segment: o.Segment, Username: d.Username, Password: d.Password, Method: d.Method,
+			}
+		}
+		w, err := destination.New(cfg)
 		if err != nil {
 			return err
 		}
 		p.destinations = append(p.destinations, w)
 		l.cfg.OnDestination(p.ref, w.Status())
 	}
-	for _, w := range p.destinations {
-		p.pushers.Add(1)
+	for i, w := range p.destinations {
+		ctx, wg := push, &p.pushers
+		if p.spec.Destinations[i].HLS != nil {
+			ctx, wg = upload, &p.uploaders
+		}
+		wg.Add(1)
 		go func() {
-			defer p.pushers.Done()
-			w.Run(push)
+			defer wg.Done()
+			w.Run(ctx)
 		}()
 	}
 	return nil

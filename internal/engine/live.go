@@ -50,8 +50,11 @@ func (l *Local) openLive(spec pipeline.Spec, renditions []string, keys hls.KeySo
 			log:    log,
 		}
 		format, k := hls.TS, keys
+		if o.Format == domain.FormatCMAF || o.Push {
+			k = nil // CMAF is never encrypted, nor what a destination gets: its keys are the origin's
+		}
 		if o.Format == domain.FormatCMAF {
-			format, k = hls.CMAF, nil
+			format = hls.CMAF
 		}
 		for i, name := range renditions {
 			v, err := hls.OpenVariant(hls.VariantConfig{

@@ -287,6 +287,10 @@ func (l *Local) Running(ch domain.Channel) bool {
 func (l *Local) Stop(ctx context.Context, ch domain.Channel) ([]domain.Archive, error) {
 	rt := l.detach(ch.Run.ID, nil)
 	if rt != nil {
+		for _, p := range rt.pipes {
+			p.keepUploads = true // until the live outputs ended, below
+			defer p.stopUploads()
+		}
 		l.stopPipes(rt.pipes)
 	}
 	var archives []domain.Archive
@@ -306,6 +310,9 @@ func (l *Local) Stop(ctx context.Context, ch domain.Channel) ([]domain.Archive, 
 			if err := o.stop(true); err != nil {
 				return nil, fmt.Errorf("pipeline %d: ending the live HLS: %w", p, err)
 			}
+		}
+		if rp := runtimePipe(rt, p); rp != nil {
+			rp.stopUploads() // what they upload has ended: they send the end
 		}
 		for i, a := range spec.Archives {
 			// The pipeline's recorder; or, for a run that did not come up on

@@ -59,6 +59,13 @@ type pipe struct {
 	stopPush     context.CancelFunc
 	pushers      sync.WaitGroup
 	destinations []*destination.Worker
+	// The HLS push destinations stop after the live outputs they upload
+	// ended, when a run stops (keepUploads, set by Stop), so that their
+	// last segment and EXT-X-ENDLIST reach the destination; at once else.
+	stopUpload  context.CancelFunc
+	uploaders   sync.WaitGroup
+	keepUploads bool
+	uploadsDone sync.Once
 
 	meters []meteredStream // the source's and each encoded rendition's
 
@@ -232,6 +239,9 @@ func (p *pipe) teardown() {
 		p.stopPush()
 		p.pushers.Wait()
 	}
+	if !p.keepUploads {
+		defer p.stopUploads()
+	}
 	if p.encoder != nil {
 		if err := p.encoder.Stop(context.Background()); err != nil && p.everPublished() {
 			p.log.Warn("ffmpeg did not finish cleanly", "err", err)
@@ -245,6 +255,17 @@ func (p *pipe) teardown() {
 	if p.stop != nil {
 		p.stop()
 	}
+}
+
+// stopUploads stops the HLS push destinations, each once it uploaded what
+// its live output has written; more than once is once.
+func (p *pipe) stopUploads() {
+	p.uploadsDone.Do(func() {
+		if p.stopUpload != nil {
+			p.stopUpload()
+			p.uploaders.Wait()
+		}
+	})
 }
 
 // everPublished reports whether the pipe's source ever had a publisher's media.

@@ -358,6 +358,14 @@ func (r *Reader) Next(ctx context.Context) (Item, error) {
 	}
 }
 
+// Queued tells whether an item waits to be read: a reader that writes what
+// it reads through a buffer flushes it once it has caught up.
+func (r *Reader) Queued() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.head < len(r.items)
+}
+
 // Dropped is how many units the reader lost because its queue was full.
 func (r *Reader) Dropped() uint64 { return r.dropped.Load() }
 

@@ -47,6 +47,10 @@ const (
 // as the pipeline lays them out); a .key file anywhere else is not served.
 const keysDir = "keys"
 
+// pushDir is where a live directory holds what is packaged for HLS push
+// destinations (pipeline.PushDir).
+const pushDir = "push"
+
 // Origin serves the media under a data directory.
 type Origin struct {
 	root   *os.Root
@@ -157,12 +161,17 @@ func (o *Origin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // servable reports whether a media file may be served from where it is: a key
 // only from the keys/ directory of a live directory (live/<wf>/keys/ or
 // live/<wf>/<p>/keys/), so that no other file that happens to end in .key is
-// handed out as one.
+// handed out as one; and nothing packaged for an HLS push destination
+// (live/<wf>[/<p>]/push/), which goes to that destination only: an
+// encrypted run's is in the clear.
 func servable(name string) bool {
+	parts := strings.Split(name, "/")
+	if parts[0] == "live" && (len(parts) > 2 && parts[2] == pushDir || len(parts) > 3 && parts[3] == pushDir && (parts[2] == "0" || parts[2] == "1")) {
+		return false
+	}
 	if path.Ext(name) != ".key" {
 		return true
 	}
-	parts := strings.Split(name, "/")
 	return len(parts) >= 4 && parts[0] == "live" && parts[len(parts)-2] == keysDir
 }
 

@@ -29,6 +29,8 @@ func serve(t *testing.T) (string, *httptest.Server) {
 	write("live/wf/720p/3.key", "0123456789abcdef")
 	write("live/keys/stray.key", "0123456789abcdef")
 	write("archive/wf/keys/1.key", "0123456789abcdef")
+	write("live/wf/push/akamai/master.m3u8", "#EXTM3U\n")
+	write("live/wf/1/push/akamai/SOURCE/seg_000001.ts", "x")
 	os.WriteFile(filepath.Join(dir, "secret.m3u8"), []byte("secret"), 0o644)
 	os.Symlink(filepath.Join(dir, "secret.m3u8"), filepath.Join(data, "live", "wf", "escape.m3u8"))
 	o, err := New(data)
@@ -59,6 +61,8 @@ func TestServe(t *testing.T) {
 		{"/live/wf/720p/3.key", "", "", 404},
 		{"/archive/wf/keys/1.key", "", "", 404},
 		{"/live/keys/stray.key", "", "", 404},
+		{"/live/wf/push/akamai/master.m3u8", "", "", 404},
+		{"/live/wf/1/push/akamai/SOURCE/seg_000001.ts", "", "", 404},
 		{"/live/wf/keys/missing.key", "", "", 404},
 		{"/live/wf/missing.m3u8", "", "", 404},
 		{"/live/wf/", "", "", 404},

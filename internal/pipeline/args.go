@@ -37,8 +37,13 @@ type Spec struct {
 // DestinationOutput is one blueprint destination resolved for a pipeline.
 type DestinationOutput struct {
 	ID        string // the blueprint destination's
-	URL       string // rtmp:// or rtmps://, the stream name appended
-	Rendition string // a ladder rendition's name, domain.RenditionSource, or "" for the top one
+	URL       string // rtmp:// or rtmps://, the stream name appended; or http(s):// for HLS push
+	Rendition string // RTMP: a ladder rendition's name, domain.RenditionSource, or "" for the top one
+	// HLS push: the output packaged for it (one of Spec.Live; nil for
+	// RTMP), and the ingest's credentials and method.
+	HLS                *LiveOutput
+	Username, Password string
+	Method             string
 }
 
 // LiveOutput is one origin HLS output group resolved for a pipeline: each
@@ -50,6 +55,7 @@ type LiveOutput struct {
 	Segment time.Duration // target segment length
 	Window  time.Duration // the start-over window
 	Part    time.Duration // LL-HLS part length; 0: no LL-HLS
+	Push    bool          // packaged for an HLS push destination, not for the origin's players
 }
 
 // CMAFDir is where a live directory keeps its CMAF output.

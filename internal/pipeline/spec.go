@@ -100,6 +100,24 @@ func SpecFor(wf *domain.Workflow, run *domain.Run, p int) Spec {
 			if p < len(d.Settings) {
 				spec.Destinations = append(spec.Destinations, DestinationOutput{ID: d.ID, URL: destinationURL(d.Settings[p]), Rendition: d.Rendition})
 			}
+		case domain.OutputHLS:
+			d, ok := dests[g.DestinationID]
+			if !ok || p >= len(d.Settings) || g.HLS == nil {
+				continue
+			}
+			// Packaged for the destination alone, with the group's own
+			// settings, in the clear and without parts.
+			out := LiveOutput{
+				Format:  g.HLS.SegmentFormat(),
+				Dir:     path.Join(spec.LiveDir, PushDir, d.ID),
+				Segment: time.Duration(g.HLS.SegmentSeconds) * time.Second,
+				Window:  time.Duration(g.HLS.WindowSeconds) * time.Second,
+				Push:    true,
+			}
+			spec.Live = append(spec.Live, out)
+			ds := d.Settings[p]
+			spec.Destinations = append(spec.Destinations, DestinationOutput{ID: d.ID, URL: domain.ExpandEvent(ds.URL, wf.Name), HLS: &out,
+				Username: ds.Username, Password: ds.PasswordParam, Method: d.Method})
 		}
 	}
 	return spec
@@ -118,6 +136,10 @@ func archiveRendition(s domain.BlueprintSettings, a domain.ArchiveSettings) doma
 	}
 	return domain.VideoRendition{}
 }
+
+// PushDir is the directory under a pipeline's live directory where each HLS
+// push destination's output is packaged, in a directory named after it.
+const PushDir = "push"
 
 func destinationURL(d domain.DestinationSetting) string {
 	if d.StreamName == "" {

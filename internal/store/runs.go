@@ -46,7 +46,7 @@ func (s *sqlStore) ListChannels(ctx context.Context, org string, f RunFilter) (C
 		var c ChannelRun
 		w := &c.Workflow
 		err := r.Scan(append(runDest(&c.Run), textCol{&w.ID}, textCol{&w.Name}, textCol{&w.Region},
-			textCol{(*string)(&w.Status)}, textCol{&w.Cause}, textCol{(*string)(&w.Class)}, jsonCol{&w.PreparedInputs}, jsonCol{&w.LiveOutputs})...)
+			textCol{(*string)(&w.Status)}, textCol{&w.Cause}, textCol{(*string)(&w.Class)}, jsonCol{&w.PreparedInputs}, jsonCol{&w.LiveOutputs}, textCol{&w.PlayerPreview})...)
 		return c, err
 	}
 	key := func(c ChannelRun) (time.Time, string) { return runKey(c.Run) }
@@ -58,7 +58,7 @@ func (s *sqlStore) ListChannels(ctx context.Context, org string, f RunFilter) (C
 }
 
 // channelWorkflowColumns are what a domain.ChannelWorkflow is read from.
-const channelWorkflowColumns = `id, name, region, status, cause, channel_class, prepared_inputs, live_outputs`
+const channelWorkflowColumns = `id, name, region, status, cause, channel_class, prepared_inputs, live_outputs, player_preview`
 
 // channelsQuery is the statement that ListChannels runs, with its arguments.
 func channelsQuery(d dialect, org string, f RunFilter, limit int) (string, []any, error) {

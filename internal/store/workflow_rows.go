@@ -64,13 +64,13 @@ func workflowValues(d dialect, w domain.Workflow) ([]any, error) {
 	return []any{
 		w.Name, fold(w.Name), w.Description, fold(w.Description), w.Region, string(w.Status), w.Cause,
 		w.BlueprintID, blueprint, tags, schedule, w.CreateArchives, nullString(w.RunID),
-		d.time(w.Created), d.time(w.Updated), state, prepared, string(w.Blueprint.Settings.Channel.Class), outputs,
+		d.time(w.Created), d.time(w.Updated), state, prepared, string(w.Blueprint.Settings.Channel.Class), outputs, w.PlayerPreview(),
 	}, nil
 }
 
 const writableWorkflowColumns = "name, name_fold, description, description_fold, region, status, cause, " +
 	"blueprint_id, blueprint, tags, schedule, create_archives, run_id, created, updated, schedule_state, prepared_inputs, " +
-	"channel_class, live_outputs"
+	"channel_class, live_outputs, player_preview"
 
 // insertWorkflow adds w and its tags; c is a transaction.
 func insertWorkflow(ctx context.Context, c conn, w domain.Workflow) error {

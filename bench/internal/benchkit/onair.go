@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -20,6 +19,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"onair/internal/testutil/localnet"
 )
 
 // AdminKey is the admin API key every benchmarked server is started with.
@@ -38,11 +39,11 @@ type Server struct {
 // StartServer starts bin as `onair serve` with its data under dir and waits
 // until it answers /healthz.
 func StartServer(bin, dir string) (*Server, error) {
-	httpAddr, err := FreeAddr()
+	httpAddr, err := localnet.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
-	rtmpAddr, err := FreeAddr()
+	rtmpAddr, err := localnet.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -269,33 +270,6 @@ func (c Client) WaitHealthy() error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return errors.New("onair did not become healthy")
-}
-
-// FreeAddr is a loopback address with a port nobody listens on now.
-func FreeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
-// WaitListening waits up to timeout for addr to accept a TCP connection.
-// Not for a server that takes one connection only (ffmpeg -listen 1).
-func WaitListening(addr string, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("nothing listens on %s: %w", addr, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // Metric is the first sample of a metric in /metrics; false when there is

@@ -4,15 +4,15 @@
 package nginxrtmp
 
 import (
-	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
+
+	"onair/internal/testutil/localnet"
 )
 
 // Debian's paths.
@@ -96,12 +96,10 @@ func Start(dir string, o Options) (*Server, error) {
 	}
 	addr := o.Addr
 	if addr == "" {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
+		var err error
+		if addr, err = localnet.FreeAddr(); err != nil {
 			return nil, err
 		}
-		addr = l.Addr().String()
-		l.Close()
 	}
 	s := &Server{Dir: dir, Addr: addr}
 	if err := os.MkdirAll(filepath.Join(dir, "hls"), 0o755); err != nil {
@@ -126,27 +124,12 @@ func Start(dir string, o Options) (*Server, error) {
 	if err := s.cmd.Start(); err != nil {
 		return nil, err
 	}
-	if err := waitListening(addr, 5*time.Second); err != nil {
+	if err := localnet.WaitListening(addr, 5*time.Second); err != nil {
 		s.Stop()
 		log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
 		return nil, fmt.Errorf("nginx: %w: %s %s", err, strings.TrimSpace(stderr.String()), log)
 	}
 	return s, nil
-}
-
-func waitListening(addr string, d time.Duration) error {
-	deadline := time.Now().Add(d)
-	for {
-		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return errors.New("not listening on " + addr)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // PID is the master process's.
