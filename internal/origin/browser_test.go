@@ -207,15 +207,25 @@ func TestHLSJS(t *testing.T) {
 		}
 		s := got[name]
 		t.Logf("%s: %+v", name, s)
+
 		maxSN := 0
 		for _, sn := range s.Sns {
 			maxSN = max(maxSN, sn)
 		}
+		var total float64
+		for _, seg := range m.Segments {
+			total += seg.Duration
+		}
+		// hls.js in low-latency mode sometimes stops within the last part
+		// of an ended stream without firing ended (it never calls
+		// endOfStream; in 1 run of about 5 on this machine, under load or
+		// not): played to there, the stream was played whole.
+		whole := s.Ended || name == "ll" && s.Time >= total-configs[name].Part.Seconds()
 		switch {
 		case len(s.Errors) > 0:
 			t.Errorf("%s: hls.js failed: %v", name, s.Errors)
-		case !s.Ended || s.Frames < 15*6:
-			t.Errorf("%s: played to %.1f s, %d frames, ended %t", name, s.Time, s.Frames, s.Ended)
+		case !whole || s.Frames < 15*6:
+			t.Errorf("%s: played to %.1f s of %.1f, %d frames, ended %t", name, s.Time, total, s.Frames, s.Ended)
 		case maxSN < 6:
 			t.Errorf("%s: played segments %v, never past the discontinuity at 4", name, s.Sns)
 		case name == "ll" && s.Parts == 0:
