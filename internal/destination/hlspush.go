@@ -148,7 +148,8 @@ func (h *hlsPusher) sync(ctx context.Context, f *followed) (time.Duration, error
 	}
 	if f.segments {
 		dir := path.Dir(f.name)
-		for _, uri := range playlistURIs(body) {
+		uris := playlistURIs(body)
+		for _, uri := range uris {
 			if f.uploaded[uri] {
 				continue
 			}
@@ -164,7 +165,7 @@ func (h *hlsPusher) sync(ctx context.Context, f *followed) (time.Duration, error
 			}
 			f.uploaded[uri] = true
 		}
-		forget(f.uploaded, f.seen, body)
+		forget(f.uploaded, f.seen, uris)
 	}
 	if err := h.upload(ctx, f.name, body); err != nil {
 		if denied(err) || ctx.Err() != nil {
@@ -337,8 +338,6 @@ func contentType(name string) string {
 		return "video/mp2t"
 	case ".m4s", ".mp4":
 		return "video/mp4"
-	case ".key":
-		return "application/octet-stream"
 	}
 	return "application/octet-stream"
 }
@@ -366,9 +365,9 @@ func playlistURIs(body []byte) []string {
 
 // forget drops what the playlist no longer lists from the maps of segments
 // seen and uploaded, so that they stay as long as the window.
-func forget(uploaded map[string]bool, seen map[string]time.Time, body []byte) {
+func forget(uploaded map[string]bool, seen map[string]time.Time, uris []string) {
 	listed := map[string]bool{}
-	for _, uri := range playlistURIs(body) {
+	for _, uri := range uris {
 		listed[uri] = true
 	}
 	for uri := range uploaded {

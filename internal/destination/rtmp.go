@@ -37,25 +37,20 @@ func (w *Worker) pushRTMP(ctx context.Context) error {
 		tracks = it.Tracks
 	}
 	var conn *batchedConn
-	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
-		nc, err := (&net.Dialer{}).DialContext(ctx, network, addr)
-		if err != nil {
-			return nil, err
-		}
-		conn = &batchedConn{Conn: nc}
-		return conn, nil
-	}
-	c := &gortmplib.Client{URL: clientURL(w.url), Publish: true, DialContext: dial}
-	if w.url.Scheme == "rtmps" {
-		c.TLSConfig = &tls.Config{ServerName: w.url.Hostname()}
-		c.DialTLSContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-			nc, err := (&tls.Dialer{Config: c.TLSConfig}).DialContext(ctx, network, addr)
+	batched := func(dial func(context.Context, string, string) (net.Conn, error)) func(context.Context, string, string) (net.Conn, error) {
+		return func(ctx context.Context, network, addr string) (net.Conn, error) {
+			nc, err := dial(ctx, network, addr)
 			if err != nil {
 				return nil, err
 			}
 			conn = &batchedConn{Conn: nc}
 			return conn, nil
 		}
+	}
+	c := &gortmplib.Client{URL: clientURL(w.url), Publish: true, DialContext: batched((&net.Dialer{}).DialContext)}
+	if w.url.Scheme == "rtmps" {
+		c.TLSConfig = &tls.Config{ServerName: w.url.Hostname()}
+		c.DialTLSContext = batched((&tls.Dialer{Config: c.TLSConfig}).DialContext)
 	}
 	dctx, cancel := context.WithTimeout(ctx, writeTimeout)
 	err := c.Initialize(dctx)

@@ -55,17 +55,17 @@ func (l *Local) startDestinations(p *pipe) error {
 	upload, stopUpload := context.WithCancel(context.Background())
 	p.stopPush, p.stopUpload = stopPush, stopUpload
 	for _, d := range p.spec.Destinations {
-		hub := p.source
-		if i := p.pushedFrom(d); i != sourceHub {
-			hub = p.hubs[i]
-		}
 		last := ""
 		cfg := destination.Config{
-			ID: d.ID, Pipeline: p.index, URL: d.URL, Hub: hub, Log: p.log, Now: l.cfg.Now,
+			ID: d.ID, Pipeline: p.index, URL: d.URL, Log: p.log, Now: l.cfg.Now,
 			OnChange: func(s domain.DestinationStatus) { l.destinationChanged(p, s, &last) },
 		}
-		if o := d.HLS; o != nil {
-			cfg.Hub = nil
+		switch o, i := d.HLS, p.pushedFrom(d); {
+		case o == nil && i == sourceHub:
+			cfg.Hub = p.source
+		case o == nil:
+			cfg.Hub = p.hubs[i]
+		default:
 			cfg.HLS = &destination.HLSPush{
 				Dir:    filepath.Join(l.cfg.DataDir, filepath.FromSlash(o.Dir)),
 				Master: pipeline.LivePlaylist, Renditions: liveRenditions(p.plan), Playlist: hls.Playlist,

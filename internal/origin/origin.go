@@ -165,14 +165,15 @@ func (o *Origin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // (live/<wf>[/<p>]/push/), which goes to that destination only: an
 // encrypted run's is in the clear.
 func servable(name string) bool {
+	isKey := path.Ext(name) == ".key"
+	if !isKey && !strings.Contains(name, "/"+pushDir+"/") {
+		return true // the common case, without splitting the path
+	}
 	parts := strings.Split(name, "/")
 	if parts[0] == "live" && (len(parts) > 2 && parts[2] == pushDir || len(parts) > 3 && parts[3] == pushDir && (parts[2] == "0" || parts[2] == "1")) {
 		return false
 	}
-	if path.Ext(name) != ".key" {
-		return true
-	}
-	return len(parts) >= 4 && parts[0] == "live" && parts[len(parts)-2] == keysDir
+	return !isKey || len(parts) >= 4 && parts[0] == "live" && parts[len(parts)-2] == keysDir
 }
 
 // clean turns a request path into a path relative to the data directory, or
