@@ -1,4 +1,5 @@
-// Command onairbench measures a real onair binary: channel start time (P1) and
+// Command onairbench measures a real onair binary: channel start time (P1),
+// through the API and by a Stream Manager provision's publisher, and
 // the delay from a published frame to the live playlist listing it (P4), with
 // bare ffmpeg measured side by side as the floor for P4. It prints a report.
 package main
@@ -23,8 +24,15 @@ func main() {
 	onair := flag.String("onair", "./bin/onair", "the onair binary")
 	starts := flag.Int("starts", 20, "channel starts per blueprint for P1")
 	seconds := flag.Int("seconds", 30, "seconds of publishing for P4")
+	provisions := flag.Bool("provisions-only", false, "measure only P1 for Stream Manager provisions")
 	flag.Parse()
-	if err := run(*onair, *starts, *seconds); err != nil {
+	var err error
+	if *provisions {
+		err = runProvisions(*onair, *starts)
+	} else {
+		err = run(*onair, *starts, *seconds)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "onairbench:", err)
 		os.Exit(1)
 	}
@@ -51,6 +59,10 @@ func run(bin string, starts, seconds int) error {
 			return fmt.Errorf("P1 %s: %w", bp, err)
 		}
 		fmt.Printf("  %-18s p50 %7.1f ms   p99 %7.1f ms   min %7.1f ms   max %7.1f ms\n", bp, benchkit.MS(benchkit.Pct(d, 50)), benchkit.MS(benchkit.Pct(d, 99)), benchkit.MS(d[0]), benchkit.MS(d[len(d)-1]))
+	}
+
+	if err := provisionRow(bin, dir, starts); err != nil {
+		return fmt.Errorf("P1 provisions: %w", err)
 	}
 
 	fmt.Printf("\nP8: scheduled start error, startRequestedDateTime − startDateTime, %d scheduled starts\n", starts)

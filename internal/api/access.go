@@ -55,6 +55,10 @@ var permissions = map[string]domain.Permission{
 
 	"splitStream": domain.PermWorkflowsWrite,
 
+	"createProvision": domain.PermWorkflowsWrite,
+	"updateProvision": domain.PermWorkflowsWrite,
+	"deleteProvision": domain.PermWorkflowsWrite,
+
 	"createOrganization": domain.PermOrganizationsManage,
 	"listOrganizations":  domain.PermOrganizationsManage,
 }
@@ -86,15 +90,27 @@ var errSessionEnded = &httpError{status: http.StatusUnauthorized,
 
 // guard authenticates a request and checks it may do what perm names.
 func (s *Server) guard(perm domain.Permission, h http.Handler) http.Handler {
+	return s.guardWith(perm, h, false, s.writeError)
+}
+
+// guardWith is guard for a route that may also take the Stream Manager's
+// ?accessToken= (an API key or an idToken), answering failures with fail.
+func (s *Server) guardWith(perm domain.Permission, h http.Handler, accessToken bool, fail func(http.ResponseWriter, *http.Request, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := s.authenticate(r)
+		var p domain.Principal
+		var err error
+		if t := r.URL.Query().Get("accessToken"); accessToken && t != "" {
+			p, err = s.authenticateToken(r, t)
+		} else {
+			p, err = s.authenticate(r)
+		}
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="onair"`)
-			s.writeError(w, r, err)
+			fail(w, r, err)
 			return
 		}
 		if !p.Can(perm) {
-			s.writeError(w, r, &httpError{status: http.StatusForbidden,
+			fail(w, r, &httpError{status: http.StatusForbidden,
 				msg: "your credentials do not allow this: it needs the " + string(perm) + " permission"})
 			return
 		}
@@ -110,37 +126,61 @@ func (s *Server) Guard(perm domain.Permission, h http.Handler) http.Handler { re
 // authenticate works out the principal from an API key or an idToken.
 func (s *Server) authenticate(r *http.Request) (domain.Principal, error) {
 	if key := r.Header.Get("x-api-key"); key != "" {
-		k, err := s.Store.GetAPIKeyByHash(r.Context(), auth.HashSecret(key))
-		if errors.Is(err, domain.ErrNotFound) || (err == nil && !k.Enabled) {
-			return domain.Principal{}, &httpError{status: http.StatusUnauthorized, msg: "this API key is unknown, disabled or revoked"}
-		}
-		if err != nil {
-			return domain.Principal{}, err
-		}
-		return auth.KeyPrincipal(k), nil
+		return s.apiKeyPrincipal(r, key)
 	}
 	if h := r.Header.Get("Authorization"); h != "" {
 		token, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok || s.Tokens == nil {
 			return domain.Principal{}, errUnauthenticated
 		}
-		p, err := s.Tokens.Verify(strings.TrimSpace(token))
-		if err != nil {
-			return domain.Principal{}, &httpError{status: http.StatusUnauthorized, msg: "the idToken is invalid or expired; log in again or refresh it"}
-		}
-		// A disabled or deleted user loses access at once, not when the token
-		// expires, and so does a token issued before the password changed.
-		u, err := s.Store.GetUser(r.Context(), p.OrgID, p.UserID)
-		if errors.Is(err, domain.ErrNotFound) || (err == nil && u.Disabled) {
-			return domain.Principal{}, &httpError{status: http.StatusUnauthorized, msg: "this user is disabled or no longer exists"}
-		}
-		if err != nil {
-			return domain.Principal{}, err
-		}
-		if p.TokenGeneration != u.TokenGeneration {
-			return domain.Principal{}, errSessionEnded
-		}
-		return auth.UserPrincipal(u), nil
+		return s.idTokenPrincipal(r, strings.TrimSpace(token))
 	}
 	return domain.Principal{}, errUnauthenticated
+}
+
+// authenticateToken works out the principal from a Stream Manager
+// accessToken: an idToken (a JWT, three dot-separated parts) or an API key.
+func (s *Server) authenticateToken(r *http.Request, token string) (domain.Principal, error) {
+	if strings.Count(token, ".") == 2 && s.Tokens != nil {
+		return s.idTokenPrincipal(r, token)
+	}
+	p, err := s.apiKeyPrincipal(r, token)
+	if err != nil {
+		return p, &httpError{status: http.StatusUnauthorized, msg: "the accessToken is no valid API key or idToken"}
+	}
+	return p, nil
+}
+
+func (s *Server) apiKeyPrincipal(r *http.Request, key string) (domain.Principal, error) {
+	k, err := s.Store.GetAPIKeyByHash(r.Context(), auth.HashSecret(key))
+	if errors.Is(err, domain.ErrNotFound) || (err == nil && !k.Enabled) {
+		return domain.Principal{}, &httpError{status: http.StatusUnauthorized, msg: "this API key is unknown, disabled or revoked"}
+	}
+	if err != nil {
+		return domain.Principal{}, err
+	}
+	return auth.KeyPrincipal(k), nil
+}
+
+func (s *Server) idTokenPrincipal(r *http.Request, token string) (domain.Principal, error) {
+	if s.Tokens == nil {
+		return domain.Principal{}, errUnauthenticated
+	}
+	p, err := s.Tokens.Verify(token)
+	if err != nil {
+		return domain.Principal{}, &httpError{status: http.StatusUnauthorized, msg: "the idToken is invalid or expired; log in again or refresh it"}
+	}
+	// A disabled or deleted user loses access at once, not when the token
+	// expires, and so does a token issued before the password changed.
+	u, err := s.Store.GetUser(r.Context(), p.OrgID, p.UserID)
+	if errors.Is(err, domain.ErrNotFound) || (err == nil && u.Disabled) {
+		return domain.Principal{}, &httpError{status: http.StatusUnauthorized, msg: "this user is disabled or no longer exists"}
+	}
+	if err != nil {
+		return domain.Principal{}, err
+	}
+	if p.TokenGeneration != u.TokenGeneration {
+		return domain.Principal{}, errSessionEnded
+	}
+	return auth.UserPrincipal(u), nil
 }

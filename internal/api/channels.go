@@ -165,5 +165,8 @@ func (s *Server) inputEndpoints(ingests []domain.Ingest) []InputEndpoints {
 
 // IngestURL is the RTMP URL of one endpoint on this server.
 func (s *Server) IngestURL(in domain.Ingest) string {
+	if in.Path != "" {
+		return "rtmp://" + s.IngestHost + "/" + in.Path
+	}
 	return "rtmp://" + s.IngestHost + "/" + in.App + "/" + in.StreamKey
 }

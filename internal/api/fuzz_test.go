@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -29,6 +30,14 @@ func FuzzRequestBodies(f *testing.F) {
 	f.Add(3, []byte(`{"name":"x","blueprint":null}`))
 	f.Add(3, []byte(`{"id":"x","status":"READY","created":"2020-12-16T13:59:28.610Z","name":"x","name":"y"}`))
 	f.Add(5, bp)
+	for _, name := range []string{"red5_create.json", "red5_update.json"} {
+		doc, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(7, doc)
+		f.Add(8, doc)
+	}
 
 	st, err := store.Open(context.Background(), "sqlite://"+filepath.Join(f.TempDir(), "onair.db"))
 	if err != nil {
@@ -48,6 +57,8 @@ func FuzzRequestBodies(f *testing.F) {
 		{"DELETE", "/api/channels"},
 		{"PUT", "/api/blueprints/x"},
 		{"POST", "/api/streams/x"},
+		{"POST", "/streammanager/api/4.0/admin/event/meta/live/stream1"},
+		{"PUT", "/streammanager/api/4.0/admin/event/meta/live/stream1"},
 	}
 	f.Fuzz(func(t *testing.T, route int, body []byte) {
 		if route < 0 {
@@ -61,8 +72,32 @@ func FuzzRequestBodies(f *testing.F) {
 		if rec.Code >= 500 {
 			t.Fatalf("%s %s answered %d: %s", rt.method, rt.path, rec.Code, rec.Body)
 		}
-		if rec.Code >= 400 && !bytes.Contains(rec.Body.Bytes(), []byte(`"message"`)) {
+		if rec.Code >= 400 && !bytes.Contains(rec.Body.Bytes(), []byte(`"message"`)) && !bytes.Contains(rec.Body.Bytes(), []byte(`"errorMessage"`)) {
 			t.Fatalf("%d without a message: %s", rec.Code, rec.Body)
+		}
+	})
+}
+
+// FuzzStripTrailingCommas: the Stream Manager's trailing commas go, and
+// nothing else: valid JSON comes out as it went in, and what comes out is
+// never longer.
+func FuzzStripTrailingCommas(f *testing.F) {
+	for _, name := range []string{"red5_create.json", "red5_update.json", "blueprint-720.json"} {
+		doc, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(doc)
+	}
+	f.Add([]byte(`{"a": "x,}", "b": [1,2,],}`))
+	f.Add([]byte(`{"a": "\\",}`))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		out := api.StripTrailingCommas(in)
+		if len(out) > len(in) {
+			t.Fatalf("%q grew to %q", in, out)
+		}
+		if json.Valid(in) && !bytes.Equal(in, out) {
+			t.Fatalf("valid JSON %q changed to %q", in, out)
 		}
 	})
 }

@@ -14,6 +14,7 @@ var Tags = []openapi.Tag{
 	{Name: "Channels", Description: "Start and stop workflows, and read their runs: status, ingest and playback endpoints, archives."},
 	{Name: "Managed inputs", Description: "Inputs created on their own, whose endpoint (URL and stream key) stays the same across runs."},
 	{Name: "Streams", Description: "The Streams API, in the FrontMaster and trackit shapes: long-lived channels with fixed main and backup RTMP endpoints, started and stopped many times, each session recorded to its own archive directory."},
+	{Name: "Provisions", Description: "The Stream Manager API (Red5 Pro), at its documented path: settings for a scope and stream name that a publisher starts a channel with by pushing to rtmp://<host>/<scope>/<stream>: publisher credentials, the ABR variants, georules and qos. Errors are {errorMessage, timestamp}."},
 	{Name: "Regions", Description: "Where workflows run."},
 	{Name: "Authentication", Description: "Log in for an idToken (Authorization: Bearer), and refresh it."},
 	{Name: "API keys", Description: "Server-to-server credentials, sent as x-api-key: no TTL, full access within the organization."},
@@ -191,5 +192,6 @@ func (s *Server) routes() []route {
 	rts = append(rts, s.identityRoutes()...)
 	rts = append(rts, s.streamRoutes()...)
 	rts = append(rts, s.splitRoute())
+	rts = append(rts, s.provisionRoutes()...)
 	return append(rts, s.managedInputRoutes()...)
 }

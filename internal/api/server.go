@@ -110,17 +110,25 @@ type route struct {
 // Register adds every API route to mux.
 func (s *Server) Register(mux *http.ServeMux) {
 	for _, rt := range s.routes() {
-		h := rt.h
+		h, fail := rt.h, s.writeError
+		red5 := red5Operations[rt.op.OperationID]
+		if red5 {
+			fail = s.writeRed5Error
+		}
 		var handler http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if err := h(w, r); err != nil {
-				s.writeError(w, r, err)
+				fail(w, r, err)
 			}
 		})
 		if !rt.op.Public {
 			perm, _ := Permission(rt.op.Method, rt.op.OperationID)
-			handler = s.guard(perm, handler)
+			handler = s.guardWith(perm, handler, red5, fail)
 		}
-		mux.Handle(rt.op.Method+" "+rt.op.Path, s.Metrics.Instrument(rt.op.Path, handler))
+		handler = s.Metrics.Instrument(rt.op.Path, handler)
+		mux.Handle(rt.op.Method+" "+rt.op.Path, handler)
+		if alias := aliases[rt.op.OperationID]; alias != "" {
+			mux.Handle(alias, handler)
+		}
 	}
 }
 

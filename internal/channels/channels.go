@@ -47,6 +47,9 @@ type StartOptions struct {
 	Again bool
 	// Run are the run's packaging options.
 	Run domain.RunOptions
+	// Inputs are the run's endpoints when the caller prepared them (a
+	// provision's, on its publish path); fresh ones are made otherwise.
+	Inputs []domain.Ingest
 }
 
 // StartRun begins a run with options.
@@ -82,6 +85,9 @@ func (s *Service) StartRun(ctx context.Context, org, workflowID string, o StartO
 		if managed != nil {
 			ch.Run.Inputs = managed
 		}
+		if o.Inputs != nil {
+			ch.Run.Inputs = o.Inputs
+		}
 		if occurrence != nil {
 			occ := occurrence.UTC()
 			ch.Run.Occurrence = &occ
@@ -112,6 +118,23 @@ func (s *Service) Stop(ctx context.Context, org, workflowID string) error {
 		return ch.RequestStop(s.Now().UTC())
 	})
 	if err == nil {
+		s.notify()
+	}
+	return err
+}
+
+// StopRun asks the channel to stop if runID is still its run: a stop
+// decided on what a run did (its publisher gone) is no stop of the next one.
+func (s *Service) StopRun(ctx context.Context, org, workflowID, runID string) error {
+	stopped := false
+	_, err := s.Store.UpdateChannel(ctx, org, workflowID, func(ch *domain.Channel) error {
+		if ch.Run == nil || ch.Run.ID != runID {
+			return nil
+		}
+		stopped = true
+		return ch.RequestStop(s.Now().UTC())
+	})
+	if err == nil && stopped {
 		s.notify()
 	}
 	return err

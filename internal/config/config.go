@@ -43,12 +43,21 @@ type Config struct {
 	BodyReadTimeout time.Duration `yaml:"bodyReadTimeout" flag:"body-read-timeout" usage:"how long a client may take to send a request body, a duration such as 30s"`
 	// MetricsToken lets Prometheus scrape /metrics as Authorization: Bearer.
 	MetricsToken string `yaml:"metricsToken" flag:"metrics-token" usage:"token that /metrics accepts as Authorization: Bearer (better from the environment than a flag, which ps shows); server admins' credentials work too"`
+	// Stream Manager provisions.
+	ProvisionGrace        time.Duration `yaml:"provisionGrace" flag:"provision-grace" usage:"how long a provision's run waits for its publisher to come back before it stops and its archive is finalized, a duration such as 30s"`
+	ProvisionsRequireAuth bool          `yaml:"provisionsRequireAuth" flag:"provisions-require-auth" usage:"refuse the publishers of provisions that have no authentication (which otherwise take any publisher, as in Red5)"`
+	// Where a viewer is, for provisions' georules.
+	GeoHeader string `yaml:"geoHeader" flag:"geo-header" usage:"request header that a trusted proxy or CDN in front of onair sets to the viewer's country, such as CF-IPCountry or CloudFront-Viewer-Country; never read unless named here"`
+	GeoIPDB   string `yaml:"geoipDb" flag:"geoip-db" usage:"MaxMind-format country database (GeoLite2-Country.mmdb) that viewers' addresses are looked up in"`
 	// Bootstrap credentials: secrets, so they come from the environment or the
 	// file, never from flags that ps would show.
 	AdminAPIKey   string `yaml:"adminApiKey" env:"ONAIR_ADMIN_API_KEY" usage:"an API key to create (or keep) for the first organization's server admin"`
 	AdminEmail    string `yaml:"adminEmail" env:"ONAIR_ADMIN_EMAIL" usage:"email of a server admin user to create on first start"`
 	AdminPassword string `yaml:"adminPassword" env:"ONAIR_ADMIN_PASSWORD" usage:"that user's password"`
 }
+
+// headerPattern is an HTTP header name (RFC 9110 token).
+var headerPattern = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
 
 // Defaults returns the settings used when nothing else is given.
 func Defaults() Config {
@@ -64,6 +73,7 @@ func Defaults() Config {
 		Standby:   true,
 		// A body is at most 1 MiB: 30 s is time enough on the slowest link.
 		BodyReadTimeout: 30 * time.Second,
+		ProvisionGrace:  30 * time.Second,
 	}
 }
 
@@ -198,6 +208,12 @@ func (c *Config) Validate() error {
 	}
 	if c.LiveDomain != "" && (strings.ContainsAny(c.LiveDomain, "/: ") || strings.HasPrefix(c.LiveDomain, ".")) {
 		bad("liveDomain", "must be a host name such as cdn.example.com, got %q", c.LiveDomain)
+	}
+	if c.ProvisionGrace < time.Second || c.ProvisionGrace > time.Hour {
+		bad("provisionGrace", "must be from 1s to 1h, got %s", c.ProvisionGrace)
+	}
+	if c.GeoHeader != "" && !headerPattern.MatchString(c.GeoHeader) {
+		bad("geoHeader", "must be an HTTP header name such as CF-IPCountry, got %q", c.GeoHeader)
 	}
 	if c.FFmpeg == "" {
 		bad("ffmpeg", "must not be empty")

@@ -67,7 +67,10 @@ type ChannelSettings struct {
 	Class       ChannelClass     `json:"class" enum:"SINGLE_PIPELINE,STANDARD" doc:"STANDARD runs two pipelines, main and backup."`
 	Passthrough bool             `json:"passthrough" doc:"No transcoding: the source is packaged as it arrives. video must then be empty."`
 	Video       []VideoRendition `json:"video" doc:"The ABR ladder, highest first."`
-	Audio       *Audio           `json:"audio,omitempty" doc:"Audio encoding; required unless passthrough."`
+	// Source names a rung above video that is the input as it arrives,
+	// unencoded: the top of a Stream Manager provision's ladder.
+	Source string `json:"source,omitempty" doc:"Names a top rung of the ladder, above video, that is the input as it arrives, unencoded; video then holds the encoded rungs below it."`
+	Audio  *Audio `json:"audio,omitempty" doc:"Audio encoding; required unless passthrough."`
 }
 
 // VideoRendition is one rung of the ABR ladder.
@@ -81,6 +84,8 @@ type VideoRendition struct {
 	GopSeconds float64 `json:"gopSeconds" doc:"Keyframe interval in seconds; segment lengths are a multiple of it."`
 	Profile    string  `json:"profile" enum:"baseline,main,high" doc:"H.264 profile."`
 	Framerate  float64 `json:"framerate,omitempty" doc:"Frames per second; 0 keeps the source rate."`
+	// NoUpscale keeps a source smaller than width x height at its size.
+	NoUpscale bool `json:"noUpscale,omitempty" doc:"Never scale the source up: a smaller source keeps its size (and aspect), and width and height bound it instead of fixing it."`
 }
 
 // RateControl names the rate control that a rendition's bitrate and maxrate imply,

@@ -162,6 +162,15 @@ func TestBlueprintFieldSupport(t *testing.T) {
 		{field: "settings.channel.video[0].gopSeconds", effect: argvChanges, where: "-force_key_frames and -g", change: func(b *domain.Blueprint) { v0(b).GopSeconds = 2 }},
 		{field: "settings.channel.video[0].profile", effect: argvChanges, where: "-profile:v", change: func(b *domain.Blueprint) { v0(b).Profile = "main" }},
 		{field: "settings.channel.video[0].framerate", effect: argvChanges, where: "the fps filter", change: func(b *domain.Blueprint) { v0(b).Framerate = 25 }},
+		{field: "settings.channel.video[0].noUpscale", effect: argvChanges, where: "the scale filter, bounded by the source's size",
+			change: func(b *domain.Blueprint) { v0(b).NoUpscale = true }},
+		{field: "settings.channel.source", effect: other, where: "pipeline.PlanOf puts the source, unencoded, above the encoded rungs",
+			change: func(b *domain.Blueprint) { s(b).Channel.Source = "src" },
+			check: func(b domain.Blueprint) bool {
+				wf := domain.Workflow{ID: "wf", Blueprint: b}
+				plan := pipeline.PlanOf(pipeline.SpecFor(&wf, &domain.Run{ID: "run"}, 0))
+				return plan.Renditions[0].Name == "src" && plan.Renditions[0].Video == nil && len(plan.Renditions) > len(b.Settings.Channel.Video)
+			}},
 		{field: "settings.channel.audio.codec", effect: refused, where: "AAC is the one audio encoder",
 			change: func(b *domain.Blueprint) { s(b).Channel.Audio.Codec = "OPUS" }, refuse: "blueprint.settings.channel.audio.codec", words: "AAC"},
 		{field: "settings.channel.audio.sampleRate", effect: argvChanges, where: "-ar", change: func(b *domain.Blueprint) { s(b).Channel.Audio.SampleRate = 44100 }},

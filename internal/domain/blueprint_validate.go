@@ -89,6 +89,9 @@ func validateChannel(p *problems, prefix string, c *ChannelSettings) map[string]
 		if c.Audio != nil {
 			p.add(join(prefix, "audio"), "must be absent when passthrough is true")
 		}
+		if c.Source != "" {
+			p.add(join(prefix, "source"), "must be empty when passthrough is true: the source is then the only rung")
+		}
 		return ladder
 	}
 	switch {
@@ -96,6 +99,10 @@ func validateChannel(p *problems, prefix string, c *ChannelSettings) map[string]
 		p.add(join(prefix, "video"), "needs at least one rendition unless passthrough is true")
 	case len(c.Video) > maxRenditions:
 		p.add(join(prefix, "video"), "has %d renditions; at most %d", len(c.Video), maxRenditions)
+	}
+	if c.Source != "" {
+		checkRenditionName(p, join(prefix, "source"), c.Source)
+		ladder[c.Source] = VideoRendition{Name: c.Source}
 	}
 	for i := range c.Video {
 		v := c.Video[i]
@@ -115,12 +122,7 @@ func validateChannel(p *problems, prefix string, c *ChannelSettings) map[string]
 }
 
 func validateRendition(p *problems, prefix string, v *VideoRendition) {
-	if !renditionPattern.MatchString(v.Name) || strings.EqualFold(v.Name, RenditionSource) {
-		p.add(join(prefix, "name"), "must be 1-32 letters, digits, '_' or '-', and not SOURCE")
-	} else if slices.ContainsFunc(liveDirNames, func(d string) bool { return strings.EqualFold(v.Name, d) }) {
-		// A rendition's variant is a directory of the live directory, beside these.
-		p.add(join(prefix, "name"), "must not be %q, which the live directory uses", v.Name)
-	}
+	checkRenditionName(p, join(prefix, "name"), v.Name)
 	if v.Codec != "H264" {
 		p.add(join(prefix, "codec"), "must be H264, got %q", v.Codec)
 	}
@@ -319,6 +321,17 @@ func isMultiple(x, step float64) bool {
 	n := x / step
 	r := n - float64(int(n+0.5))
 	return n >= 1 && r < 1e-9 && r > -1e-9
+}
+
+// checkRenditionName checks the name of a rung, which names its variant's
+// directory in the live directory.
+func checkRenditionName(p *problems, field, name string) {
+	if !renditionPattern.MatchString(name) || strings.EqualFold(name, RenditionSource) {
+		p.add(field, "must be 1-32 letters, digits, '_' or '-', and not SOURCE")
+	} else if slices.ContainsFunc(liveDirNames, func(d string) bool { return strings.EqualFold(name, d) }) {
+		// A rendition's variant is a directory of the live directory, beside these.
+		p.add(field, "must not be %q, which the live directory uses", name)
+	}
 }
 
 func checkRange(p *problems, field string, v, lo, hi int) {

@@ -134,6 +134,12 @@ type RunOptions struct {
 	KeyRotationSeconds int `json:"keyRotationSeconds,omitempty"`
 	// ArchiveSegmentSeconds replaces the archive segment length when not 0.
 	ArchiveSegmentSeconds int `json:"archiveSegmentSeconds,omitempty"`
+	// Provision is the stream path (scope/name) of the provision whose
+	// publisher started the run; "" for any other run.
+	Provision string `json:"provision,omitempty"`
+	// UnpublishedStopSeconds stops the run once no publisher has fed it for
+	// so long (a provision's grace period); 0 never does.
+	UnpublishedStopSeconds int `json:"unpublishedStopSeconds,omitempty"`
 }
 
 // Plays reports whether a run with these options makes a live output of the
@@ -149,6 +155,10 @@ type Ingest struct {
 	Pipeline  int    `json:"pipeline"`
 	App       string `json:"app"`
 	StreamKey string `json:"streamKey"`
+	// Path is where publishers push instead of <app>/<key>: a provision's
+	// scope and stream, whose credentials they present. The key is then
+	// the engine's own.
+	Path string `json:"path,omitempty"`
 }
 
 // Archive is the recording of one pipeline of a run. Paths are relative to the

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"time"
 
 	"onair/internal/auth"
 	"onair/internal/domain"
@@ -31,11 +32,29 @@ func (l *Local) Publish(ctx context.Context, req ingest.PublishRequest) (ingest.
 	addr := hostOf(req.Remote)
 	log := l.log.With("remote", addr, "path", ingest.PathForLog(req.Path))
 	p, err := l.pipeFor(ctx, req.Path)
-	if err != nil {
-		l.log.Error("publish refused: looking up the stream key failed", "err", err)
-		return nil, errors.New("the server could not look up this stream key; try again")
+	if err == nil && p == nil && l.cfg.Provisioned != nil {
+		// Credentials are guessable, unlike keys: an address over its limit
+		// is refused before they are checked.
+		if ok, _ := l.failures.Allow(addr); !ok {
+			l.refused.unknownKey.Add(1)
+			log.Warn("publish refused: from an address over its limit of refusals")
+			return nil, ErrTooMany
+		}
+		p, err = l.provisioned(ctx, req)
 	}
-	if p == nil {
+	var refusal *Refusal
+	switch {
+	case errors.As(err, &refusal):
+		l.refused.unknownKey.Add(1)
+		if refusal.Guess {
+			l.failures.Fail(addr)
+		}
+		log.Warn("publish refused: " + refusal.Error())
+		return nil, refusal
+	case err != nil:
+		l.log.Error("publish refused: looking up the stream failed", "err", err)
+		return nil, errors.New("the server could not look up this stream; try again")
+	case p == nil:
 		l.refused.unknownKey.Add(1)
 		if ok, _ := l.failures.Allow(addr); !ok {
 			log.Warn("publish refused: unknown stream key, from an address over its limit of refusals")
@@ -53,7 +72,7 @@ func (l *Local) Publish(ctx context.Context, req ingest.PublishRequest) (ingest.
 		return nil, ErrKeyInUse
 	}
 	s := &session{l: l, p: p, done: make(chan struct{})}
-	p.publisher = s
+	p.publisher, p.unpublished = s, time.Time{}
 	p.timeline.begin()
 	l.mu.Unlock()
 	l.cfg.OnEvent(p.ref, domain.RunEvent{Time: l.cfg.Now().UTC(), Type: "publisher_connected", Pipeline: p.index, Message: req.Remote.String()})
@@ -87,6 +106,63 @@ func (l *Local) pipeFor(ctx context.Context, path string) (*pipe, error) {
 	return l.keys[hash], nil
 }
 
+// Refusal is a publisher refused on purpose (wrong credentials, a
+// provision that takes no publisher now); its text is what the encoder is
+// told.
+type Refusal struct {
+	Reason string
+	// Guess: the publisher may be guessing (wrong credentials), so the
+	// refusal counts against its address like an unknown key.
+	Guess bool
+}
+
+func (r *Refusal) Error() string { return r.Reason }
+
+// provisioned asks Config.Provisioned for the run a provision's publisher
+// starts, and holds it here: the pipeline of its endpoint.
+func (l *Local) provisioned(ctx context.Context, req ingest.PublishRequest) (*pipe, error) {
+	ch, err := l.cfg.Provisioned(ctx, req)
+	if err != nil || ch == nil {
+		return nil, err
+	}
+	if ch.Run == nil || len(ch.Run.Inputs) == 0 {
+		return nil, errors.New("the provision's run has no endpoint")
+	}
+	if _, err := l.hold(*ch, ch.Run.Inputs); err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.keys[auth.HashSecret(ch.Run.Inputs[0].StreamKey)], nil
+}
+
+// Unpublished returns, for each run here that stops when unpublished (its
+// options' UnpublishedStopSeconds) and that no publisher feeds, since when
+// none has: the latest time one of its pipelines was made or lost its
+// publisher. A run with a publisher on any pipeline is not in it.
+func (l *Local) Unpublished() map[RunRef]time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := map[RunRef]time.Time{}
+next:
+	for _, rt := range l.runs {
+		if !rt.stopsUnpublished {
+			continue
+		}
+		var since time.Time
+		for _, p := range rt.pipes {
+			if p.publisher != nil {
+				continue next
+			}
+			if p.unpublished.After(since) {
+				since = p.unpublished
+			}
+		}
+		out[rt.ref] = since
+	}
+	return out
+}
+
 // session is one publisher's connection to a pipeline.
 type session struct {
 	l    *Local
@@ -114,7 +190,7 @@ func (s *session) Write(u *media.Unit) error {
 func (s *session) Close(err error) {
 	s.l.mu.Lock()
 	if s.p.publisher == s {
-		s.p.publisher = nil
+		s.p.publisher, s.p.unpublished = nil, s.l.cfg.Now()
 	}
 	s.l.mu.Unlock()
 	s.p.source.End()

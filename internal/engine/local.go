@@ -22,6 +22,7 @@ import (
 	"onair/internal/auth"
 	"onair/internal/domain"
 	"onair/internal/hls"
+	"onair/internal/ingest"
 	"onair/internal/pipeline"
 	"onair/internal/recorder"
 )
@@ -46,6 +47,12 @@ type Config struct {
 	// engine does not hold yet: a start the controller has not got to, or a
 	// run to resume after a restart. nil: such publishers are refused.
 	Lookup func(ctx context.Context, streamKey string) (domain.Channel, bool, error)
+	// Provisioned starts the run a publisher starts by pushing to a
+	// provision's path, or finds the one it goes on with, for a publisher
+	// whose path names no stream key: the run's channel, nil when the path
+	// names no provision. A *Refusal refuses the publisher on purpose.
+	// nil: no provisions.
+	Provisioned func(ctx context.Context, req ingest.PublishRequest) (*domain.Channel, error)
 	// Grace is how long a stopping ffmpeg may take to finish before it is
 	// signalled; the supervisor's default when 0.
 	Grace time.Duration
@@ -91,6 +98,9 @@ type runtime struct {
 	starting, started bool
 	// hold lets the held publishers go if no start begins in time.
 	hold *time.Timer
+	// stopsUnpublished: the run stops once no publisher feeds it (a
+	// provision's), so Unpublished reports it.
+	stopsUnpublished bool
 }
 
 // NewLocal returns the engine of this node.

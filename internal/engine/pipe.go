@@ -70,7 +70,10 @@ type pipe struct {
 	meters []meteredStream // the source's and each encoded rendition's
 
 	publisher *session // guarded by Local.mu
-	alert     pipeAlert
+	// unpublished is since when the pipe has had no publisher: made, or
+	// its publisher gone; zero while one publishes. Guarded by Local.mu.
+	unpublished time.Time
+	alert       pipeAlert
 }
 
 // hold returns the run's runtime, making it when the run has none here yet:
@@ -85,12 +88,12 @@ func (l *Local) hold(ch domain.Channel, ingests []domain.Ingest) (*runtime, erro
 		return rt, nil
 	}
 	ref := refOf(ch)
-	rt = &runtime{ref: ref}
+	rt = &runtime{ref: ref, stopsUnpublished: ch.Run.Options.UnpublishedStopSeconds > 0}
 	for _, in := range ingests {
 		spec := pipeline.SpecFor(&ch.Workflow, ch.Run, in.Pipeline)
 		p := &pipe{ref: ref, index: in.Pipeline, key: in.StreamKey, spec: spec, plan: pipeline.PlanOf(spec),
 			log:      l.log.With("workflow", ref.WorkflowID, "run", ref.RunID, "pipeline", in.Pipeline),
-			timeline: newTimeline()}
+			timeline: newTimeline(), unpublished: l.cfg.Now()}
 		p.source = media.NewHub(media.HubOptions{Hold: true, GOP: p.pushes(sourceHub)})
 		for _, a := range spec.Archives {
 			r, err := recorder.Open(filepath.Join(l.cfg.DataDir, a.Dir), a.Segment, p.log)

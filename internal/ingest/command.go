@@ -21,6 +21,9 @@ const (
 // publishes at most one stream at a time, so one id is enough.
 const publishStreamID = 1
 
+// maxConnectArgs bounds the connect arguments kept for the Router.
+const maxConnectArgs = 8
+
 // errRefused marks the end of a connection we refused on purpose.
 var errRefused = errors.New("refused")
 
@@ -82,6 +85,11 @@ func (c *conn) connect(m *message.CommandAMF0) error {
 	tcURL, _ := obj.GetString("tcUrl")
 	app, query, _ := strings.Cut(app, "?")
 	c.app, c.appQuery, c.tcURL = strings.Trim(app, "/"), query, tcURL
+	for _, a := range m.Arguments[1:] {
+		if s, ok := a.(string); ok && len(c.connectArgs) < maxConnectArgs {
+			c.connectArgs = append(c.connectArgs, s)
+		}
+	}
 	c.connected = true
 	c.log = c.log.With("app", c.app)
 	flashVer, _ := obj.GetString("flashVer")
@@ -111,12 +119,13 @@ func (c *conn) publish(m *message.CommandAMF0) error {
 	name, _ := arg(m, 1).(string)
 	name, query, _ := strings.Cut(name, "?")
 	req := PublishRequest{
-		App:    c.app,
-		Name:   name,
-		Path:   StreamPath(c.app, name),
-		Query:  joinQuery(c.appQuery, query),
-		TCURL:  c.tcURL,
-		Remote: c.nc.RemoteAddr(),
+		App:         c.app,
+		Name:        name,
+		Path:        StreamPath(c.app, name),
+		Query:       joinQuery(c.appQuery, query),
+		TCURL:       c.tcURL,
+		ConnectArgs: c.connectArgs,
+		Remote:      c.nc.RemoteAddr(),
 	}
 	c.log = c.log.With("path", PathForLog(req.Path))
 	sink, err := c.srv.router.Publish(c.ctx, req)

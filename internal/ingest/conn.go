@@ -34,6 +34,7 @@ type conn struct {
 
 	connected            bool
 	app, appQuery, tcURL string
+	connectArgs          []string // connect's string arguments after its command object
 
 	pub *publication // the current publisher, nil when not publishing
 }

@@ -46,10 +46,14 @@ type PublishRequest struct {
 	// rtmp://host/ with stream key live/KEY (app "", name "live/KEY") and
 	// rtmp://host/live/ with key KEY all give "live/KEY"; rtmp://host/KEY
 	// (app "KEY", no name) gives "KEY".
-	Path   string
-	Query  string   // anything after '?' in the stream name or app, e.g. tokens ("&"-joined if both have one)
-	TCURL  string   // connect's tcUrl, as the client sent it
-	Remote net.Addr // the client's address
+	Path  string
+	Query string // anything after '?' in the stream name or app, e.g. tokens ("&"-joined if both have one)
+	TCURL string // connect's tcUrl, as the client sent it
+	// ConnectArgs are the string arguments the client's connect command
+	// sent after its command object (ffmpeg's -rtmp_conn "S:user S:pass"):
+	// Red5's round-trip authentication puts the credentials there.
+	ConnectArgs []string
+	Remote      net.Addr // the client's address
 }
 
 // StreamPath joins an RTMP app and stream name into the path that a stream is

@@ -95,7 +95,8 @@ type Plan struct {
 }
 
 // PlanOf works out a pipeline's renditions: a passthrough ladder is the
-// source; an ABR ladder is its encoded rungs; an archive records a rung of
+// source; an ABR ladder is its encoded rungs, under the source when the
+// channel names it as its top rung; an archive records a rung of
 // the ladder, or a stream of its own (the source, or a rendition encoded for
 // it alone).
 func PlanOf(s Spec) Plan {
@@ -104,6 +105,9 @@ func PlanOf(s Spec) Plan {
 	if ch.Passthrough {
 		p.Renditions = []Rendition{{Name: domain.RenditionSource, Live: true}}
 	} else {
+		if ch.Source != "" {
+			p.Renditions = []Rendition{{Name: ch.Source, Live: true}}
+		}
 		for i := range ch.Video {
 			p.Renditions = append(p.Renditions, Rendition{Name: ch.Video[i].Name, Video: &ch.Video[i], Live: true})
 		}
@@ -170,8 +174,11 @@ func Args(s Spec) ([]string, error) {
 		"-progress", "pipe:1", "-stats_period", "0.5",
 		"-copyts",
 		// ffmpeg probes a live input for 5 s by default before it encodes
-		// anything; the PMT names the tracks, so a second of media is enough.
-		"-analyzeduration", "1000000",
+		// anything. The PMT names the tracks, and the hub starts the input
+		// at a keyframe with its parameter sets, so 0.2 s of media is
+		// enough: a run whose publisher is there is RUNNING 0.2 s after the
+		// first frames instead of 1 s (a provision's publisher always is).
+		"-analyzeduration", "200000",
 		"-f", "mpegts", "-i", "pipe:0",
 	}
 	var filter, outs []string
@@ -182,6 +189,10 @@ func Args(s Spec) ([]string, error) {
 	for k, i := range encoded {
 		v := plan.Renditions[i].Video
 		chain := fmt.Sprintf("[s%d]scale=%d:%d:force_original_aspect_ratio=decrease,pad=%d:%d:(ow-iw)/2:(oh-ih)/2,setsar=1", k, v.Width, v.Height, v.Width, v.Height)
+		if v.NoUpscale {
+			// Bounded by the rung's size and by the source's own: never larger.
+			chain = fmt.Sprintf("[s%d]scale=w='min(%d,iw)':h='min(%d,ih)':force_original_aspect_ratio=decrease:force_divisible_by=2,setsar=1", k, v.Width, v.Height)
+		}
 		if v.Framerate > 0 {
 			chain += ",fps=" + strconv.FormatFloat(v.Framerate, 'f', -1, 64)
 		}

@@ -18,6 +18,26 @@ var run = &domain.Run{ID: "run"}
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
+// sourceWorkflow has a ladder topped by the source as it arrives, above two
+// rungs encoded without upscaling (a Stream Manager provision's), archived
+// from the source rung.
+func sourceWorkflow() *domain.Workflow {
+	return &domain.Workflow{ID: "wf", CreateArchives: true, Blueprint: domain.Blueprint{ID: "provision", Name: "Provision", Settings: domain.BlueprintSettings{
+		Inputs: []domain.Input{{CreateInput: &domain.CreateInput{Type: "VIRTUAL_INPUT", Protocol: "RTMP_PUSH"}}},
+		Channel: domain.ChannelSettings{Class: domain.ClassSinglePipeline, Source: "stream1_1",
+			Video: []domain.VideoRendition{
+				{Name: "stream1_2", Codec: "H264", Width: 640, Height: 480, Bitrate: 500_000, Maxrate: 750_000, GopSeconds: 2, Profile: "main", Framerate: 30, NoUpscale: true},
+				{Name: "stream1_3", Codec: "H264", Width: 320, Height: 240, Bitrate: 300_000, Maxrate: 450_000, GopSeconds: 2, Profile: "main", NoUpscale: true},
+			},
+			Audio: &domain.Audio{Codec: "AAC", SampleRate: 48000, Bitrate: 96_000, Channels: 2},
+		},
+		OutputGroups: []domain.OutputGroup{
+			{Name: "HLS origin", Type: domain.OutputHLS, HLS: &domain.HLSSettings{SegmentSeconds: 2, WindowSeconds: 3600}},
+			{Name: "Archive", Type: domain.OutputArchive, Archive: &domain.ArchiveSettings{Rendition: "stream1_1", NameModifier: "stream1_1"}},
+		},
+	}}}
+}
+
 func workflow(t *testing.T, id string) *domain.Workflow {
 	t.Helper()
 	b, ok := catalog.New().Get(id)
@@ -39,6 +59,7 @@ func TestGolden(t *testing.T) {
 		{catalog.ABR720, workflow(t, catalog.ABR720), 0, nil},
 		{catalog.ABR1080, workflow(t, catalog.ABR1080), 0, nil},
 		{catalog.ABR720Standard + "-1", workflow(t, catalog.ABR720Standard), 1, nil},
+		{"source-noupscale", sourceWorkflow(), 0, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -99,7 +120,7 @@ func TestArgsShape(t *testing.T) {
 	args, _ := Args(SpecFor(workflow(t, catalog.ABR720), run, 0))
 	line := strings.Join(args, " ")
 	for _, want := range []string{
-		"-copyts -analyzeduration 1000000 -f mpegts -i pipe:0",
+		"-copyts -analyzeduration 200000 -f mpegts -i pipe:0",
 		"split=4",
 		"scale=1280:720", "scale=960:540", "scale=640:360", "scale=480:270",
 		"-b:v:0 4096k", "-b:v:3 496k",
@@ -128,6 +149,92 @@ func TestArgsShape(t *testing.T) {
 	}
 	if p := PlanOf(pass); len(p.Renditions) != 1 || p.Renditions[0].Video != nil || p.Archives[0] != 0 {
 		t.Errorf("the passthrough plan: %+v", p)
+	}
+}
+
+// TestPlanSource: a ladder topped by the source has it as its first rung,
+// unencoded, then its encoded rungs in order; an archive of any rung, the
+// source's included, records that rung and adds no rendition.
+func TestPlanSource(t *testing.T) {
+	wf := sourceWorkflow()
+	if err := domain.ValidateBlueprint("blueprint", &wf.Blueprint); err != nil {
+		t.Fatalf("the test's blueprint is refused: %v", err)
+	}
+	cases := []struct {
+		archive domain.ArchiveSettings
+		want    int
+	}{
+		{domain.ArchiveSettings{Rendition: "stream1_1", NameModifier: "a"}, 0},
+		{domain.ArchiveSettings{Rendition: domain.RenditionSource, NameModifier: "a"}, 0},
+		{domain.ArchiveSettings{Rendition: "stream1_3", NameModifier: "a"}, 2},
+	}
+	for _, tc := range cases {
+		wf := sourceWorkflow()
+		wf.Blueprint.Settings.OutputGroups[1].Archive = &tc.archive
+		p := PlanOf(SpecFor(wf, run, 0))
+		var got []string
+		for _, r := range p.Renditions {
+			got = append(got, fmt.Sprintf("%s video=%v live=%v", r.Name, r.Video != nil, r.Live))
+		}
+		want := []string{"stream1_1 video=false live=true", "stream1_2 video=true live=true", "stream1_3 video=true live=true"}
+		if strings.Join(got, "; ") != strings.Join(want, "; ") {
+			t.Errorf("archive of %s: renditions %q, want %q", tc.archive.Rendition, got, want)
+		}
+		if len(p.Archives) != 1 || p.Archives[0] != tc.want {
+			t.Errorf("archive of %s records %v, want rendition %d", tc.archive.Rendition, p.Archives, tc.want)
+		}
+		for i, v := range wf.Blueprint.Settings.Channel.Video {
+			if r := p.Renditions[1+i]; r.Video == nil || *r.Video != v {
+				t.Errorf("rung %d encodes %+v, want channel.video[%d] %+v", 1+i, r.Video, i, v)
+			}
+		}
+		if e := p.Encoded(); fmt.Sprint(e) != "[1 2]" {
+			t.Errorf("encoded %v, want [1 2]: the source rung is not encoded", e)
+		}
+	}
+	// An archive encoded for itself is still a rendition of its own.
+	wf.Blueprint.Settings.OutputGroups[1].Archive = &domain.ArchiveSettings{NameModifier: "a",
+		Video: &domain.VideoRendition{Name: "arch", Codec: "H264", Width: 1280, Height: 720, Bitrate: 2_000_000, Maxrate: 2_000_000, GopSeconds: 2, Profile: "main"}}
+	if p := PlanOf(SpecFor(wf, run, 0)); len(p.Renditions) != 4 || p.Renditions[3].Live || p.Archives[0] != 3 {
+		t.Errorf("an archive encoded for itself: %+v", p)
+	}
+}
+
+// TestArgsNoUpscale: a rung that is never upscaled is bounded by its size
+// and the source's, without padding, to even dimensions; only the rungs
+// below the source are encoded.
+func TestArgsNoUpscale(t *testing.T) {
+	args, err := Args(SpecFor(sourceWorkflow(), run, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := strings.Join(args, " ")
+	for _, want := range []string{
+		"[0:v:0]split=2[s0][s1];",
+		"[s0]scale=w='min(640,iw)':h='min(480,ih)':force_original_aspect_ratio=decrease:force_divisible_by=2,setsar=1,fps=30[v0];",
+		"[s1]scale=w='min(320,iw)':h='min(240,ih)':force_original_aspect_ratio=decrease:force_divisible_by=2,setsar=1[v1]",
+		"-map [v0] -map [v1] -map 0:a:0?",
+		"-b:v:0 500k", "-maxrate:v:0 750k", "-b:v:1 300k",
+		"-force_key_frames:v:1 expr:gte(t,n_forced*2)",
+		`[f=mpegts:select=\'v:0,a:0\':flush_packets=1]pipe:3|[f=mpegts:select=\'v:1,a:0\':flush_packets=1]pipe:4`,
+	} {
+		if !strings.Contains(line, want) {
+			t.Errorf("argv lacks %q:\n%s", want, line)
+		}
+	}
+	for _, not := range []string{"pad=", "scale=640:480", "v:2", "pipe:5", "stream1_1"} {
+		if strings.Contains(line, not) {
+			t.Errorf("argv has %q:\n%s", not, line)
+		}
+	}
+	// A rung without NoUpscale in the same ladder keeps the padded scale.
+	wf := sourceWorkflow()
+	wf.Blueprint.Settings.Channel.Video[1].NoUpscale = false
+	args, _ = Args(SpecFor(wf, run, 0))
+	line = strings.Join(args, " ")
+	if !strings.Contains(line, "[s1]scale=320:240:force_original_aspect_ratio=decrease,pad=320:240:(ow-iw)/2:(oh-ih)/2,setsar=1[v1]") ||
+		!strings.Contains(line, "[s0]scale=w='min(640,iw)'") {
+		t.Errorf("one rung upscaled, one not:\n%s", line)
 	}
 }
 

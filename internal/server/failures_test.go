@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,18 +16,20 @@ import (
 	"onair/internal/testutil/e2e"
 )
 
-// crashingFFmpeg is a real ffmpeg that the system kills (as the OOM killer
-// would) after seconds, before it can have written anything, whenever its
+// crashingFFmpeg is an ffmpeg that the system kills (as the OOM killer
+// would) after seconds, before it has written anything, whenever its
 // command line holds the text in the file it returns: empty, every
-// instance; absent, none.
-func crashingFFmpeg(t *testing.T, seconds string) (ffmpeg, control string) {
+// instance; absent, none. Such an instance is killed before it runs ffmpeg
+// at all, so that however little ffmpeg probes, it never writes; the others
+// are the real ffmpeg.
+func crashingFFmpeg(t *testing.T, seconds float64) (ffmpeg, control string) {
 	t.Helper()
 	dir := t.TempDir()
 	control = filepath.Join(dir, "crash-when")
 	ffmpeg = filepath.Join(dir, "ffmpeg")
 	script := `#!/bin/sh
 if [ -e '` + control + `' ]; then
-	case "$*" in *"$(cat '` + control + `')"*) (sleep ` + seconds + `; kill -9 $$) & ;; esac
+	case "$*" in *"$(cat '` + control + `')"*) sleep ` + strconv.FormatFloat(seconds, 'f', 2, 64) + `; kill -9 $$ ;; esac
 fi
 exec ffmpeg "$@"
 `
@@ -42,9 +45,9 @@ exec ffmpeg "$@"
 func TestCrashLoopWhileStarting(t *testing.T) {
 	// The start waits a second for its first ffmpeg, so that the publisher,
 	// which connects right after the start call, is there during the start
-	// even on a loaded machine; each ffmpeg dies 0.2 s later, long before it
-	// could have probed its input (1 s of media) and written.
-	ffmpeg, control := crashingFFmpeg(t, "1.2")
+	// even on a loaded machine; each ffmpeg dies 0.2 s later, before it
+	// could have probed its input and written.
+	ffmpeg, control := crashingFFmpeg(t, 1.2)
 	os.WriteFile(control, nil, 0o644) // every instance
 	n := startNode(t, func(c *config.Config) { c.FFmpeg = ffmpeg }, server.WithSettle(time.Second))
 	b := e2e.SmallBlueprint(domain.ClassSinglePipeline)
@@ -84,7 +87,7 @@ func TestCrashLoopWhileStarting(t *testing.T) {
 // other pipeline of the STANDARD channel stays up and playable; and the
 // alert closes when the pipeline works again.
 func TestCrashLoopWhileRunning(t *testing.T) {
-	ffmpeg, control := crashingFFmpeg(t, "0.6")
+	ffmpeg, control := crashingFFmpeg(t, 0.6)
 	n := startNode(t, func(c *config.Config) { c.FFmpeg = ffmpeg })
 	id, info := n.CreateAndStart(e2e.SmallBlueprint(domain.ClassStandard))
 	urls := info.Endpoints.Input[0].Endpoints

@@ -19,6 +19,7 @@ import (
 type node struct {
 	*e2e.Client
 	data string
+	rtmp string // the RTMP listener's host:port
 }
 
 // public is the public URL the test nodes hand out; Local maps it to the node.
@@ -69,7 +70,7 @@ func startNodeLogging(t *testing.T, h slog.Handler, change func(*config.Config),
 			t.Error("server did not stop")
 		}
 	})
-	return &node{Client: &e2e.Client{T: t, Base: "http://" + srv.HTTPAddr(), APIKey: e2e.AdminKey}, data: cfg.Data}
+	return &node{Client: &e2e.Client{T: t, Base: "http://" + srv.HTTPAddr(), APIKey: e2e.AdminKey}, data: cfg.Data, rtmp: srv.RTMPAddr()}
 }
 
 // local maps a URL the node handed out to where the test reaches it.

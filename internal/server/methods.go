@@ -1,8 +1,12 @@
 package server
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
+	"time"
+
+	"onair/internal/api"
 )
 
 // The mux's fallbacks, "/api/" (a JSON 404) and "/" (the console), match every
@@ -20,7 +24,7 @@ var probeMethods = []string{
 }
 
 // fallbackPatterns are the patterns that serve no path of their own.
-var fallbackPatterns = map[string]bool{"/api/": true, "/": true}
+var fallbackPatterns = map[string]bool{"/api/": true, "/": true, "/streammanager/": true}
 
 // notAllowed answers 405, with an Allow header and a JSON {message}, a request
 // whose path another route of mux serves with other methods; next answers the
@@ -50,4 +54,21 @@ func allowedMethods(mux *http.ServeMux, r *http.Request) []string {
 		}
 	}
 	return allow
+}
+
+// streamManagerFallback answers the Stream Manager's paths that no route
+// serves in its shape, {errorMessage, timestamp}, with the 400 or 404 its
+// document allows: 400 for a known path with a wrong method, 404 otherwise.
+func streamManagerFallback(mux *http.ServeMux, now func() time.Time) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		status, msg := http.StatusNotFound, "no such Stream Manager route: "+r.URL.Path+"; see /docs"
+		if allow := allowedMethods(mux, r); len(allow) > 0 {
+			list := strings.Join(allow, ", ")
+			w.Header().Set("Allow", list)
+			status, msg = http.StatusBadRequest, r.Method+" is not allowed on "+r.URL.Path+"; it answers "+list
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		json.NewEncoder(w).Encode(api.Red5Error{ErrorMessage: msg, Timestamp: now().UnixMilli()})
+	})
 }

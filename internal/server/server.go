@@ -26,11 +26,14 @@ import (
 	"onair/internal/console"
 	"onair/internal/controller"
 	"onair/internal/docs"
+	"onair/internal/domain"
 	"onair/internal/engine"
+	"onair/internal/geo"
 	"onair/internal/ingest"
 	"onair/internal/lease"
 	"onair/internal/openapi"
 	"onair/internal/origin"
+	"onair/internal/provision"
 	"onair/internal/scheduler"
 	"onair/internal/store"
 )
@@ -55,6 +58,7 @@ type Server struct {
 	engine       *engine.Local
 	events       *eventLog
 	origin       *origin.Origin
+	provisions   *provision.Service
 	ingest       *ingest.Server
 	httpLn       net.Listener
 	rtmpLn       net.Listener
@@ -137,12 +141,25 @@ func (s *Server) open() error {
 		// A publisher that comes the moment a start returns, before the
 		// controller got to the run, is found through the store and held.
 		Lookup: s.store.ChannelByStreamKey,
+		// A publisher to a provision's path starts its run.
+		Provisioned: func(ctx context.Context, req ingest.PublishRequest) (*domain.Channel, error) {
+			return s.provisions.Publish(ctx, req)
+		},
 		Settle: s.settle,
 	}); err != nil {
 		return err
 	}
 	s.ctrl = controller.New(s.store, s.engine, controller.Options{Log: s.log, Now: s.now, Resync: s.resync})
 	s.channels = &channels.Service{Store: s.store, Notify: s.ctrl.Notify, NewID: uuid.NewString, Now: s.now}
+	locator, err := geo.Open(s.cfg.GeoHeader, s.cfg.GeoIPDB)
+	if err != nil {
+		return err
+	}
+	s.provisions = &provision.Service{
+		Store: s.store, Channels: s.channels, Engine: s.engine, Region: s.cfg.Region,
+		RequireAuth: s.cfg.ProvisionsRequireAuth, Grace: s.cfg.ProvisionGrace, Locator: locator,
+		DataDir: s.cfg.Data, NewID: uuid.NewString, Now: s.now, Log: s.log.With("component", "provisions"),
+	}
 	s.sched = scheduler.New(s.store, s.channels, scheduler.Options{Log: s.log, Now: s.now, Resync: s.resync})
 	// A publisher that sends nothing for 10 s is gone (encoders send frames all
 	// the time): dropping it soon frees its key for the encoder's reconnect,
@@ -233,7 +250,11 @@ func (s *Server) routes() (http.Handler, error) {
 		return nil, fmt.Errorf("building the API reference: %w", err)
 	}
 	handle := func(pattern, route string, h http.Handler) { mux.Handle(pattern, metrics.Instrument(route, h)) }
-	s.origin.Register(mux, metrics.Instrument)
+	// A provision's playback paths (/live/<scope>/<stream>/...) are its
+	// runs' live directories, behind its georules.
+	s.origin.Register(mux, func(route string, h http.Handler) http.Handler {
+		return metrics.Instrument(route, s.provisions.Playback(h))
+	})
 	handle("GET /openapi.json", "/openapi.json", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Access-Control-Allow-Origin", "*")
@@ -247,6 +268,7 @@ func (s *Server) routes() (http.Handler, error) {
 	handle("/api/", "/api/", notAllowed(mux, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path+"; see /docs")
 	})))
+	handle("/streammanager/", "/streammanager/", streamManagerFallback(mux, s.now))
 	handle("/", "/", notAllowed(mux, console.Handler()))
 	return mux, nil
 }
@@ -289,6 +311,8 @@ func (s *Server) Run(ctx context.Context) error {
 	eventsCtx, stopEvents := context.WithCancel(context.Background())
 	eventsDone := make(chan struct{})
 	go func() { s.events.run(eventsCtx); close(eventsDone) }()
+	reapDone := make(chan struct{})
+	go func() { s.provisions.Reap(ctrlCtx, time.Second); close(reapDone) }()
 	ingestDone := make(chan error, 1)
 	go func() { ingestDone <- s.ingest.Serve(s.rtmpLn) }()
 
@@ -323,11 +347,13 @@ func (s *Server) Run(ctx context.Context) error {
 	stopCtrl()
 	<-ctrlDone
 	<-schedDone
+	<-reapDone
 	s.ingest.Close()
 	s.engine.Shutdown(shutdownCtx)
 	stopEvents()
 	<-eventsDone
 	s.origin.Close()
+	s.provisions.Locator.Close()
 	// Only now that this server runs nothing may a standby take over.
 	s.releaseLease()
 	if cerr := s.store.Close(); cerr != nil {

@@ -73,6 +73,7 @@ type Store interface {
 
 	IdentityStore
 	StreamStore
+	ProvisionStore
 	LeaseStore
 
 	Ping(ctx context.Context) error
@@ -158,6 +159,35 @@ type StreamStore interface {
 	// in it: the archive root is shared, so two sessions must never write into
 	// each other's directories.
 	ArchivePathInUse(ctx context.Context, dir string) (bool, error)
+}
+
+// ProvisionStore keeps the Stream Manager's provisions. A provision is
+// known by its scope and stream name across organizations, since publishers
+// name it by its RTMP path; each name it answers for under its scope (its
+// stream's and its variants') is its alone.
+type ProvisionStore interface {
+	// CreateProvision fails with a *domain.ConflictError when the scope and
+	// name, or a name the provision answers for, is taken.
+	CreateProvision(ctx context.Context, p domain.Provision) error
+	GetProvision(ctx context.Context, org, scope, name string) (domain.Provision, error)
+	// ListProvisions returns the organization's provisions by scope and name.
+	ListProvisions(ctx context.Context, org string) ([]domain.Provision, error)
+	// UpdateProvision reads a provision, calls fn, and writes back what fn
+	// left, in one transaction. The scope, name, organization and creation
+	// time stay. A name fn's meta claims that another provision answers for
+	// is a *domain.ConflictError, and then nothing is written; fn's own
+	// error is returned as is.
+	UpdateProvision(ctx context.Context, org, scope, name string, fn func(*domain.Provision) error) (domain.Provision, error)
+	// DeleteProvision deletes a provision and returns what it was. Its
+	// workflows stay, with their runs and archives.
+	DeleteProvision(ctx context.Context, org, scope, name string) (domain.Provision, error)
+	// ProvisionByName finds, across organizations, the provision that
+	// answers for name under scope: the one of that stream, or the one with
+	// a variant of that name. found is false when none does.
+	ProvisionByName(ctx context.Context, scope, name string) (p domain.Provision, found bool, err error)
+	// ProvisionOfWorkflow finds, across organizations, the provision one of
+	// whose publish names has this workflow; found is false when none has.
+	ProvisionOfWorkflow(ctx context.Context, workflowID string) (p domain.Provision, found bool, err error)
 }
 
 // IdentityStore keeps organizations, users, API keys, refresh tokens and the

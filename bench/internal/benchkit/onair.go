@@ -38,7 +38,10 @@ type Server struct {
 
 // StartServer starts bin as `onair serve` with its data under dir and waits
 // until it answers /healthz.
-func StartServer(bin, dir string) (*Server, error) {
+func StartServer(bin, dir string) (*Server, error) { return StartServerWith(bin, dir) }
+
+// StartServerWith is StartServer with more flags for onair serve.
+func StartServerWith(bin, dir string, flags ...string) (*Server, error) {
 	httpAddr, err := localnet.FreeAddr()
 	if err != nil {
 		return nil, err
@@ -48,8 +51,9 @@ func StartServer(bin, dir string) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{Data: filepath.Join(dir, "data"), HTTPAddr: httpAddr, RTMPAddr: rtmpAddr}
-	s.cmd = exec.Command(bin, "serve", "--data", s.Data, "--http", s.HTTPAddr, "--rtmp", s.RTMPAddr,
-		"--public-url", "http://"+s.HTTPAddr, "--log-level", "warn")
+	args := []string{"serve", "--data", s.Data, "--http", s.HTTPAddr, "--rtmp", s.RTMPAddr,
+		"--public-url", "http://" + s.HTTPAddr, "--log-level", "warn"}
+	s.cmd = exec.Command(bin, append(args, flags...)...)
 	s.cmd.Stderr = os.Stderr
 	s.cmd.Env = append(os.Environ(), "ONAIR_ADMIN_API_KEY="+AdminKey)
 	if err := s.cmd.Start(); err != nil {
@@ -85,7 +89,9 @@ type Client struct{ Base string }
 // Channel is what a benchmark reads of GET /api/channels/{id}.
 type Channel struct {
 	Status                 string
+	Name                   string
 	StartRequestedDateTime time.Time
+	StartedDateTime        time.Time
 	StopRequestedDateTime  time.Time
 	StoppedDateTime        time.Time
 	Cause                  string

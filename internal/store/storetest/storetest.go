@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"StreamsOrgIsolation", testStreamsOrgIsolation},
 		{"StreamArchivePathInUse", testStreamArchivePathInUse},
 		{"DeleteStreamParts", testDeleteStreamParts},
+		{"Provisions", testProvisions},
 		{"Organizations", testOrganizations},
 		{"Users", testUsers},
 		{"UpdateUser", testUpdateUser},

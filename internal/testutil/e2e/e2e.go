@@ -199,7 +199,13 @@ func Publish(t testing.TB, url string, seconds int) *exec.Cmd {
 // -rtmp_app and -rtmp_playpath, which split the URL the way other encoders do.
 func PublishWith(t testing.TB, url string, seconds int, rtmpOptions []string) *exec.Cmd {
 	t.Helper()
-	cmd := PublishCommand(url, seconds, rtmpOptions)
+	return PublishSized(t, url, seconds, "320x180", rtmpOptions)
+}
+
+// PublishSized is PublishWith at another picture size, such as "256x144".
+func PublishSized(t testing.TB, url string, seconds int, size string, rtmpOptions []string) *exec.Cmd {
+	t.Helper()
+	cmd := publishCommand(url, seconds, size, rtmpOptions)
 	cmd.Stderr = LogWriter{t}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -211,8 +217,12 @@ func PublishWith(t testing.TB, url string, seconds int, rtmpOptions []string) *e
 // PublishCommand is the ffmpeg command of PublishWith, not started, for a
 // test that reads its output itself.
 func PublishCommand(url string, seconds int, rtmpOptions []string) *exec.Cmd {
+	return publishCommand(url, seconds, "320x180", rtmpOptions)
+}
+
+func publishCommand(url string, seconds int, size string, rtmpOptions []string) *exec.Cmd {
 	args := []string{"-hide_banner", "-loglevel", "error", "-re",
-		"-f", "lavfi", "-i", "testsrc=size=320x180:rate=15",
+		"-f", "lavfi", "-i", "testsrc=size=" + size + ":rate=15",
 		"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
 		"-t", strconv.Itoa(seconds),
 		"-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15", "-pix_fmt", "yuv420p",

@@ -28,6 +28,9 @@ type Stream struct {
 	URL string // a master or media playlist
 	// LowLatency plays LL-HLS parts (hls.js lowLatencyMode).
 	LowLatency bool
+	// Switch makes the player go to the next variant of the master every
+	// 1.5 s, as a viewer whose bandwidth changes would.
+	Switch bool
 }
 
 // Options say how long to play.
@@ -36,8 +39,8 @@ type Options struct {
 	Seconds float64
 	// Timeout bounds the wait (default 60 s).
 	Timeout time.Duration
-	// LowLatency is Stream.LowLatency, for Play.
-	LowLatency bool
+	// LowLatency and Switch are Stream's, for Play.
+	LowLatency, Switch bool
 }
 
 func (o *Options) defaults() {
@@ -57,12 +60,14 @@ type Result struct {
 	Parts   int      `json:"parts"`   // LL-HLS parts loaded
 	Errors  []string `json:"errors"`  // fatal hls.js errors
 	Latency float64  `json:"latency"` // the live edge minus the playhead, seconds (live streams)
+	// Switched lists the variants (levels) hls.js switched to, in order.
+	Switched []int `json:"switched"`
 }
 
 // String describes a result for a failure message.
 func (r Result) String() string {
-	return fmt.Sprintf("played %.1f s, %d frames, %d variants, %d parts, latency %.1f s, errors [%s]",
-		r.Played, r.Frames, r.Levels, r.Parts, r.Latency, strings.Join(r.Errors, "; "))
+	return fmt.Sprintf("played %.1f s, %d frames, %d variants, %d parts, latency %.1f s, switched to %v, errors [%s]",
+		r.Played, r.Frames, r.Levels, r.Parts, r.Latency, r.Switched, strings.Join(r.Errors, "; "))
 }
 
 // Chromium finds Debian's chromium, or the one ONAIR_CHROMIUM names. Without
@@ -103,23 +108,25 @@ const page = `<!doctype html><html><body>
 <script src="/hls.min.js"></script>
 <script>
 window.players = [];
-function play(url, lowLatency) {
+function play(url, lowLatency, switchLevels) {
   const v = document.createElement('video');
   v.muted = true;
   v.playsInline = true;
   document.body.appendChild(v);
-  const s = {errors: [], levels: 0, parts: 0};
+  const s = {errors: [], levels: 0, parts: 0, switched: []};
   const hls = new Hls({lowLatencyMode: lowLatency, enableWorker: false});
   hls.on(Hls.Events.ERROR, (e, d) => { if (d.fatal) s.errors.push(d.type + ': ' + d.details + (d.response ? ' ' + d.response.code : '')); });
   hls.on(Hls.Events.MANIFEST_PARSED, (e, d) => { s.levels = d.levels.length; v.play().catch(err => s.errors.push('play: ' + err)); });
   hls.on(Hls.Events.FRAG_LOADED, (e, d) => { if (d.part) s.parts++; });
+  hls.on(Hls.Events.LEVEL_SWITCHED, (e, d) => { s.switched.push(d.level); });
+  if (switchLevels) setInterval(() => { if (s.levels > 1 && hls.currentLevel >= 0) hls.nextLevel = (hls.currentLevel + 1) % s.levels; }, 1500);
   hls.loadSource(url);
   hls.attachMedia(v);
   s.state = () => {
     if (s.start === undefined && v.currentTime > 0) s.start = v.currentTime;
     return {played: s.start === undefined ? 0 : v.currentTime - s.start,
       frames: v.getVideoPlaybackQuality ? v.getVideoPlaybackQuality().totalVideoFrames : 0,
-      levels: s.levels, parts: s.parts, errors: s.errors, latency: hls.latency || 0};
+      levels: s.levels, parts: s.parts, errors: s.errors, latency: hls.latency || 0, switched: s.switched};
   };
   window.players.push(s);
 }
@@ -165,7 +172,7 @@ func Start(t testing.TB, streams ...Stream) *Session {
 	}
 	for _, st := range streams {
 		url, _ := json.Marshal(st.URL)
-		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf("play(%s, %t), true", url, st.LowLatency))); err != nil {
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf("play(%s, %t, %t), true", url, st.LowLatency, st.Switch))); err != nil {
 			t.Fatalf("starting a player on %s: %v", st.URL, err)
 		}
 	}
@@ -213,7 +220,7 @@ func (s *Session) PlayFor(o Options) []Result {
 // played, a fatal error, or the timeout.
 func Play(t testing.TB, url string, o Options) Result {
 	t.Helper()
-	s := Start(t, Stream{URL: url, LowLatency: o.LowLatency})
+	s := Start(t, Stream{URL: url, LowLatency: o.LowLatency, Switch: o.Switch})
 	defer s.close()
 	return s.PlayFor(o)[0]
 }
