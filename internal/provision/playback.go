@@ -197,8 +197,42 @@ type liveRun struct {
 	rungs       []string // a ladder's variants, its source's first
 }
 
-// liveRuns are the provision's runs that are up.
+// runsTTL is how long Playback keeps what a provision's runs that are up
+// play: a run's start or end shows that much later to viewers, and each
+// request costs no store query for it.
+const runsTTL = time.Second
+
+type runsEntry struct {
+	workflows string // the provision's workflows when read, to tell a change
+	runs      []liveRun
+	at        time.Time
+}
+
+// liveRuns are the provision's runs that are up, at most runsTTL old.
 func (s *Service) liveRuns(ctx context.Context, prov domain.Provision) ([]liveRun, error) {
+	key, workflows := prov.Path(), strings.Join(slices.Sorted(slices.Values(workflowIDs(prov))), ",")
+	now := s.Now()
+	s.runsMu.Lock()
+	e, ok := s.runs[key]
+	s.runsMu.Unlock()
+	if ok && e.workflows == workflows && now.Sub(e.at) < runsTTL {
+		return e.runs, nil
+	}
+	runs, err := s.readRuns(ctx, prov)
+	if err != nil {
+		return nil, err
+	}
+	s.runsMu.Lock()
+	if s.runs == nil || len(s.runs) > 10_000 {
+		s.runs = map[string]runsEntry{}
+	}
+	s.runs[key] = runsEntry{workflows: workflows, runs: runs, at: now}
+	s.runsMu.Unlock()
+	return runs, nil
+}
+
+// readRuns reads from the store the provision's runs that are up.
+func (s *Service) readRuns(ctx context.Context, prov domain.Provision) ([]liveRun, error) {
 	var out []liveRun
 	for name, id := range prov.Workflows {
 		wf, err := s.Store.GetWorkflow(ctx, prov.OrgID, id)

@@ -67,6 +67,9 @@ type Service struct {
 	// was asked for is one of.
 	ownersMu sync.Mutex
 	owners   map[string]owner
+	// runs remembers, by provision, what its runs that are up play.
+	runsMu sync.Mutex
+	runs   map[string]runsEntry
 }
 
 func (s *Service) grace() time.Duration {
