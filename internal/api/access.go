@@ -85,6 +85,9 @@ func principal(r *http.Request) domain.Principal {
 var errUnauthenticated = &httpError{status: http.StatusUnauthorized,
 	msg: "credentials required: send an API key as x-api-key, or an idToken as Authorization: Bearer <token> (POST /api/auth/authorize)"}
 
+var errNoAccessToken = &httpError{status: http.StatusUnauthorized,
+	msg: "credentials required: add ?accessToken= with an API key or an idToken, or send them as x-api-key or Authorization: Bearer <token>"}
+
 var errSessionEnded = &httpError{status: http.StatusUnauthorized,
 	msg: "this idToken was ended: the user's password changed or the user was disabled since; log in again"}
 
@@ -101,8 +104,8 @@ func (s *Server) guardWith(perm domain.Permission, h http.Handler, accessToken b
 		var err error
 		if t := r.URL.Query().Get("accessToken"); accessToken && t != "" {
 			p, err = s.authenticateToken(r, t)
-		} else {
-			p, err = s.authenticate(r)
+		} else if p, err = s.authenticate(r); accessToken && err == errUnauthenticated {
+			err = errNoAccessToken
 		}
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="onair"`)
