@@ -36,7 +36,7 @@ func (l *Local) Publish(ctx context.Context, req ingest.PublishRequest) (ingest.
 		// Credentials are guessable, unlike keys: an address over its limit
 		// is refused before they are checked.
 		if ok, _ := l.failures.Allow(addr); !ok {
-			l.refused.unknownKey.Add(1)
+			l.refused.badCredentials.Add(1)
 			log.Warn("publish refused: from an address over its limit of refusals")
 			return nil, ErrTooMany
 		}
@@ -45,9 +45,11 @@ func (l *Local) Publish(ctx context.Context, req ingest.PublishRequest) (ingest.
 	var refusal *Refusal
 	switch {
 	case errors.As(err, &refusal):
-		l.refused.unknownKey.Add(1)
 		if refusal.Guess {
+			l.refused.badCredentials.Add(1)
 			l.failures.Fail(addr)
+		} else {
+			l.refused.provision.Add(1)
 		}
 		log.Warn("publish refused: " + refusal.Error())
 		return nil, refusal

@@ -90,6 +90,9 @@ func TestProvisionRefusalsAreLimited(t *testing.T) {
 	if err != nil || s == nil {
 		t.Fatalf("the right password from another address: %v", err)
 	}
+	if bad, other := l.refused.badCredentials.Load(), l.refused.provision.Load(); bad != 11 || other != 20 {
+		t.Errorf("refusals counted: %d bad credentials, %d other, want 11 and 20", bad, other)
+	}
 	if un := l.Unpublished(); len(un) != 0 {
 		t.Errorf("a run with its publisher is unpublished: %v", un)
 	}

@@ -14,6 +14,9 @@ import (
 // refusals counts publish attempts the engine turned away, by reason.
 type refusals struct {
 	unknownKey, keyInUse atomic.Int64
+	// badCredentials are a provision's publishers refused for their
+	// credentials; provision, for anything else a provision refused.
+	badCredentials, provision atomic.Int64
 }
 
 var (
@@ -140,6 +143,8 @@ func (l *Local) Collect(ch chan<- prometheus.Metric) {
 	gauge(descPublisher, float64(publishers))
 	counter(descRefused, float64(l.refused.unknownKey.Load()), "unknown_key")
 	counter(descRefused, float64(l.refused.keyInUse.Load()), "key_in_use")
+	counter(descRefused, float64(l.refused.badCredentials.Load()), "bad_credentials")
+	counter(descRefused, float64(l.refused.provision.Load()), "provision")
 }
 
 func b2f(b bool) float64 {
