@@ -185,36 +185,17 @@ func (s *Service) liveRun(ctx context.Context, prov domain.Provision, name strin
 }
 
 // workflow returns the workflow of a provision's publish name, made from
-// spec now when it has none (or it was deleted through /api/workflows).
+// spec now, with the provision's link to it, when it has none (or it was
+// deleted through /api/workflows).
 func (s *Service) workflow(ctx context.Context, prov domain.Provision, runName string, spec domain.WorkflowSpec) (string, error) {
-	if id := prov.Workflows[runName]; id != "" {
-		if _, err := s.Store.GetWorkflow(ctx, prov.OrgID, id); err == nil {
-			return id, nil
-		} else if !errors.Is(err, domain.ErrNotFound) {
-			return "", err
-		}
-	}
 	now := s.Now().UTC()
 	wf := domain.Workflow{ID: s.NewID(), OrgID: prov.OrgID, Status: domain.StatusReady, Created: now, Updated: now}
 	spec.Apply(&wf, s.Region)
-	if err := s.Store.CreateWorkflow(ctx, wf); err != nil {
-		return "", err
+	id, err := s.Store.ProvisionWorkflow(ctx, prov.OrgID, prov.Scope, prov.Name, runName, wf)
+	if errors.Is(err, domain.ErrNotFound) {
+		return "", &engine.Refusal{Reason: "provision " + prov.Path() + " was deleted"}
 	}
-	_, err := s.Store.UpdateProvision(ctx, prov.OrgID, prov.Scope, prov.Name, func(p *domain.Provision) error {
-		p.Workflows[runName] = wf.ID
-		return nil
-	})
-	if err != nil {
-		// Deleted meanwhile: the workflow made for it goes too.
-		if derr := s.Store.DeleteWorkflow(ctx, prov.OrgID, wf.ID, nil); derr != nil {
-			s.Log.Error("a provision's new workflow could not be removed", "workflow", wf.ID, "err", derr)
-		}
-		if errors.Is(err, domain.ErrNotFound) {
-			return "", &engine.Refusal{Reason: "provision " + prov.Path() + " was deleted"}
-		}
-		return "", err
-	}
-	return wf.ID, nil
+	return id, err
 }
 
 // Reap stops, every tick until ctx ends, the provision runs here whose

@@ -202,3 +202,32 @@ func (s *sqlStore) ProvisionOfWorkflow(ctx context.Context, workflowID string) (
 	}
 	return domain.Provision{}, false, rows.Err()
 }
+
+func (s *sqlStore) ProvisionWorkflow(ctx context.Context, org, scope, name, runName string, wf domain.Workflow) (string, error) {
+	var id string
+	err := s.inTx(ctx, func(c conn) error {
+		p, err := getProvision(ctx, c, org, scope, name, true)
+		if err != nil {
+			return err
+		}
+		if id = p.Workflows[runName]; id != "" {
+			switch _, err := getWorkflow(ctx, c, org, id, false); {
+			case err == nil:
+				return nil
+			case !errors.Is(err, domain.ErrNotFound):
+				return err
+			}
+		}
+		if err := insertWorkflow(ctx, c, wf); err != nil {
+			return err
+		}
+		p.Workflows[runName], id = wf.ID, wf.ID
+		_, workflows, err := provisionJSON(p)
+		if err != nil {
+			return err
+		}
+		res, err := c.exec(ctx, `UPDATE provisions SET workflows = ? WHERE org_id = ? AND scope = ? AND name = ?`, workflows, org, scope, name)
+		return mustAffect(res, err, provisionNotFound(scope, name))
+	})
+	return id, err
+}

@@ -185,6 +185,11 @@ type ProvisionStore interface {
 	// answers for name under scope: the one of that stream, or the one with
 	// a variant of that name. found is false when none does.
 	ProvisionByName(ctx context.Context, scope, name string) (p domain.Provision, found bool, err error)
+	// ProvisionWorkflow returns the workflow of one of a provision's
+	// publish names, making it from wf, in the same transaction, when the
+	// provision has none or it was deleted. A provision that does not exist
+	// is a *domain.NotFoundError, and then nothing is made.
+	ProvisionWorkflow(ctx context.Context, org, scope, name, runName string, wf domain.Workflow) (id string, err error)
 	// ProvisionOfWorkflow finds, across organizations, the provision one of
 	// whose publish names has this workflow; found is false when none has.
 	ProvisionOfWorkflow(ctx context.Context, workflowID string) (p domain.Provision, found bool, err error)

@@ -105,6 +105,32 @@ func testProvisions(t *testing.T, s store.Store) {
 	_, err = s.UpdateProvision(ctx, "org-b", "live", "stream1", func(p *domain.Provision) error { return nil })
 	wantNotFound(t, "UpdateProvision of another organization's", err, "provision", "live/stream1")
 
+	// A publish name's workflow is made once, with the provision's link to it.
+	wf := domain.Workflow{ID: "wf-made", OrgID: "org-a", Name: "live/stream1", Status: domain.StatusReady, Created: at(6), Updated: at(6),
+		Blueprint: sampleBlueprint("provision")}
+	id, err := s.ProvisionWorkflow(ctx, "org-a", "live", "stream1", "stream1_3", wf)
+	must(t, err)
+	again := wf
+	again.ID = "wf-again"
+	id2, err := s.ProvisionWorkflow(ctx, "org-a", "live", "stream1", "stream1_3", again)
+	must(t, err)
+	if id != "wf-made" || id2 != "wf-made" {
+		t.Errorf("ProvisionWorkflow made %q then %q, want wf-made twice", id, id2)
+	}
+	if _, err := s.GetWorkflow(ctx, "org-a", "wf-again"); err == nil {
+		t.Error("a second ProvisionWorkflow made a workflow")
+	}
+	if p, _ := s.GetProvision(ctx, "org-a", "live", "stream1"); p.Workflows["stream1_3"] != "wf-made" || p.Workflows["stream1"] != "wf-1" {
+		t.Errorf("the provision's workflows: %v", p.Workflows)
+	}
+	gone := wf
+	gone.ID = "wf-gone"
+	_, err = s.ProvisionWorkflow(ctx, "org-a", "live", "nothing", "nothing", gone)
+	wantNotFound(t, "ProvisionWorkflow of no provision", err, "provision", "live/nothing")
+	if _, err := s.GetWorkflow(ctx, "org-a", "wf-gone"); err == nil {
+		t.Error("ProvisionWorkflow of no provision made a workflow")
+	}
+
 	list, err = s.ListProvisions(ctx, "org-b")
 	must(t, err)
 	if len(list) != 1 || list[0].Scope != "sports" {
@@ -113,9 +139,11 @@ func testProvisions(t *testing.T, s store.Store) {
 
 	_, err = s.DeleteProvision(ctx, "org-b", "live", "stream1")
 	wantNotFound(t, "DeleteProvision of another organization's", err, "provision", "live/stream1")
+	before, err := s.GetProvision(ctx, "org-a", "live", "stream1")
+	must(t, err)
 	deleted, err := s.DeleteProvision(ctx, "org-a", "live", "stream1")
 	must(t, err)
-	equal(t, "DeleteProvision's answer", deleted, updated)
+	equal(t, "DeleteProvision's answer", deleted, before)
 	if _, ok, _ := s.ProvisionByName(ctx, "live", "stream1_3"); ok {
 		t.Error("a deleted provision's variant still names it")
 	}
