@@ -33,7 +33,7 @@ type liveOutput struct {
 
 // variantDir is where the output's variant i writes, relative to the data
 // directory: the name the origin's waits look it up by.
-func (o *liveOutput) variantDir(i int) string { return path.Join(o.dir, o.names[i]) }
+func (o *liveOutput) variantDir(i int) string { return pipeline.VariantDir(o.dir, o.names[i]) }
 
 // openLive opens the live outputs of a spec, each variant on what an
 // earlier server may have written in its directory (a resumed run goes on).
@@ -58,7 +58,7 @@ func (l *Local) openLive(spec pipeline.Spec, renditions []string, keys hls.KeySo
 		}
 		for i, name := range renditions {
 			v, err := hls.OpenVariant(hls.VariantConfig{
-				Dir:     filepath.Join(l.cfg.DataDir, filepath.FromSlash(o.Dir), name),
+				Dir:     filepath.Join(l.cfg.DataDir, filepath.FromSlash(pipeline.VariantDir(o.Dir, name))),
 				Format:  format,
 				Segment: o.Segment,
 				Window:  o.Window,

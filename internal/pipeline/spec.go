@@ -38,6 +38,11 @@ func OutputDir(liveDir, format string) string {
 	return liveDir
 }
 
+// VariantDir is where a live output writes one rendition's variant, its
+// playlist and segments: outputDir/<rendition>. A passthrough run's one
+// rendition is domain.RenditionSource.
+func VariantDir(outputDir, rendition string) string { return path.Join(outputDir, rendition) }
+
 // SpecFor resolves pipeline p of a run: its live directory and live outputs,
 // the directory of each archive, and the URL of each RTMP destination, with
 // the run's options (archive directory, start-over window, archive segment

@@ -301,7 +301,7 @@ func resolve(prov domain.Provision, runs []liveRun, name, rest string) (string, 
 		case !r.passthrough && name == r.name:
 			return path.Join(dir, rest), true // the ladder's master and rungs
 		case !r.passthrough && slices.Contains(r.rungs, name):
-			return path.Join(dir, name, rest), true // one rung alone
+			return path.Join(pipeline.VariantDir(dir, name), rest), true // one rung alone
 		}
 	}
 	return "", false
@@ -310,10 +310,14 @@ func resolve(prov domain.Provision, runs []liveRun, name, rest string) (string, 
 // passthroughFile is a file of a passthrough run's live directory: its
 // master, or its one variant's (the source's) playlist and segments.
 func passthroughFile(dir, rest string) string {
-	if rest != pipeline.LivePlaylist && !strings.HasPrefix(rest, domain.RenditionSource+"/") {
-		rest = path.Join(domain.RenditionSource, rest)
+	source := pipeline.VariantDir(dir, domain.RenditionSource)
+	switch {
+	case rest == pipeline.LivePlaylist:
+		return path.Join(dir, rest)
+	case strings.HasPrefix(rest, domain.RenditionSource+"/"):
+		return path.Join(source, strings.TrimPrefix(rest, domain.RenditionSource+"/"))
 	}
-	return path.Join(dir, rest)
+	return path.Join(source, rest)
 }
 
 // serveMaster writes the master playlist of variants published apart:
