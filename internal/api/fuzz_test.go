@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"onair/internal/api"
+	"onair/internal/domain"
 	"onair/internal/store"
 )
 
@@ -100,4 +103,65 @@ func FuzzStripTrailingCommas(f *testing.F) {
 			t.Fatalf("valid JSON %q changed to %q", in, out)
 		}
 	})
+}
+
+// FuzzParseProvisionMeta reads arbitrary bytes as a provision's meta. Parsing
+// never panics, and meta it parses and accepts reads back the same from what
+// RenderProvisionMeta writes of it (so that a GET → PUT round trip keeps the
+// provision as it is).
+func FuzzParseProvisionMeta(f *testing.F) {
+	f.Add([]byte(docMeta(f, "red5_create.json")))
+	f.Add([]byte(docMeta(f, "red5_update.json")))
+	f.Add([]byte(docTemplateMeta))
+	f.Add([]byte(`{"stream":[{"name":"a","level":"2","properties":{"videoWidth":"640","videoHeight":480,"videoBR":500000}},{"name":"b","level":1}],"qos":"3"}`))
+	f.Add([]byte(`{"georules":{"regions":["us","CA"],"restricted":true},"custom":{"b":[1,2.50,"<&>"]},"x":null}`))
+	f.Add([]byte(`{"authentication":{"username":"acme","password":"acme!newpass"},"stream":null,"georules":null,"qos":null}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := api.ParseProvisionMeta(data)
+		if err != nil || m.Validate("stream1") != nil {
+			return
+		}
+		out, err := api.RenderProvisionMeta(m)
+		if err != nil {
+			t.Fatalf("accepted meta does not render: %v", err)
+		}
+		again, err := api.ParseProvisionMeta(out)
+		if err != nil {
+			t.Fatalf("accepted meta does not read back from %s: %v", out, err)
+		}
+		if !maps.EqualFunc(m.Extra, again.Extra, sameJSON) {
+			t.Errorf("extra %s reads back as %s", extraText(m.Extra), extraText(again.Extra))
+		}
+		m.Extra, again.Extra = nil, nil
+		// Georules without regions go out as "regions": [], which reads back
+		// as an empty list: the same rules.
+		for _, g := range []*domain.Georules{m.Georules, again.Georules} {
+			if g != nil && len(g.Regions) == 0 {
+				g.Regions = nil
+			}
+		}
+		if !reflect.DeepEqual(m, again) {
+			t.Errorf("%s reads back from %s as another meta:\n%s\nwant\n%s", data, out, dump(again), dump(m))
+		}
+	})
+}
+
+// sameJSON compares JSON texts compacted, with <, > and & escaped as
+// json.Marshal escapes them.
+func sameJSON(a, b json.RawMessage) bool {
+	return bytes.Equal(canonicalJSON(a), canonicalJSON(b))
+}
+
+func canonicalJSON(raw json.RawMessage) []byte {
+	var c, e bytes.Buffer
+	if json.Compact(&c, raw) != nil {
+		return raw
+	}
+	json.HTMLEscape(&e, c.Bytes())
+	return e.Bytes()
+}
+
+func extraText(extra map[string]json.RawMessage) string {
+	b, _ := json.Marshal(extra)
+	return string(b)
 }

@@ -48,8 +48,8 @@ type ProvisionInfo struct {
 }
 
 // ProvisionData holds the meta object, or the one root property of it that
-// ?key= asked for.
-type ProvisionData map[string]any
+// ?key= asked for, as RenderProvisionMeta writes them.
+type ProvisionData map[string]json.RawMessage
 
 // Red5Error is the Stream Manager's failure body.
 type Red5Error struct {
@@ -109,8 +109,13 @@ func (s *Server) provisionRoutes() []route {
 	}
 }
 
-func provisionInfo(p domain.Provision) ProvisionInfo {
-	return ProvisionInfo{Name: p.Name, Scope: p.Scope, Data: ProvisionData{"meta": p.Meta}, Updated: p.Updated.UnixMilli()}
+// provisionInfo is p as the Stream Manager answers it.
+func provisionInfo(p domain.Provision) (ProvisionInfo, error) {
+	meta, err := RenderProvisionMeta(p.Meta)
+	if err != nil {
+		return ProvisionInfo{}, err
+	}
+	return ProvisionInfo{Name: p.Name, Scope: p.Scope, Data: ProvisionData{"meta": meta}, Updated: p.Updated.UnixMilli()}, nil
 }
 
 func (s *Server) listProvisions(w http.ResponseWriter, r *http.Request) error {
@@ -120,7 +125,9 @@ func (s *Server) listProvisions(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := make([]ProvisionInfo, len(list))
 	for i, p := range list {
-		out[i] = provisionInfo(p)
+		if out[i], err = provisionInfo(p); err != nil {
+			return err
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -131,15 +138,14 @@ func (s *Server) getProvision(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	info := provisionInfo(p)
+	info, err := provisionInfo(p)
+	if err != nil {
+		return err
+	}
 	if q := r.URL.Query(); q.Has("key") {
 		key := q.Get("key")
 		var root map[string]json.RawMessage
-		raw, err := json.Marshal(p.Meta)
-		if err != nil {
-			return err
-		}
-		if err := json.Unmarshal(raw, &root); err != nil {
+		if err := json.Unmarshal(info.Data["meta"], &root); err != nil {
 			return err
 		}
 		v, ok := root[key]
@@ -166,8 +172,7 @@ func (s *Server) createProvision(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Store.CreateProvision(r.Context(), p); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, provisionInfo(p))
-	return nil
+	return writeProvision(w, http.StatusCreated, p)
 }
 
 func (s *Server) updateProvision(w http.ResponseWriter, r *http.Request) error {
@@ -187,8 +192,7 @@ func (s *Server) updateProvision(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, provisionInfo(p))
-	return nil
+	return writeProvision(w, http.StatusOK, p)
 }
 
 func (s *Server) deleteProvision(w http.ResponseWriter, r *http.Request) error {
@@ -196,7 +200,16 @@ func (s *Server) deleteProvision(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, provisionInfo(p))
+	return writeProvision(w, http.StatusOK, p)
+}
+
+// writeProvision answers p with status.
+func writeProvision(w http.ResponseWriter, status int, p domain.Provision) error {
+	info, err := provisionInfo(p)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, status, info)
 	return nil
 }
 
@@ -227,7 +240,7 @@ func readProvision(w http.ResponseWriter, r *http.Request, streamName string) (d
 	if len(body.Meta) == 0 {
 		return domain.ProvisionMeta{}, badRequest("meta", "is required: the provision's settings")
 	}
-	meta, err := domain.ParseProvisionMeta(body.Meta)
+	meta, err := ParseProvisionMeta(body.Meta)
 	if err != nil {
 		return meta, err
 	}

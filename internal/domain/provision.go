@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
@@ -9,7 +8,6 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -35,16 +33,19 @@ type Provision struct {
 // joins an app and a stream name.
 func (p *Provision) Path() string { return p.Scope + "/" + p.Name }
 
-// ProvisionMeta is a provision's meta object, in the Red5 Pro shapes.
+// ProvisionMeta is a provision's meta object: its publisher's credentials,
+// its ladder, its georules and its quality of service. The json tags are
+// the store's; the Stream Manager's shape of it is the API's.
 type ProvisionMeta struct {
-	Authentication *ProvisionAuth
+	Authentication *ProvisionAuth `json:"authentication"`
 	// Stream is the ABR ladder; level 1 is the highest.
-	Stream   []ProvisionVariant
-	Georules *Georules
-	Qos      *int
-	// Extra holds the other root properties of meta as they were sent: the
-	// Stream Manager keeps what it is given, and ?key= reads any of them.
-	Extra map[string]json.RawMessage
+	Stream   []ProvisionVariant `json:"stream"`
+	Georules *Georules          `json:"georules"`
+	Qos      *int               `json:"qos"`
+	// Extra holds the other root properties of meta as they were sent, by
+	// name: the Stream Manager keeps what it is given, answers them beside
+	// the others, and ?key= reads any of them.
+	Extra map[string]json.RawMessage `json:"extra"`
 }
 
 // ProvisionAuth is the publisher's credentials.
@@ -55,9 +56,9 @@ type ProvisionAuth struct {
 
 // ProvisionVariant is one rung of a provision's ladder.
 type ProvisionVariant struct {
-	Name       string
-	Level      int
-	Properties VariantProperties
+	Name       string            `json:"name"`
+	Level      int               `json:"level"`
+	Properties VariantProperties `json:"properties"`
 }
 
 // VariantProperties is what onair encodes a variant at; all zero for a variant
@@ -74,11 +75,11 @@ func (v VariantProperties) Empty() bool { return v == VariantProperties{} }
 
 // Georules say which viewers may play a provision's stream.
 type Georules struct {
-	Regions    []string
-	Restricted bool
-	// RestrictedText: restricted was given as "true" or "false", and is
-	// answered so.
-	RestrictedText bool
+	Regions    []string `json:"regions"`
+	Restricted bool     `json:"restricted"`
+	// RestrictedText: restricted was given as the text "true" or "false"
+	// rather than a boolean, and is answered in that form.
+	RestrictedText bool `json:"restrictedText"`
 }
 
 // The provision qos levels: 3 is the only one the Stream Manager knows.
@@ -115,208 +116,6 @@ func ValidProvisionPath(scope, name string) error {
 		}
 	}
 	return p.err()
-}
-
-// ParseProvisionMeta reads a meta object, taking level and qos as numbers or
-// numeric strings and restricted as a boolean or "true"/"false", as the
-// Stream Manager's documents give them. Type errors name their field under
-// meta. It does not validate values: Validate does.
-func ParseProvisionMeta(raw []byte) (ProvisionMeta, error) {
-	var m ProvisionMeta
-	p := &problems{}
-	var root map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &root); err != nil || root == nil {
-		p.add("meta", "must be a JSON object")
-		return m, p.err()
-	}
-	for k, v := range root {
-		switch k {
-		case "authentication":
-			if isNull(v) {
-				continue
-			}
-			var a ProvisionAuth
-			if err := strictObject(v, &a); err != nil {
-				p.add("meta.authentication", "must be an object with username and password strings: %v", err)
-				continue
-			}
-			m.Authentication = &a
-		case "stream":
-			if isNull(v) {
-				continue
-			}
-			var list []json.RawMessage
-			if err := json.Unmarshal(v, &list); err != nil {
-				p.add("meta.stream", "must be an array of variants")
-				continue
-			}
-			m.Stream = make([]ProvisionVariant, len(list))
-			for i, item := range list {
-				m.Stream[i] = parseVariant(p, index("meta.stream", i), item)
-			}
-		case "georules":
-			if isNull(v) {
-				continue
-			}
-			m.Georules = parseGeorules(p, v)
-		case "qos":
-			if isNull(v) {
-				continue
-			}
-			if n, ok := flexInt(v); ok {
-				m.Qos = &n
-			} else {
-				p.add("meta.qos", "must be a number (or a numeric string), got %s", v)
-			}
-		default:
-			if m.Extra == nil {
-				m.Extra = map[string]json.RawMessage{}
-			}
-			m.Extra[k] = v
-		}
-	}
-	return m, p.err()
-}
-
-func parseVariant(p *problems, at string, raw json.RawMessage) ProvisionVariant {
-	var v ProvisionVariant
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil || obj == nil {
-		p.add(at, "must be an object with name, level and properties")
-		return v
-	}
-	for k, f := range obj {
-		switch k {
-		case "name":
-			if err := json.Unmarshal(f, &v.Name); err != nil {
-				p.add(join(at, "name"), "must be a string")
-			}
-		case "level":
-			n, ok := flexInt(f)
-			if !ok {
-				p.add(join(at, "level"), "must be a number (or a numeric string), got %s", f)
-			}
-			v.Level = n
-		case "properties":
-			if isNull(f) {
-				continue
-			}
-			var props map[string]json.RawMessage
-			if err := json.Unmarshal(f, &props); err != nil {
-				p.add(join(at, "properties"), "must be an object")
-				continue
-			}
-			for name, val := range props {
-				i := slices.IndexFunc(variantBounds, func(b variantBound) bool { return b.name == name })
-				if i < 0 {
-					p.add(join(at, "properties."+name), "is not a property onair encodes with: use videoWidth, videoHeight, videoBR and videoFPS")
-					continue
-				}
-				n, ok := flexInt(val)
-				if !ok {
-					p.add(join(at, "properties."+name), "must be an integer, got %s", val)
-				}
-				*variantBounds[i].get(&v.Properties) = n
-			}
-		default:
-			p.add(join(at, k), "is not a variant field: a variant has name, level and properties")
-		}
-	}
-	return v
-}
-
-func parseGeorules(p *problems, raw json.RawMessage) *Georules {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil || obj == nil {
-		p.add("meta.georules", "must be an object with regions and restricted")
-		return nil
-	}
-	g := &Georules{}
-	for k, f := range obj {
-		switch k {
-		case "regions":
-			if err := json.Unmarshal(f, &g.Regions); err != nil {
-				p.add("meta.georules.regions", "must be an array of region codes, such as [\"US\"]")
-			}
-		case "restricted":
-			var b bool
-			var s string
-			switch {
-			case json.Unmarshal(f, &b) == nil:
-				g.Restricted = b
-			case json.Unmarshal(f, &s) == nil && (s == "true" || s == "false"):
-				g.Restricted, g.RestrictedText = s == "true", true
-			default:
-				p.add("meta.georules.restricted", "must be true or false (or \"true\" or \"false\"), got %s", f)
-			}
-		default:
-			p.add("meta.georules."+k, "is not a georules field: georules has regions and restricted")
-		}
-	}
-	return g
-}
-
-// flexInt reads an integer given as a JSON number or a numeric string.
-func flexInt(raw json.RawMessage) (int, bool) {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		raw = json.RawMessage(strings.TrimSpace(s))
-	}
-	n, err := strconv.Atoi(string(bytes.TrimSpace(raw)))
-	return n, err == nil
-}
-
-func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
-
-func strictObject(raw json.RawMessage, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	return dec.Decode(v)
-}
-
-// MarshalJSON writes meta in the Stream Manager's shape: level and qos as
-// numbers, restricted as it was given.
-func (m ProvisionMeta) MarshalJSON() ([]byte, error) {
-	out := map[string]any{}
-	for k, v := range m.Extra {
-		out[k] = v
-	}
-	if m.Authentication != nil {
-		out["authentication"] = m.Authentication
-	}
-	if m.Stream != nil {
-		variants := make([]any, len(m.Stream))
-		for i, v := range m.Stream {
-			variants[i] = struct {
-				Name       string            `json:"name"`
-				Level      int               `json:"level"`
-				Properties VariantProperties `json:"properties"`
-			}{v.Name, v.Level, v.Properties}
-		}
-		out["stream"] = variants
-	}
-	if g := m.Georules; g != nil {
-		var restricted any = g.Restricted
-		if g.RestrictedText {
-			restricted = strconv.FormatBool(g.Restricted)
-		}
-		regions := g.Regions
-		if regions == nil {
-			regions = []string{}
-		}
-		out["georules"] = map[string]any{"regions": regions, "restricted": restricted}
-	}
-	if m.Qos != nil {
-		out["qos"] = *m.Qos
-	}
-	return json.Marshal(out)
-}
-
-// UnmarshalJSON reads meta as ParseProvisionMeta does.
-func (m *ProvisionMeta) UnmarshalJSON(raw []byte) error {
-	v, err := ParseProvisionMeta(raw)
-	*m = v
-	return err
 }
 
 // Validate checks meta's values, with field paths under meta: qos is 3;

@@ -3,7 +3,7 @@ package domain_test
 import (
 	"encoding/json"
 	"fmt"
-	"reflect"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -13,124 +13,28 @@ import (
 	"onair/internal/pipeline"
 )
 
-// The meta objects of the Stream Manager's provisioning document, as it
-// writes them: with trailing commas, which the API strips before it parses.
+// The Stream Manager document's create example (a transcoded ladder, level 1
+// the highest, restricted as a string) and update example (variants without
+// properties, each published apart): the request bodies the API's tests
+// send.
 const (
-	// docCreateMeta is the create example: a transcoded ladder, level 1 the
-	// highest, restricted as a string.
-	docCreateMeta = `{
-      "authentication": {
-      "username": "acme",
-      "password": "acme!newpass"
-     },
-    "stream": [{
-          "name": "stream1_3",
-          "level": 3,
-          "properties": {
-          "videoWidth": 320,
-          "videoHeight": 240,
-          "videoBR": 300000,
-          "videoFPS": 15,
-        }
-        },
-        {
-          "name": "stream1_2",
-          "level": 2,
-          "properties": {
-          "videoWidth": 640,
-          "videoHeight": 480,
-          "videoBR": 500000,
-          "videoFPS": 30,
-        }
-        },
-        {
-          "name": "stream1_1",
-          "level": 1,
-          "properties": {
-          "videoWidth": 800,
-          "videoHeight": 600,
-          "videoBR": 750000,
-          "videoFPS": 30,
-        }
-        }
-    ],
-      "georules": {
-      "regions": [
-        "US"
-      ],
-       "restricted": "false"
-    },
-    "qos": 3
-  }`
-	// docUpdateMeta is the update example: variants without properties,
-	// each published apart.
-	docUpdateMeta = `{
-    "authentication": {
-      "username": "acme",
-      "password": "acme!diffpass"
-    },
-    "stream": [{
-          "name": "stream1_1",
-          "level": 3,
-          "properties": {
-
-          }
-        },
-        {
-          "name": "stream1_2",
-          "level": 2,
-          "properties": {
-
-          }
-        },
-        {
-          "name": "stream1_3",
-          "level": 1,
-          "properties": {
-
-          }
-        }
-    ],
-    "georules": {
-     "regions": [
-        "US"
-      ],
-      "restricted": "false"
-     },
-    "qos": 3
-  }`
-	// docTemplateMeta is the create request's template, its placeholders
-	// where numbers and booleans go.
-	docTemplateMeta = `{
-      "authentication": {
-      "username": "<username>",
-      "password": "<password>"
-     },
-      "stream": [
-        {
-          "name": "<variant_name>",
-          "level": "<variant_level>",
-          "properties": {}
-         }
-],
-      "georules": {
-      "regions": [
-        "<location_name>"
-      ],
-      "restricted": "<restriction_status>"
-    },
-    "qos": "<QOS-Constant-Index>"
-  }`
+	docCreate = "../api/testdata/red5_create.json"
+	docUpdate = "../api/testdata/red5_update.json"
 )
 
-// stripTrailingCommas removes the commas before a closing brace or bracket,
-// as the API does with the Stream Manager's documents.
-func stripTrailingCommas(s string) string { return string(api.StripTrailingCommas([]byte(s))) }
-
-// docMeta parses one of the document's meta objects, or fails the test.
-func docMeta(t testing.TB, doc string) domain.ProvisionMeta {
+// docMeta reads the meta of one of the document's request bodies as the API
+// reads it, or fails the test.
+func docMeta(t testing.TB, path string) domain.ProvisionMeta {
 	t.Helper()
-	m, err := domain.ParseProvisionMeta([]byte(stripTrailingCommas(doc)))
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body map[string]json.RawMessage
+	if err := json.Unmarshal(api.StripTrailingCommas(doc), &body); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	m, err := api.ParseProvisionMeta(body["meta"])
 	if err != nil {
 		t.Fatalf("the document's meta: %v", err)
 	}
@@ -141,8 +45,7 @@ func variant(name string, level, w, h, br, fps int) domain.ProvisionVariant {
 	return domain.ProvisionVariant{Name: name, Level: level, Properties: domain.VariantProperties{VideoWidth: w, VideoHeight: h, VideoBR: br, VideoFPS: fps}}
 }
 
-// sortedFields is fields in sorted order: ParseProvisionMeta walks a JSON
-// object, so its problems come in no set order.
+// sortedFields is fields in sorted order, as the cases list them.
 func sortedFields(t *testing.T, err error) []string {
 	t.Helper()
 	f := fields(t, err)
@@ -150,225 +53,15 @@ func sortedFields(t *testing.T, err error) []string {
 	return f
 }
 
-func TestParseProvisionMeta(t *testing.T) {
-	acme := &domain.ProvisionAuth{Username: "acme", Password: "acme!newpass"}
-	us := &domain.Georules{Regions: []string{"US"}, RestrictedText: true}
-	cases := []struct {
-		name   string
-		body   string
-		want   domain.ProvisionMeta
-		fields []string // the refused fields, sorted; nil: parsed as want
-	}{
-		{"the document's create example", stripTrailingCommas(docCreateMeta), domain.ProvisionMeta{
-			Authentication: acme,
-			Stream: []domain.ProvisionVariant{
-				variant("stream1_3", 3, 320, 240, 300000, 15),
-				variant("stream1_2", 2, 640, 480, 500000, 30),
-				variant("stream1_1", 1, 800, 600, 750000, 30),
-			},
-			Georules: us, Qos: intp(3),
-		}, nil},
-		{"the document's update example", stripTrailingCommas(docUpdateMeta), domain.ProvisionMeta{
-			Authentication: &domain.ProvisionAuth{Username: "acme", Password: "acme!diffpass"},
-			Stream:         []domain.ProvisionVariant{{Name: "stream1_1", Level: 3}, {Name: "stream1_2", Level: 2}, {Name: "stream1_3", Level: 1}},
-			Georules:       us, Qos: intp(3),
-		}, nil},
-		{"level and qos as numeric strings", `{"stream":[{"name":"a","level":"3"},{"name":"b","level":" 1 "}],"qos":"3"}`, domain.ProvisionMeta{
-			Stream: []domain.ProvisionVariant{{Name: "a", Level: 3}, {Name: "b", Level: 1}}, Qos: intp(3),
-		}, nil},
-		{"properties as numeric strings", `{"stream":[{"name":"a","level":1,"properties":{"videoWidth":"640","videoBR":"500000"}}]}`, domain.ProvisionMeta{
-			Stream: []domain.ProvisionVariant{variant("a", 1, 640, 0, 500000, 0)},
-		}, nil},
-		{"restricted true", `{"georules":{"regions":["US"],"restricted":true}}`, domain.ProvisionMeta{
-			Georules: &domain.Georules{Regions: []string{"US"}, Restricted: true},
-		}, nil},
-		{"restricted false", `{"georules":{"regions":[],"restricted":false}}`, domain.ProvisionMeta{
-			Georules: &domain.Georules{Regions: []string{}},
-		}, nil},
-		{`restricted "true"`, `{"georules":{"regions":["US"],"restricted":"true"}}`, domain.ProvisionMeta{
-			Georules: &domain.Georules{Regions: []string{"US"}, Restricted: true, RestrictedText: true},
-		}, nil},
-		{"unknown root properties kept", `{"qos":3,"custom":{"b":1,"a":[1, 2]},"note":"x"}`, domain.ProvisionMeta{
-			Qos: intp(3), Extra: map[string]json.RawMessage{"custom": json.RawMessage(`{"b":1,"a":[1, 2]}`), "note": json.RawMessage(`"x"`)},
-		}, nil},
-		{"null members", `{"authentication":null,"stream":null,"georules":null,"qos":null}`, domain.ProvisionMeta{}, nil},
-		{"null properties", `{"stream":[{"name":"a","level":1,"properties":null}]}`, domain.ProvisionMeta{
-			Stream: []domain.ProvisionVariant{{Name: "a", Level: 1}},
-		}, nil},
-		{"empty object", `{}`, domain.ProvisionMeta{}, nil},
-
-		{"unknown variant field", `{"stream":[{"name":"a","level":1,"bitrate":5}]}`, domain.ProvisionMeta{}, []string{"meta.stream[0].bitrate"}},
-		{"unknown property", `{"stream":[{"name":"a","level":1,"properties":{"audioBR":64000}}]}`, domain.ProvisionMeta{}, []string{"meta.stream[0].properties.audioBR"}},
-		{"property in another case", `{"stream":[{"name":"a","level":1,"properties":{"videowidth":640}}]}`, domain.ProvisionMeta{}, []string{"meta.stream[0].properties.videowidth"}},
-		{"unknown georules field", `{"georules":{"regions":["US"],"restricted":false,"country":"US"}}`, domain.ProvisionMeta{}, []string{"meta.georules.country"}},
-		{"unknown authentication field", `{"authentication":{"username":"a","password":"b","token":"c"}}`, domain.ProvisionMeta{}, []string{"meta.authentication"}},
-		{"qos a word", `{"qos":"three"}`, domain.ProvisionMeta{}, []string{"meta.qos"}},
-		{"qos a fraction", `{"qos":3.5}`, domain.ProvisionMeta{}, []string{"meta.qos"}},
-		{"qos an object", `{"qos":{}}`, domain.ProvisionMeta{}, []string{"meta.qos"}},
-		{"level a word", `{"stream":[{"name":"a","level":1},{"name":"b","level":"high"}]}`, domain.ProvisionMeta{}, []string{"meta.stream[1].level"}},
-		{"level a boolean", `{"stream":[{"name":"a","level":true}]}`, domain.ProvisionMeta{}, []string{"meta.stream[0].level"}},
-		{"name a number", `{"stream":[{"name":5,"level":1}]}`, domain.ProvisionMeta{}, []string{"meta.stream[0].name"}},
-		{"property a word", `{"stream":[{"name":"a","level":1,"properties":{"videoWidth":"wide"}}]}`, domain.ProvisionMeta{}, []string{"meta.stream[0].properties.videoWidth"}},
-		{"properties a list", `{"stream":[{"name":"a","level":1,"properties":[]}]}`, domain.ProvisionMeta{}, []string{"meta.stream[0].properties"}},
-		{"variant a string", `{"stream":["a"]}`, domain.ProvisionMeta{}, []string{"meta.stream[0]"}},
-		{"variant null", `{"stream":[null]}`, domain.ProvisionMeta{}, []string{"meta.stream[0]"}},
-		{"stream an object", `{"stream":{"name":"a"}}`, domain.ProvisionMeta{}, []string{"meta.stream"}},
-		{"restricted yes", `{"georules":{"regions":["US"],"restricted":"yes"}}`, domain.ProvisionMeta{}, []string{"meta.georules.restricted"}},
-		{"restricted 1", `{"georules":{"regions":["US"],"restricted":1}}`, domain.ProvisionMeta{}, []string{"meta.georules.restricted"}},
-		{`restricted "TRUE"`, `{"georules":{"regions":["US"],"restricted":"TRUE"}}`, domain.ProvisionMeta{}, []string{"meta.georules.restricted"}},
-		{"regions a string", `{"georules":{"regions":"US","restricted":false}}`, domain.ProvisionMeta{}, []string{"meta.georules.regions"}},
-		{"georules a list", `{"georules":["US"]}`, domain.ProvisionMeta{}, []string{"meta.georules"}},
-		{"username a number", `{"authentication":{"username":1,"password":"b"}}`, domain.ProvisionMeta{}, []string{"meta.authentication"}},
-		{"authentication a string", `{"authentication":"acme:pass"}`, domain.ProvisionMeta{}, []string{"meta.authentication"}},
-		{"every problem at once", `{"qos":"x","stream":[{"name":"a","level":"y","size":1}],"georules":{"restricted":"no"}}`, domain.ProvisionMeta{},
-			[]string{"meta.georules.restricted", "meta.qos", "meta.stream[0].level", "meta.stream[0].size"}},
-		{"the document's template", stripTrailingCommas(docTemplateMeta), domain.ProvisionMeta{},
-			[]string{"meta.georules.restricted", "meta.qos", "meta.stream[0].level"}},
-		{"meta a list", `[]`, domain.ProvisionMeta{}, []string{"meta"}},
-		{"meta a string", `"meta"`, domain.ProvisionMeta{}, []string{"meta"}},
-		{"meta a number", `3`, domain.ProvisionMeta{}, []string{"meta"}},
-		{"meta null", `null`, domain.ProvisionMeta{}, []string{"meta"}},
-		{"meta empty", ``, domain.ProvisionMeta{}, []string{"meta"}},
-		{"meta cut short", `{"qos":3`, domain.ProvisionMeta{}, []string{"meta"}},
-		{"meta with trailing commas", `{"qos":3,}`, domain.ProvisionMeta{}, []string{"meta"}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := domain.ParseProvisionMeta([]byte(tc.body))
-			if tc.fields != nil {
-				if f := sortedFields(t, err); !slices.Equal(f, tc.fields) {
-					t.Errorf("refused %v (%v), want %v", f, err, tc.fields)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("parsed\n%s\nwant\n%s", dump(got), dump(tc.want))
-			}
-		})
-	}
-}
-
-// dump shows a meta with its pointers followed, for failure messages.
-func dump(m domain.ProvisionMeta) string {
-	var b strings.Builder
-	if m.Authentication != nil {
-		fmt.Fprintf(&b, "authentication %+v\n", *m.Authentication)
-	}
-	for _, v := range m.Stream {
-		fmt.Fprintf(&b, "variant %+v\n", v)
-	}
-	if g := m.Georules; g != nil {
-		fmt.Fprintf(&b, "georules %+v (regions nil: %v)\n", *g, g.Regions == nil)
-	}
-	if m.Qos != nil {
-		fmt.Fprintf(&b, "qos %d\n", *m.Qos)
-	}
-	for k, v := range m.Extra {
-		fmt.Fprintf(&b, "extra %s %s\n", k, v)
-	}
-	return b.String()
-}
-
-// TestProvisionMetaJSON: meta goes back out in the Stream Manager's shape,
-// level and qos as numbers whatever they came as, restricted as it came, the
-// unknown root properties as they came.
-func TestProvisionMetaJSON(t *testing.T) {
-	cases := []struct{ name, in, out string }{
-		{"numeric strings become numbers",
-			`{"stream":[{"name":"a","level":"2"}],"qos":"3"}`,
-			`{"qos":3,"stream":[{"name":"a","level":2,"properties":{}}]}`},
-		{`restricted "false" stays a string`,
-			`{"georules":{"regions":["US"],"restricted":"false"}}`,
-			`{"georules":{"regions":["US"],"restricted":"false"}}`},
-		{`restricted "true" stays a string`,
-			`{"georules":{"regions":["US"],"restricted":"true"}}`,
-			`{"georules":{"regions":["US"],"restricted":"true"}}`},
-		{"restricted true stays a boolean",
-			`{"georules":{"regions":["US"],"restricted":true}}`,
-			`{"georules":{"regions":["US"],"restricted":true}}`},
-		{"restricted false stays a boolean",
-			`{"georules":{"regions":["US"],"restricted":false}}`,
-			`{"georules":{"regions":["US"],"restricted":false}}`},
-		{"regions left out are an empty list",
-			`{"georules":{"restricted":false}}`,
-			`{"georules":{"regions":[],"restricted":false}}`},
-		{"unknown root properties kept",
-			`{"qos":3,"custom":{"b":1, "a":[1, 2]},"note":"x","none":null}`,
-			`{"custom":{"b":1,"a":[1,2]},"none":null,"note":"x","qos":3}`},
-		{"properties in the Stream Manager's names",
-			`{"stream":[{"name":"a","level":1,"properties":{"videoFPS":"30","videoWidth":640,"videoHeight":480,"videoBR":500000}}]}`,
-			`{"stream":[{"name":"a","level":1,"properties":{"videoWidth":640,"videoHeight":480,"videoBR":500000,"videoFPS":30}}]}`},
-		{"authentication",
-			`{"authentication":{"username":"acme","password":"acme!newpass"}}`,
-			`{"authentication":{"username":"acme","password":"acme!newpass"}}`},
-		{"nulls left out", `{"authentication":null,"stream":null,"georules":null,"qos":null}`, `{}`},
-		{"an empty ladder kept", `{"stream":[]}`, `{"stream":[]}`},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			m, err := domain.ParseProvisionMeta([]byte(tc.in))
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, err := json.Marshal(m)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(out) != tc.out {
-				t.Errorf("marshalled %s\nwant       %s", out, tc.out)
-			}
-			again, err := domain.ParseProvisionMeta(out)
-			if err != nil {
-				t.Fatalf("its own output does not parse: %v", err)
-			}
-			if out2, _ := json.Marshal(again); string(out2) != string(out) {
-				t.Errorf("a second round trip gives %s, the first %s", out2, out)
-			}
-		})
-	}
-
-	// The document's examples go back out as the document answers them.
-	m := docMeta(t, docCreateMeta)
-	out, _ := json.Marshal(m)
-	const want = `{"authentication":{"username":"acme","password":"acme!newpass"},"georules":{"regions":["US"],"restricted":"false"},"qos":3,` +
-		`"stream":[{"name":"stream1_3","level":3,"properties":{"videoWidth":320,"videoHeight":240,"videoBR":300000,"videoFPS":15}},` +
-		`{"name":"stream1_2","level":2,"properties":{"videoWidth":640,"videoHeight":480,"videoBR":500000,"videoFPS":30}},` +
-		`{"name":"stream1_1","level":1,"properties":{"videoWidth":800,"videoHeight":600,"videoBR":750000,"videoFPS":30}}]}`
-	if string(out) != want {
-		t.Errorf("the create example marshals as\n%s\nwant\n%s", out, want)
-	}
-}
-
-// TestProvisionMetaUnmarshalJSON: meta inside a request body reads as
-// ParseProvisionMeta reads it, and its errors keep their field paths.
-func TestProvisionMetaUnmarshalJSON(t *testing.T) {
-	var body struct {
-		Meta domain.ProvisionMeta `json:"meta"`
-	}
-	if err := json.Unmarshal([]byte(`{"meta":{"qos":"3","stream":[{"name":"a","level":"1"}]}}`), &body); err != nil {
-		t.Fatal(err)
-	}
-	if body.Meta.Qos == nil || *body.Meta.Qos != 3 || len(body.Meta.Stream) != 1 || body.Meta.Stream[0].Level != 1 {
-		t.Errorf("read %s", dump(body.Meta))
-	}
-	err := json.Unmarshal([]byte(`{"meta":{"stream":[{"name":"a","level":1,"properties":{"audioBR":64000}}]}}`), &body)
-	if f := fields(t, err); !slices.Equal(f, []string{"meta.stream[0].properties.audioBR"}) {
-		t.Errorf("refused %v, want meta.stream[0].properties.audioBR", f)
-	}
-}
-
 func TestProvisionMetaValidate(t *testing.T) {
 	cases := []struct {
 		name   string
-		doc    string // the document meta changed; docCreateMeta when empty
+		doc    string // the document whose meta is changed; docCreate when empty
 		change func(m *domain.ProvisionMeta)
 		fields []string // sorted; nil: valid
 	}{
 		{"the create example", "", func(m *domain.ProvisionMeta) {}, nil},
-		{"the update example", docUpdateMeta, func(m *domain.ProvisionMeta) {}, nil},
+		{"the update example", docUpdate, func(m *domain.ProvisionMeta) {}, nil},
 		{"nothing", "", func(m *domain.ProvisionMeta) { *m = domain.ProvisionMeta{} }, nil},
 		{"no qos", "", func(m *domain.ProvisionMeta) { m.Qos = nil }, nil},
 		{"qos 2", "", func(m *domain.ProvisionMeta) { m.Qos = intp(2) }, []string{"meta.qos"}},
@@ -423,16 +116,16 @@ func TestProvisionMetaValidate(t *testing.T) {
 			m.Stream[0].Level, m.Stream[2].Level = 1, 3
 			m.Stream[2].Properties = domain.VariantProperties{}
 		}, []string{"meta.stream[2].properties.videoBR", "meta.stream[2].properties.videoHeight", "meta.stream[2].properties.videoWidth"}},
-		{"one variant with properties makes a ladder", docUpdateMeta, func(m *domain.ProvisionMeta) {
+		{"one variant with properties makes a ladder", docUpdate, func(m *domain.ProvisionMeta) {
 			m.Stream[0].Properties = domain.VariantProperties{VideoWidth: 320, VideoHeight: 240, VideoBR: 300_000}
 		}, []string{"meta.stream[1].properties.videoBR", "meta.stream[1].properties.videoHeight", "meta.stream[1].properties.videoWidth"}},
-		{"nine variants", docUpdateMeta, func(m *domain.ProvisionMeta) {
+		{"nine variants", docUpdate, func(m *domain.ProvisionMeta) {
 			m.Stream = nil
 			for i := range 9 {
 				m.Stream = append(m.Stream, domain.ProvisionVariant{Name: fmt.Sprintf("v%d", i), Level: i + 1})
 			}
 		}, []string{"meta.stream"}},
-		{"eight variants", docUpdateMeta, func(m *domain.ProvisionMeta) {
+		{"eight variants", docUpdate, func(m *domain.ProvisionMeta) {
 			m.Stream = nil
 			for i := range 8 {
 				m.Stream = append(m.Stream, domain.ProvisionVariant{Name: fmt.Sprintf("v%d", i), Level: i + 1})
@@ -458,7 +151,7 @@ func TestProvisionMetaValidate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			doc := tc.doc
 			if doc == "" {
-				doc = docCreateMeta
+				doc = docCreate
 			}
 			m := docMeta(t, doc)
 			tc.change(&m)
@@ -477,7 +170,7 @@ func TestProvisionMetaValidate(t *testing.T) {
 }
 
 func TestProvisionLadder(t *testing.T) {
-	m := docMeta(t, docCreateMeta)
+	m := docMeta(t, docCreate)
 	if !m.Transcoded() || m.Top() != 2 {
 		t.Errorf("the create example: transcoded %v, top %d; want true, 2", m.Transcoded(), m.Top())
 	}
@@ -491,7 +184,7 @@ func TestProvisionLadder(t *testing.T) {
 	if m.Stream[0].Name != "stream1_3" {
 		t.Error("Ladder reordered the meta's own variants")
 	}
-	u := docMeta(t, docUpdateMeta)
+	u := docMeta(t, docUpdate)
 	if u.Transcoded() || u.Top() != 2 {
 		t.Errorf("the update example: transcoded %v, top %d; want false, 2", u.Transcoded(), u.Top())
 	}
@@ -514,10 +207,10 @@ func TestProvisionPublishNames(t *testing.T) {
 	}{
 		{"no variants", domain.ProvisionMeta{}, []string{"stream1"}, []string{"stream1"},
 			[]run{{"stream1", "stream1"}, {"stream2", ""}, {"", ""}}},
-		{"transcoded", docMeta(t, docCreateMeta), []string{"stream1", "stream1_1"},
+		{"transcoded", docMeta(t, docCreate), []string{"stream1", "stream1_1"},
 			[]string{"stream1", "stream1_3", "stream1_2", "stream1_1"},
 			[]run{{"stream1", "stream1"}, {"stream1_1", "stream1"}, {"stream1_2", ""}, {"stream1_3", ""}}},
-		{"published apart", docMeta(t, docUpdateMeta), []string{"stream1_3", "stream1_2", "stream1_1"},
+		{"published apart", docMeta(t, docUpdate), []string{"stream1_3", "stream1_2", "stream1_1"},
 			[]string{"stream1", "stream1_1", "stream1_2", "stream1_3"},
 			[]run{{"stream1_1", "stream1_1"}, {"stream1_2", "stream1_2"}, {"stream1_3", "stream1_3"}, {"stream1", ""}}},
 	}
@@ -544,7 +237,7 @@ func TestProvisionPublishNames(t *testing.T) {
 }
 
 func TestProvisionPublisherAllowed(t *testing.T) {
-	acme := docMeta(t, docCreateMeta) // acme, acme!newpass
+	acme := docMeta(t, docCreate) // acme, acme!newpass
 	cases := []struct {
 		name  string
 		meta  domain.ProvisionMeta
@@ -654,7 +347,7 @@ func TestValidProvisionPath(t *testing.T) {
 }
 
 func TestProvisionBlueprint(t *testing.T) {
-	p := &domain.Provision{Scope: "live", Name: "stream1", Meta: docMeta(t, docCreateMeta)}
+	p := &domain.Provision{Scope: "live", Name: "stream1", Meta: docMeta(t, docCreate)}
 	bp := p.Blueprint("stream1")
 	if err := domain.ValidateBlueprint("blueprint", &bp); err != nil {
 		t.Errorf("the create example's blueprint is refused: %v", err)
@@ -692,7 +385,7 @@ func TestProvisionBlueprint(t *testing.T) {
 	}
 
 	// Odd sizes are made even, rounding down.
-	odd := &domain.Provision{Scope: "live", Name: "stream1", Meta: docMeta(t, docCreateMeta)}
+	odd := &domain.Provision{Scope: "live", Name: "stream1", Meta: docMeta(t, docCreate)}
 	odd.Meta.Stream[1].Properties.VideoWidth, odd.Meta.Stream[1].Properties.VideoHeight = 641, 481
 	obp := odd.Blueprint("stream1")
 	if v := obp.Settings.Channel.Video[0]; v.Width != 640 || v.Height != 480 {
@@ -703,7 +396,7 @@ func TestProvisionBlueprint(t *testing.T) {
 	}
 
 	// A variant without videoFPS keeps the source's rate.
-	nofps := &domain.Provision{Scope: "live", Name: "stream1", Meta: docMeta(t, docCreateMeta)}
+	nofps := &domain.Provision{Scope: "live", Name: "stream1", Meta: docMeta(t, docCreate)}
 	nofps.Meta.Stream[0].Properties.VideoFPS = 0
 	if v := nofps.Blueprint("stream1").Settings.Channel.Video[1]; v.Framerate != 0 {
 		t.Errorf("no videoFPS gives framerate %g, want 0 (the source's)", v.Framerate)
@@ -718,7 +411,7 @@ func TestProvisionPassthroughBlueprint(t *testing.T) {
 		meta    domain.ProvisionMeta
 		runName string
 	}{
-		{"published apart", docMeta(t, docUpdateMeta), "stream1_2"},
+		{"published apart", docMeta(t, docUpdate), "stream1_2"},
 		{"no variants", domain.ProvisionMeta{}, "stream1"},
 	}
 	for _, tc := range cases {
@@ -752,8 +445,8 @@ func TestProvisionBlueprintValid(t *testing.T) {
 		scope, strm string
 		meta        domain.ProvisionMeta
 	}{
-		{"the create example", "live", "stream1", docMeta(t, docCreateMeta)},
-		{"the update example", "live", "stream1", docMeta(t, docUpdateMeta)},
+		{"the create example", "live", "stream1", docMeta(t, docCreate)},
+		{"the update example", "live", "stream1", docMeta(t, docUpdate)},
 		{"no variants", "live", "stream1", domain.ProvisionMeta{}},
 		{"the smallest rung", "live", "stream1", domain.ProvisionMeta{Stream: []domain.ProvisionVariant{
 			{Name: "top", Level: 1}, variant("tiny", 2, 16, 16, 50_000, 1),

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 
@@ -18,6 +19,8 @@ func newProvision(org, scope, name string, minute int, variants ...string) domai
 			Authentication: &domain.ProvisionAuth{Username: "acme", Password: "acme!newpass"},
 			Georules:       &domain.Georules{Regions: []string{"US"}, Restricted: false, RestrictedText: true},
 			Qos:            &qos,
+			// Root properties onair does not know, kept as they came.
+			Extra: map[string]json.RawMessage{"custom": json.RawMessage(`{"b":1,"a":[1,2]}`), "note": json.RawMessage(`"x"`), "none": json.RawMessage(`null`)},
 		},
 	}
 	for i, v := range variants {

@@ -6,7 +6,7 @@ CREATE TABLE provisions (
     scope     TEXT NOT NULL,
     name      TEXT NOT NULL,
     org_id    TEXT NOT NULL,
-    meta      TEXT NOT NULL, -- JSON: the meta object, in the Red5 Pro shape
+    meta      TEXT NOT NULL, -- JSON: the meta object (domain.ProvisionMeta)
     workflows TEXT NOT NULL, -- JSON object: publish name -> workflow id
     created   TEXT NOT NULL,
     updated   TEXT NOT NULL,
