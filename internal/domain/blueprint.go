@@ -85,7 +85,7 @@ type VideoRendition struct {
 	Profile    string  `json:"profile" enum:"baseline,main,high" doc:"H.264 profile."`
 	Framerate  float64 `json:"framerate,omitempty" doc:"Frames per second; 0 keeps the source rate."`
 	// NoUpscale keeps a source smaller than width x height at its size.
-	NoUpscale bool `json:"noUpscale,omitempty" doc:"Never scale the source up: a smaller source keeps its size (and aspect), and width and height bound it instead of fixing it."`
+	NoUpscale bool `json:"noUpscale,omitempty" doc:"Never scale the source up: a smaller source keeps its size (and aspect), and width and height bound it instead of fixing it; a source slower than framerate keeps its rate."`
 }
 
 // RateControl names the rate control that a rendition's bitrate and maxrate imply,

@@ -193,8 +193,13 @@ func Args(s Spec) ([]string, error) {
 			// Bounded by the rung's size and by the source's own: never larger.
 			chain = fmt.Sprintf("[s%d]scale=w='min(%d,iw)':h='min(%d,ih)':force_original_aspect_ratio=decrease:force_divisible_by=2,setsar=1", k, v.Width, v.Height)
 		}
-		if v.Framerate > 0 {
-			chain += ",fps=" + strconv.FormatFloat(v.Framerate, 'f', -1, 64)
+		switch fps := strconv.FormatFloat(v.Framerate, 'f', -1, 64); {
+		case v.Framerate > 0 && v.NoUpscale:
+			// At most the source's rate too, when ffmpeg knows it: no frame
+			// is repeated to reach the rung's.
+			chain += ",fps=fps='if(gt(source_fps,0),min(" + fps + ",source_fps)," + fps + ")'"
+		case v.Framerate > 0:
+			chain += ",fps=" + fps
 		}
 		filter = append(filter, chain+fmt.Sprintf("[v%d]", k))
 	}

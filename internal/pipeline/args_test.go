@@ -211,7 +211,7 @@ func TestArgsNoUpscale(t *testing.T) {
 	line := strings.Join(args, " ")
 	for _, want := range []string{
 		"[0:v:0]split=2[s0][s1];",
-		"[s0]scale=w='min(640,iw)':h='min(480,ih)':force_original_aspect_ratio=decrease:force_divisible_by=2,setsar=1,fps=30[v0];",
+		"[s0]scale=w='min(640,iw)':h='min(480,ih)':force_original_aspect_ratio=decrease:force_divisible_by=2,setsar=1,fps=fps='if(gt(source_fps,0),min(30,source_fps),30)'[v0];",
 		"[s1]scale=w='min(320,iw)':h='min(240,ih)':force_original_aspect_ratio=decrease:force_divisible_by=2,setsar=1[v1]",
 		"-map [v0] -map [v1] -map 0:a:0?",
 		"-b:v:0 500k", "-maxrate:v:0 750k", "-b:v:1 300k",
