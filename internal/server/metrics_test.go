@@ -2,8 +2,6 @@ package server_test
 
 import (
 	"encoding/json"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -25,17 +23,8 @@ func (n *node) metrics(t *testing.T) string {
 // scrape is GET /metrics with one credential header (none when header is "").
 func scrape(t *testing.T, base, header, value string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest("GET", base+"/metrics", nil)
-	if header != "" {
-		req.Header.Set(header, value)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	code, _, body := e2e.GetWith(t, base+"/metrics", header, value)
+	return code, body
 }
 
 // TestMetricsNeedCredentials: /metrics, which names every organization's

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -135,17 +134,8 @@ func TestProvisionLadder(t *testing.T) {
 	// Georules, changed while it runs, apply at once.
 	n.provision("PUT", "live/stream1", strings.Replace(create, `"restricted": "false"`, `"restricted": "true"`, 1), 200)
 	get := func(country, header string) (int, string) {
-		req, _ := http.NewRequest("GET", n.Base+"/live/live/stream1_2/index.m3u8", nil)
-		if header != "" {
-			req.Header.Set(header, country)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		code, _, body := e2e.GetWith(t, n.Base+"/live/live/stream1_2/index.m3u8", header, country)
+		return code, body
 	}
 	if code, _ := get("US", "CF-IPCountry"); code != 200 {
 		t.Errorf("a viewer in US: %d, want 200", code)

@@ -12,8 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
-	"time"
 
 	"onair/internal/testutil/localnet"
 )
@@ -41,7 +39,7 @@ func Available() error {
 // which is served at the URL's root.
 type Server struct {
 	Dir, Root, Addr string
-	cmd             *exec.Cmd
+	*localnet.Daemon
 }
 
 const conf = `ServerRoot %[1]q
@@ -112,30 +110,13 @@ func Start(dir, addr string, users map[string]string) (*Server, error) {
 	if err := os.WriteFile(file, []byte(fmt.Sprintf(conf, dir, modules, user, addr, s.Root, Realm)), 0o644); err != nil {
 		return nil, err
 	}
-	s.cmd = exec.Command(httpd, "-f", file, "-DFOREGROUND")
-	var stderr strings.Builder
-	s.cmd.Stderr = &stderr
-	if err := s.cmd.Start(); err != nil {
+	d, err := localnet.StartDaemon(exec.Command(httpd, "-f", file, "-DFOREGROUND"), addr, filepath.Join(dir, "error.log"))
+	if err != nil {
 		return nil, err
 	}
-	if err := localnet.WaitListening(addr, 5*time.Second); err != nil {
-		s.Stop()
-		return nil, fmt.Errorf("httpd: %w: %s %s", err, strings.TrimSpace(stderr.String()), s.Log())
-	}
+	s.Daemon = d
 	return s, nil
 }
 
 // URL is the server's root.
 func (s *Server) URL() string { return "http://" + s.Addr }
-
-// Log is httpd's error log, for a test that failed.
-func (s *Server) Log() string {
-	b, _ := os.ReadFile(filepath.Join(s.Dir, "error.log"))
-	return string(b)
-}
-
-// Stop ends httpd at once, its connections with it.
-func (s *Server) Stop() {
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	s.cmd.Wait()
-}

@@ -275,7 +275,21 @@ func WaitFor(t testing.TB, what string, d time.Duration, cond func() bool) {
 // Get fetches a URL and returns its status, headers and body.
 func Get(t testing.TB, url string) (int, http.Header, string) {
 	t.Helper()
-	resp, err := http.Get(url)
+	return GetWith(t, url, "", "")
+}
+
+// GetWith is Get with one request header (none when header is ""), such as
+// a credential or a viewer's country.
+func GetWith(t testing.TB, url, header, value string) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if header != "" {
+		req.Header.Set(header, value)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,8 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
-	"syscall"
 	"time"
 
 	"onair/internal/testutil/localnet"
@@ -36,7 +34,7 @@ type Options struct {
 // Server is a running nginx-rtmp, configured in its own directory.
 type Server struct {
 	Dir, Addr string
-	cmd       *exec.Cmd
+	*localnet.Daemon
 }
 
 // Available says how to get nginx-rtmp when it is missing.
@@ -118,22 +116,13 @@ func Start(dir string, o Options) (*Server, error) {
 	if err := os.WriteFile(file, []byte(fmt.Sprintf(conf, o.Module, user, dir, addr, hls)), 0o644); err != nil {
 		return nil, err
 	}
-	s.cmd = exec.Command(o.Nginx, "-p", dir, "-c", file, "-e", filepath.Join(dir, "error.log"))
-	var stderr strings.Builder
-	s.cmd.Stderr = &stderr
-	if err := s.cmd.Start(); err != nil {
+	d, err := localnet.StartDaemon(exec.Command(o.Nginx, "-p", dir, "-c", file, "-e", filepath.Join(dir, "error.log")), addr, filepath.Join(dir, "error.log"))
+	if err != nil {
 		return nil, err
 	}
-	if err := localnet.WaitListening(addr, 5*time.Second); err != nil {
-		s.Stop()
-		log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-		return nil, fmt.Errorf("nginx: %w: %s %s", err, strings.TrimSpace(stderr.String()), log)
-	}
+	s.Daemon = d
 	return s, nil
 }
-
-// PID is the master process's.
-func (s *Server) PID() int { return s.cmd.Process.Pid }
 
 // URL is where a stream of this name is published and played.
 func (s *Server) URL(name string) string { return "rtmp://" + s.Addr + "/live/" + name }
@@ -141,17 +130,4 @@ func (s *Server) URL(name string) string { return "rtmp://" + s.Addr + "/live/" 
 // Playlist is a stream's HLS playlist, with Options.Fragment set.
 func (s *Server) Playlist(name string) string {
 	return filepath.Join(s.Dir, "hls", name, "index.m3u8")
-}
-
-// Stop ends nginx at once (SIGTERM to the master, which ends its workers and
-// drops its clients).
-func (s *Server) Stop() {
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	s.cmd.Wait()
-}
-
-// Log is what nginx wrote to its error log, for a test that failed.
-func (s *Server) Log() string {
-	b, _ := os.ReadFile(filepath.Join(s.Dir, "error.log"))
-	return string(b)
 }
