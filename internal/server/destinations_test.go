@@ -47,12 +47,7 @@ func TestDestinationsSurviveFailures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		ng.Stop()
-		if t.Failed() {
-			t.Logf("nginx's error log:\n%s", ng.Log())
-		}
-	})
+	ng.StopAtCleanup(t)
 
 	bp := e2e.Passthrough(domain.ClassSinglePipeline)
 	baseA, keyA := splitIngest(a.Endpoints.Input[0].Endpoints[0])
@@ -91,6 +86,7 @@ func TestDestinationsSurviveFailures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ng.StopAtCleanup(t)
 	back := time.Now()
 	// The backoff doubles from 0.5 s: 20 s down, the next try is at most
 	// 16 s away, then the connection and the first keyframe.

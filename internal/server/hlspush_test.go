@@ -32,12 +32,7 @@ func TestHLSPushDigest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		dav.Stop()
-		if t.Failed() {
-			t.Logf("httpd's error log:\n%s", dav.Log())
-		}
-	})
+	dav.StopAtCleanup(t)
 	n := startNode(t, nil)
 	bp := e2e.Passthrough(domain.ClassSinglePipeline)
 	bp.Settings.Destinations = []domain.Destination{
@@ -90,6 +85,7 @@ func TestHLSPushDigest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	dav.StopAtCleanup(t)
 	e2e.WaitFor(t, "the destination ACTIVE again", 20*time.Second, func() bool {
 		d, _ := destinationOf(n.Channel(id), "akamai")
 		return d.State == domain.DestinationActive

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"testing"
 	"time"
 )
 
@@ -48,4 +49,15 @@ func (d *Daemon) Stop() {
 func (d *Daemon) Log() string {
 	b, _ := os.ReadFile(d.errorLog)
 	return string(b)
+}
+
+// StopAtCleanup stops the server when the test ends, and logs its error
+// log then if the test failed.
+func (d *Daemon) StopAtCleanup(t testing.TB) {
+	t.Cleanup(func() {
+		d.Stop()
+		if t.Failed() {
+			t.Logf("%s's error log:\n%s", filepath.Base(d.cmd.Path), d.Log())
+		}
+	})
 }
