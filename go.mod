@@ -3,6 +3,7 @@ module onair
 go 1.26.0
 
 require (
+	github.com/Eyevinn/mp4ff v0.47.0
 	github.com/abema/go-mp4 v1.7.1
 	github.com/bluenviron/gortmplib v1.0.1
 	github.com/bluenviron/mediacommon/v2 v2.9.3

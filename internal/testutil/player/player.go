@@ -1,9 +1,11 @@
-// Package player plays HLS in a real browser for end-to-end tests: hls.js
-// (the npm package in web/) in headless Chromium, driven over the DevTools
-// protocol, reporting what a viewer would see: media time played, frames
-// decoded, the variants found, LL-HLS parts loaded, and the player's fatal
-// errors. One browser plays several streams at once, and keeps playing
-// while a test reconnects a publisher or restarts the server.
+// Package player plays HLS and DASH in a real browser for end-to-end tests:
+// hls.js or Shaka Player (the npm packages in web/) in headless Chromium,
+// driven over the DevTools protocol, reporting what a viewer would see:
+// media time played, frames decoded, the variants found, LL-HLS parts
+// loaded, and the player's fatal errors. One browser plays several streams
+// at once, and keeps playing while a test reconnects a publisher or
+// restarts the server. Shaka also plays ClearKey-encrypted DASH, with the
+// keys given or from a license server.
 package player
 
 import (
@@ -54,20 +56,29 @@ func (o *Options) defaults() {
 
 // Result is what one player saw since it started.
 type Result struct {
-	Played  float64  `json:"played"`  // seconds of media played (currentTime advanced)
+	Played  float64  `json:"played"`  // seconds of media played (HLS: currentTime advanced; DASH: video.played)
 	Frames  int      `json:"frames"`  // video frames decoded
-	Levels  int      `json:"levels"`  // variants in the master playlist
+	Levels  int      `json:"levels"`  // variants in the master playlist (DASH: video representations)
 	Parts   int      `json:"parts"`   // LL-HLS parts loaded
-	Errors  []string `json:"errors"`  // fatal hls.js errors
-	Latency float64  `json:"latency"` // the live edge minus the playhead, seconds (live streams)
+	Errors  []string `json:"errors"`  // fatal hls.js errors (DASH: Shaka's critical errors)
+	Latency float64  `json:"latency"` // the live edge minus the playhead, seconds (live streams; DASH: the wall clock minus the MPD time played)
 	// Switched lists the variants (levels) hls.js switched to, in order.
 	Switched []int `json:"switched"`
+	// Heights are the distinct video heights of the variants, ascending.
+	Heights []int `json:"heights"`
+	// Warnings are the errors the player recovered from (Shaka's
+	// recoverable errors; hls.js's are not kept).
+	Warnings []string `json:"warnings"`
 }
 
 // String describes a result for a failure message.
 func (r Result) String() string {
-	return fmt.Sprintf("played %.1f s, %d frames, %d variants, %d parts, latency %.1f s, switched to %v, errors [%s]",
-		r.Played, r.Frames, r.Levels, r.Parts, r.Latency, r.Switched, strings.Join(r.Errors, "; "))
+	s := fmt.Sprintf("played %.1f s, %d frames, %d variants %v, %d parts, latency %.1f s, switched to %v, errors [%s]",
+		r.Played, r.Frames, r.Levels, r.Heights, r.Parts, r.Latency, r.Switched, strings.Join(r.Errors, "; "))
+	if len(r.Warnings) > 0 {
+		s += ", warnings [" + strings.Join(r.Warnings, "; ") + "]"
+	}
+	return s
 }
 
 // Chromium finds Debian's chromium, or the one ONAIR_CHROMIUM names. Without
@@ -113,10 +124,14 @@ function play(url, lowLatency, switchLevels) {
   v.muted = true;
   v.playsInline = true;
   document.body.appendChild(v);
-  const s = {errors: [], levels: 0, parts: 0, switched: []};
+  const s = {errors: [], levels: 0, heights: [], parts: 0, switched: []};
   const hls = new Hls({lowLatencyMode: lowLatency, enableWorker: false});
   hls.on(Hls.Events.ERROR, (e, d) => { if (d.fatal) s.errors.push(d.type + ': ' + d.details + (d.response ? ' ' + d.response.code : '')); });
-  hls.on(Hls.Events.MANIFEST_PARSED, (e, d) => { s.levels = d.levels.length; v.play().catch(err => s.errors.push('play: ' + err)); });
+  hls.on(Hls.Events.MANIFEST_PARSED, (e, d) => {
+    s.levels = d.levels.length;
+    s.heights = [...new Set(d.levels.map(l => l.height).filter(h => h > 0))].sort((a, b) => a - b);
+    v.play().catch(err => s.errors.push('play: ' + err));
+  });
   hls.on(Hls.Events.FRAG_LOADED, (e, d) => { if (d.part) s.parts++; });
   hls.on(Hls.Events.LEVEL_SWITCHED, (e, d) => { s.switched.push(d.level); });
   if (switchLevels) setInterval(() => { if (s.levels > 1 && hls.currentLevel >= 0) hls.nextLevel = (hls.currentLevel + 1) % s.levels; }, 1500);
@@ -126,7 +141,7 @@ function play(url, lowLatency, switchLevels) {
     if (s.start === undefined && v.currentTime > 0) s.start = v.currentTime;
     return {played: s.start === undefined ? 0 : v.currentTime - s.start,
       frames: v.getVideoPlaybackQuality ? v.getVideoPlaybackQuality().totalVideoFrames : 0,
-      levels: s.levels, parts: s.parts, errors: s.errors, latency: hls.latency || 0, switched: s.switched};
+      levels: s.levels, parts: s.parts, errors: s.errors, latency: hls.latency || 0, switched: s.switched, heights: s.heights};
   };
   window.players.push(s);
 }
@@ -135,25 +150,34 @@ window.states = () => JSON.stringify(window.players.map(s => s.state()));
 
 // Session is a browser playing streams.
 type Session struct {
-	t       testing.TB
-	ctx     context.Context
-	streams []Stream
-	close   func()
+	t     testing.TB
+	ctx   context.Context
+	close func()
 }
 
-// Start opens a browser and starts a player on each stream; the test's
-// cleanup closes it.
+// Start opens a browser and starts an hls.js player on each stream; the
+// test's cleanup closes it.
 func Start(t testing.TB, streams ...Stream) *Session {
 	t.Helper()
-	chromium := Chromium(t)
-	js := HLSJS(t)
+	s := open(t, Chromium(t), page, map[string]string{"/hls.min.js": HLSJS(t)})
+	for _, st := range streams {
+		url, _ := json.Marshal(st.URL)
+		s.run(st.URL, fmt.Sprintf("play(%s, %t, %t), true", url, st.LowLatency, st.Switch))
+	}
+	return s
+}
+
+// open starts a headless chromium on a page served with the given scripts
+// (URL path to file), for Start and StartDASH; the test's cleanup closes it.
+func open(t testing.TB, chromium, html string, scripts map[string]string) *Session {
+	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/hls.min.js" {
-			http.ServeFile(w, r, js)
+		if file, ok := scripts[r.URL.Path]; ok {
+			http.ServeFile(w, r, file)
 			return
 		}
 		w.Header().Set("Content-Type", "text/html")
-		fmt.Fprint(w, page)
+		fmt.Fprint(w, html)
 	}))
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
@@ -165,18 +189,20 @@ func Start(t testing.TB, streams ...Stream) *Session {
 		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
 		chromedp.UserDataDir(t.TempDir()))
 	ctx, cancel := chromedp.NewContext(allocCtx)
-	s := &Session{t: t, ctx: ctx, streams: streams, close: func() { cancel(); cancelAlloc(); srv.Close() }}
+	s := &Session{t: t, ctx: ctx, close: func() { cancel(); cancelAlloc(); srv.Close() }}
 	t.Cleanup(s.close)
 	if _, err := chromedp.Run(ctx, chromedp.Navigate(srv.URL)); err != nil {
 		t.Fatalf("opening the player: %v", err)
 	}
-	for _, st := range streams {
-		url, _ := json.Marshal(st.URL)
-		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf("play(%s, %t, %t), true", url, st.LowLatency, st.Switch))); err != nil {
-			t.Fatalf("starting a player on %s: %v", st.URL, err)
-		}
-	}
 	return s
+}
+
+// run evaluates js, which starts a player on url.
+func (s *Session) run(url, js string) {
+	s.t.Helper()
+	if _, err := chromedp.Run(s.ctx, chromedp.Evaluate[bool](js)); err != nil {
+		s.t.Fatalf("starting a player on %s: %v", url, err)
+	}
 }
 
 // Results is what each player saw so far, in the order of the streams.
