@@ -28,6 +28,12 @@ var permissions = map[string]domain.Permission{
 	"duplicateWorkflow":      domain.PermWorkflowsWrite,
 	"updateWorkflowSchedule": domain.PermWorkflowsWrite,
 
+	"createPlayoutProfile":       domain.PermWorkflowsWrite,
+	"updatePlayoutProfile":       domain.PermWorkflowsWrite,
+	"deletePlayoutProfile":       domain.PermWorkflowsWrite,
+	"setWorkflowPlayoutProfiles": domain.PermWorkflowsWrite,
+	"setWorkflowEventState":      domain.PermWorkflowsWrite,
+
 	"startChannels": domain.PermChannelsStart,
 	"stopChannels":  domain.PermChannelsStart,
 

@@ -15,6 +15,7 @@ var Tags = []openapi.Tag{
 	{Name: "Managed inputs", Description: "Inputs created on their own, whose endpoint (URL and stream key) stays the same across runs."},
 	{Name: "Streams", Description: "The Streams API, in the FrontMaster and trackit shapes: long-lived channels with fixed main and backup RTMP endpoints, started and stopped many times, each session recorded to its own archive directory."},
 	{Name: "Provisions", Description: "The Stream Manager API (Red5 Pro), at its documented path: settings for a scope and stream name that a publisher starts a channel with by pushing to rtmp://<host>/<scope>/<stream>: publisher credentials, the ABR variants, georules and qos. Errors are {errorMessage, timestamp}."},
+	{Name: "Playout profiles", Description: "Vualto's Live Playout Profiles: named manifest configurations attached to workflows (events), whose manifests exist on the origin at /playout/... while the event is in a playout state; they filter the ladder's tracks, turn HLS or DASH off and may encrypt (CENC, FairPlay). Errors are {message}."},
 	{Name: "Regions", Description: "Where workflows run."},
 	{Name: "Authentication", Description: "Log in for an idToken (Authorization: Bearer), and refresh it."},
 	{Name: "API keys", Description: "Server-to-server credentials, sent as x-api-key: no TTL, full access within the organization."},
@@ -193,5 +194,6 @@ func (s *Server) routes() []route {
 	rts = append(rts, s.streamRoutes()...)
 	rts = append(rts, s.splitRoute())
 	rts = append(rts, s.provisionRoutes()...)
+	rts = append(rts, s.playoutRoutes()...)
 	return append(rts, s.managedInputRoutes()...)
 }

@@ -48,6 +48,8 @@ type Options struct {
 	Tokens *auth.Tokens
 	// Limiter slows down repeated failed logins; one is made when nil.
 	Limiter *auth.Limiter
+	// Playout is the playout profiles' sync controller.
+	Playout Playout
 	// StopWait bounds how long DELETE /api/streams/{id} waits for a stopped
 	// stream's last session to finish its archive; DefaultStopWait when 0.
 	StopWait time.Duration

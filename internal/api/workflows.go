@@ -20,6 +20,9 @@ func (s *Server) createWorkflow(w http.ResponseWriter, r *http.Request) error {
 	if err := spec.Validate(s.regions()); err != nil {
 		return err
 	}
+	if err := s.checkProfiles(r.Context(), s.org(r), "playoutProfileIds", spec.PlayoutProfileIDs); err != nil {
+		return err
+	}
 	// The blueprint as GET /api/blueprints/{id} shows it has its credentials
 	// masked: they come from the blueprint it names.
 	named, err := s.namedBlueprint(r, spec.Blueprint)
@@ -81,7 +84,11 @@ func (s *Server) getWorkflow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.workflowView(wf))
+	view := s.workflowView(wf)
+	if view.PlayoutManifests, err = s.playoutManifests(r.Context(), wf.OrgID, wf.ID); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, view)
 	return nil
 }
 
@@ -90,6 +97,9 @@ func (s *Server) getWorkflow(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) workflowView(wf domain.Workflow) domain.Workflow {
 	wf.NextRun = wf.UpcomingRun(s.now())
 	wf.Blueprint = wf.Blueprint.Masked()
+	if wf.PlayoutProfileIDs == nil {
+		wf.PlayoutProfileIDs = []string{}
+	}
 	return wf
 }
 
@@ -109,11 +119,20 @@ func (s *Server) updateWorkflow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.checkProfiles(r.Context(), s.org(r), "playoutProfileIds", spec.PlayoutProfileIDs); err != nil {
+		return err
+	}
+	manifests, err := s.playoutManifests(r.Context(), s.org(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
 	ch, err := s.Store.UpdateChannel(r.Context(), s.org(r), r.PathValue("id"), func(ch *domain.Channel) error {
 		if err := ch.Workflow.CheckModifiable("update"); err != nil {
 			return err
 		}
-		if err := body.unchanged(s.workflowView(ch.Workflow)); err != nil {
+		view := s.workflowView(ch.Workflow)
+		view.PlayoutManifests = manifests
+		if err := body.unchanged(view); err != nil {
 			return err
 		}
 		if err := domain.KeepSecrets("blueprint", spec.Blueprint, &ch.Workflow.Blueprint, named); err != nil {

@@ -49,6 +49,8 @@ type Config struct {
 	// Where a viewer is, for provisions' georules.
 	GeoHeader string `yaml:"geoHeader" flag:"geo-header" usage:"request header that a trusted proxy or CDN in front of onair sets to the viewer's country, such as CF-IPCountry or CloudFront-Viewer-Country; never read unless named here"`
 	GeoIPDB   string `yaml:"geoipDb" flag:"geoip-db" usage:"MaxMind-format country database (GeoLite2-Country.mmdb) that viewers' addresses are looked up in"`
+	// Playout profiles.
+	PlayoutKeyProvider string `yaml:"playoutKeyProvider" flag:"playout-key-provider" usage:"URL of a key provider that resolves the content_id of a THIRDPARTY DRM entry without a key: GET <url>?content_id=<id>&key_id=<kid>, answered with {\"key\": \"<hex or base64>\"}"`
 	// Bootstrap credentials: secrets, so they come from the environment or the
 	// file, never from flags that ps would show.
 	AdminAPIKey   string `yaml:"adminApiKey" env:"ONAIR_ADMIN_API_KEY" usage:"an API key to create (or keep) for the first organization's server admin"`

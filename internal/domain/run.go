@@ -40,7 +40,7 @@ type Run struct {
 // it: a publisher came or went, a pipeline restarted, kept failing, recovered.
 type RunEvent struct {
 	Time     time.Time `json:"time"`
-	Type     string    `json:"type" enum:"pipeline_started,pipeline_restarted,pipeline_failing,pipeline_recovered,publisher_connected,publisher_disconnected,destination_active,destination_retrying,destination_failed"`
+	Type     string    `json:"type" enum:"pipeline_started,pipeline_restarted,pipeline_failing,pipeline_recovered,publisher_connected,publisher_disconnected,playout_sync,destination_active,destination_retrying,destination_failed"`
 	Pipeline int       `json:"pipeline"`
 	// Destination is the blueprint destination's id, for destination_* events.
 	Destination string `json:"destination,omitempty" doc:"For destination_* events: the blueprint destination's id."`
@@ -55,6 +55,13 @@ const (
 	EventPipelineFailing = "pipeline_failing"
 	// EventPipelineRecovered: the pipeline works again; its alert closes.
 	EventPipelineRecovered = "pipeline_recovered"
+	// EventPublisherConnected and EventPublisherDisconnected: a publisher
+	// came or went on the pipeline; Message is its address, or why it left.
+	EventPublisherConnected    = "publisher_connected"
+	EventPublisherDisconnected = "publisher_disconnected"
+	// EventPlayoutSync: the playout profiles' manifests of the event were
+	// created, updated or removed; Message says which, and any error.
+	EventPlayoutSync = "playout_sync"
 )
 
 // Alert says what is wrong with one pipeline of a run, since when.

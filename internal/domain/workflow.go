@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"slices"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -39,6 +40,15 @@ type Workflow struct {
 	// PreparedInputs are the endpoints allocated ahead of the next run: at
 	// creation for an availableImmediately input, and kept for a managed one.
 	PreparedInputs []Ingest `json:"-"`
+	// PlayoutProfileIDs are the playout profiles whose manifests the event
+	// (this workflow and its runs) is played through, in any status.
+	PlayoutProfileIDs []string `json:"playoutProfileIds"`
+	// EventState is the event state set by hand, while it holds (see
+	// EffectiveEventState); nil: the run decides.
+	EventState *EventStateSet `json:"-"`
+	// PlayoutManifests are the playout manifests the event has on the
+	// origin now, worked out when the workflow is read; never stored.
+	PlayoutManifests []PlayoutManifestRef `json:"playoutManifests,omitempty"`
 }
 
 // ScheduleState records the occurrences the scheduler started or skipped, so that
@@ -61,6 +71,8 @@ type WorkflowSpec struct {
 	Tags           []string   `json:"tags,omitempty" doc:"Labels to search by."`
 	Schedule       *Schedule  `json:"schedule,omitempty" doc:"When to run; {} or absent for none."`
 	CreateArchives *bool      `json:"createArchives,omitempty" doc:"true (the default): record the run, with a default archive when the blueprint has none; false: remove the blueprint's archive groups."`
+	// PlayoutProfileIDs attaches playout profiles to the event.
+	PlayoutProfileIDs []string `json:"playoutProfileIds,omitempty" doc:"Playout profiles (GET /api/playoutprofile) whose manifests the event is played through; PUT /api/workflows/{id}/playout-profiles changes them in any status."`
 }
 
 // Validate checks a spec against the guide's rules. regions says which region
@@ -99,6 +111,9 @@ func (s *WorkflowSpec) Apply(w *Workflow, defaultRegion string) {
 	w.Tags = normalizeTags(s.Tags)
 	w.Schedule = s.Schedule.normalize()
 	w.CreateArchives = s.CreateArchives == nil || *s.CreateArchives
+	if s.PlayoutProfileIDs != nil {
+		w.PlayoutProfileIDs = distinctIDs(s.PlayoutProfileIDs)
+	}
 	w.PrepareInputs()
 }
 
@@ -273,4 +288,15 @@ func (w *Workflow) PrepareInputs() {
 	if w.AvailableImmediately() {
 		w.PreparedInputs = NewIngests(w.Blueprint.Settings.Channel.Class)
 	}
+}
+
+// distinctIDs is ids without repeats, in their order; never nil.
+func distinctIDs(ids []string) []string {
+	out := []string{}
+	for _, id := range ids {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }

@@ -77,7 +77,7 @@ func (l *Local) Publish(ctx context.Context, req ingest.PublishRequest) (ingest.
 	p.publisher, p.unpublished = s, time.Time{}
 	p.timeline.begin()
 	l.mu.Unlock()
-	l.cfg.OnEvent(p.ref, domain.RunEvent{Time: l.cfg.Now().UTC(), Type: "publisher_connected", Pipeline: p.index, Message: req.Remote.String()})
+	l.cfg.OnEvent(p.ref, domain.RunEvent{Time: l.cfg.Now().UTC(), Type: domain.EventPublisherConnected, Pipeline: p.index, Message: req.Remote.String()})
 	return s, nil
 }
 
@@ -200,7 +200,7 @@ func (s *session) Close(err error) {
 	if err != nil {
 		msg = err.Error()
 	}
-	s.l.cfg.OnEvent(s.p.ref, domain.RunEvent{Time: s.l.cfg.Now().UTC(), Type: "publisher_disconnected", Pipeline: s.p.index, Message: msg})
+	s.l.cfg.OnEvent(s.p.ref, domain.RunEvent{Time: s.l.cfg.Now().UTC(), Type: domain.EventPublisherDisconnected, Pipeline: s.p.index, Message: msg})
 }
 
 // Done is closed when the run stops and the publisher must go.

@@ -85,21 +85,10 @@ func (o *Origin) Register(mux *http.ServeMux, wrap func(route string, h http.Han
 // ServeHTTP serves one media file with its content type, cache policy, CORS and
 // byte ranges; anything else is a 404.
 func (o *Origin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	h.Set("Access-Control-Allow-Origin", "*")
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
-	case http.MethodOptions:
-		h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
-		h.Set("Access-Control-Allow-Headers", "Range")
-		h.Set("Access-Control-Max-Age", "86400")
-		w.WriteHeader(http.StatusNoContent)
-		return
-	default:
-		h.Set("Allow", "GET, HEAD, OPTIONS")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	if !Readable(w, r) {
 		return
 	}
+	h := w.Header()
 	name, ok := clean(r.URL.Path)
 	ext := path.Ext(name)
 	ctype := mediaTypes[ext]
@@ -156,6 +145,27 @@ func (o *Origin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("Cache-Control", segmentCache)
 	}
 	http.ServeContent(w, r, "", st.ModTime(), f)
+}
+
+// Readable opens a playback answer to any page (CORS) and reports whether
+// the request reads (GET, HEAD); it answers the rest itself: a CORS
+// preflight with 204, any other method with 405.
+func Readable(w http.ResponseWriter, r *http.Request) bool {
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		return true
+	case http.MethodOptions:
+		h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+		h.Set("Access-Control-Allow-Headers", "Range")
+		h.Set("Access-Control-Max-Age", "86400")
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		h.Set("Allow", "GET, HEAD, OPTIONS")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	}
+	return false
 }
 
 // servable reports whether a media file may be served from where it is: a key

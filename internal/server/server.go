@@ -33,6 +33,7 @@ import (
 	"onair/internal/lease"
 	"onair/internal/openapi"
 	"onair/internal/origin"
+	"onair/internal/playout"
 	"onair/internal/provision"
 	"onair/internal/scheduler"
 	"onair/internal/store"
@@ -59,6 +60,7 @@ type Server struct {
 	events       *eventLog
 	origin       *origin.Origin
 	provisions   *provision.Service
+	playout      *playout.Service
 	ingest       *ingest.Server
 	httpLn       net.Listener
 	rtmpLn       net.Listener
@@ -160,6 +162,9 @@ func (s *Server) open() error {
 		RequireAuth: s.cfg.ProvisionsRequireAuth, Grace: s.cfg.ProvisionGrace, Locator: locator,
 		DataDir: s.cfg.Data, NewID: uuid.NewString, Now: s.now, Log: s.log.With("component", "provisions"),
 	}
+	s.playout = playout.New(playout.Config{Store: s.store, Secrets: s.store, DataDir: s.cfg.Data, PublicURL: s.cfg.PublicURL,
+		KeyProvider: s.cfg.PlayoutKeyProvider,
+		Now:         s.now, Log: s.log.With("component", "playout")})
 	s.sched = scheduler.New(s.store, s.channels, scheduler.Options{Log: s.log, Now: s.now, Resync: s.resync})
 	// A publisher that sends nothing for 10 s is gone (encoders send frames all
 	// the time): dropping it soon frees its key for the encoder's reconnect,
@@ -225,6 +230,7 @@ func (s *Server) routes() (http.Handler, error) {
 		Log:        s.log,
 		Now:        s.now,
 		Metrics:    metrics,
+		Playout:    s.playout,
 	})
 	mux := http.NewServeMux()
 	a.Register(mux)
@@ -255,6 +261,8 @@ func (s *Server) routes() (http.Handler, error) {
 	s.origin.Register(mux, func(route string, h http.Handler) http.Handler {
 		return metrics.Instrument(route, s.provisions.Playback(h))
 	})
+	handle(domain.PlayoutRoot+"/", domain.PlayoutRoot+"/", s.playout)
+	handle(playout.LicensePath, playout.LicensePath, http.HandlerFunc(s.playout.ServeLicense))
 	handle("GET /openapi.json", "/openapi.json", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Access-Control-Allow-Origin", "*")
@@ -313,6 +321,8 @@ func (s *Server) Run(ctx context.Context) error {
 	go func() { s.events.run(eventsCtx); close(eventsDone) }()
 	reapDone := make(chan struct{})
 	go func() { s.provisions.Reap(ctrlCtx, time.Second); close(reapDone) }()
+	syncDone := make(chan struct{})
+	go func() { s.playout.Run(ctrlCtx); close(syncDone) }()
 	ingestDone := make(chan error, 1)
 	go func() { ingestDone <- s.ingest.Serve(s.rtmpLn) }()
 
@@ -348,6 +358,7 @@ func (s *Server) Run(ctx context.Context) error {
 	<-ctrlDone
 	<-schedDone
 	<-reapDone
+	<-syncDone
 	s.ingest.Close()
 	s.engine.Shutdown(shutdownCtx)
 	stopEvents()

@@ -74,6 +74,7 @@ type Store interface {
 	IdentityStore
 	StreamStore
 	ProvisionStore
+	PlayoutStore
 	LeaseStore
 
 	Ping(ctx context.Context) error
@@ -193,6 +194,40 @@ type ProvisionStore interface {
 	// ProvisionOfWorkflow finds, across organizations, the provision one of
 	// whose publish names has this workflow; found is false when none has.
 	ProvisionOfWorkflow(ctx context.Context, workflowID string) (p domain.Provision, found bool, err error)
+}
+
+// PlayoutStore keeps playout profiles and the manifests that exist on the
+// origin for them. Which profiles a workflow has is the workflow's own
+// PlayoutProfileIDs, written with it.
+type PlayoutStore interface {
+	// CreatePlayoutProfile fails with a *domain.ConflictError when the id is taken.
+	CreatePlayoutProfile(ctx context.Context, p domain.PlayoutProfile) error
+	GetPlayoutProfile(ctx context.Context, org, id string) (domain.PlayoutProfile, error)
+	// ListPlayoutProfiles returns the organization's profiles, oldest first.
+	ListPlayoutProfiles(ctx context.Context, org string) ([]domain.PlayoutProfile, error)
+	// UpdatePlayoutProfile reads a profile, calls fn, and writes back what
+	// fn left (its id, organization and creation time stay).
+	UpdatePlayoutProfile(ctx context.Context, org, id string, fn func(*domain.PlayoutProfile) error) (domain.PlayoutProfile, error)
+	// DeletePlayoutProfile deletes a profile, detaching it from its
+	// workflows, and returns what it was.
+	DeletePlayoutProfile(ctx context.Context, org, id string) (domain.PlayoutProfile, error)
+	// PlayoutEvents lists the ids of the workflows a profile is attached
+	// to, oldest first.
+	PlayoutEvents(ctx context.Context, org, profileID string) ([]string, error)
+	// PlayoutChannels lists, across organizations, the workflows that have
+	// a profile attached or a manifest on the origin: the sync controller's
+	// work.
+	PlayoutChannels(ctx context.Context) ([]ChannelRef, error)
+	// PlayoutManifests lists a workflow's manifests on the origin.
+	PlayoutManifests(ctx context.Context, org, workflowID string) ([]domain.PlayoutManifest, error)
+	// PlayoutManifest finds, across organizations, the manifest at a path.
+	PlayoutManifest(ctx context.Context, path string) (m domain.PlayoutManifest, found bool, err error)
+	// PutPlayoutManifest creates or replaces the manifest of a workflow and
+	// profile; a path another one holds is a *domain.ConflictError.
+	PutPlayoutManifest(ctx context.Context, m domain.PlayoutManifest) error
+	// DeletePlayoutManifest removes the manifest of a workflow and profile,
+	// if there is one.
+	DeletePlayoutManifest(ctx context.Context, workflowID, profileID string) error
 }
 
 // IdentityStore keeps organizations, users, API keys, refresh tokens and the

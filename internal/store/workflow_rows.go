@@ -15,7 +15,8 @@ import (
 // channel class is kept beside the snapshot, for lists.
 
 const workflowColumns = `id, org_id, name, description, region, status, cause, blueprint_id,
-	blueprint, tags, schedule, create_archives, run_id, created, updated, schedule_state, prepared_inputs`
+	blueprint, tags, schedule, create_archives, run_id, created, updated, schedule_state, prepared_inputs,
+	playout_profiles, event_state`
 
 func scanWorkflow(r scanner) (domain.Workflow, error) {
 	var w domain.Workflow
@@ -28,7 +29,8 @@ func workflowDest(w *domain.Workflow) []any {
 	return []any{textCol{&w.ID}, textCol{&w.OrgID}, textCol{&w.Name}, textCol{&w.Description}, textCol{&w.Region},
 		textCol{(*string)(&w.Status)}, textCol{&w.Cause}, textCol{&w.BlueprintID},
 		jsonCol{&w.Blueprint}, jsonCol{&w.Tags}, jsonCol{&w.Schedule}, &w.CreateArchives, textCol{&w.RunID},
-		timeCol{&w.Created}, timeCol{&w.Updated}, jsonCol{&w.ScheduleState}, jsonCol{&w.PreparedInputs}}
+		timeCol{&w.Created}, timeCol{&w.Updated}, jsonCol{&w.ScheduleState}, jsonCol{&w.PreparedInputs},
+		jsonCol{&w.PlayoutProfileIDs}, jsonCol{&w.EventState}}
 }
 
 // workflowValues are the values of every column but id and org_id, in the order
@@ -57,6 +59,17 @@ func workflowValues(d dialect, w domain.Workflow) ([]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("workflow %q prepared inputs: %w", w.ID, err)
 	}
+	profiles, err := jsonText(w.PlayoutProfileIDs)
+	if err != nil {
+		return nil, fmt.Errorf("workflow %q playout profiles: %w", w.ID, err)
+	}
+	var eventState sql.NullString
+	if w.EventState != nil {
+		if eventState.String, err = jsonText(w.EventState); err != nil {
+			return nil, fmt.Errorf("workflow %q event state: %w", w.ID, err)
+		}
+		eventState.Valid = true
+	}
 	outputs, err := jsonText(w.Blueprint.Settings.LiveOutputs())
 	if err != nil {
 		return nil, fmt.Errorf("workflow %q live outputs: %w", w.ID, err)
@@ -65,12 +78,13 @@ func workflowValues(d dialect, w domain.Workflow) ([]any, error) {
 		w.Name, fold(w.Name), w.Description, fold(w.Description), w.Region, string(w.Status), w.Cause,
 		w.BlueprintID, blueprint, tags, schedule, w.CreateArchives, nullString(w.RunID),
 		d.time(w.Created), d.time(w.Updated), state, prepared, string(w.Blueprint.Settings.Channel.Class), outputs, w.PlayerPreview(),
+		profiles, eventState,
 	}, nil
 }
 
 const writableWorkflowColumns = "name, name_fold, description, description_fold, region, status, cause, " +
 	"blueprint_id, blueprint, tags, schedule, create_archives, run_id, created, updated, schedule_state, prepared_inputs, " +
-	"channel_class, live_outputs, player_preview"
+	"channel_class, live_outputs, player_preview, playout_profiles, event_state"
 
 // insertWorkflow adds w and its tags; c is a transaction.
 func insertWorkflow(ctx context.Context, c conn, w domain.Workflow) error {
@@ -85,7 +99,10 @@ func insertWorkflow(ctx context.Context, c conn, w domain.Workflow) error {
 	if err := mustAffect(res, err, conflict); err != nil {
 		return err
 	}
-	return insertTags(ctx, c, w)
+	if err := insertTags(ctx, c, w); err != nil {
+		return err
+	}
+	return insertPlayoutLinks(ctx, c, w)
 }
 
 // updateWorkflow writes every column of w and rewrites its tags; c is a transaction.
@@ -103,7 +120,25 @@ func updateWorkflow(ctx context.Context, c conn, w domain.Workflow) error {
 	if _, err := c.exec(ctx, `DELETE FROM workflow_tags WHERE org_id = ? AND workflow_id = ?`, w.OrgID, w.ID); err != nil {
 		return err
 	}
-	return insertTags(ctx, c, w)
+	if err := insertTags(ctx, c, w); err != nil {
+		return err
+	}
+	if _, err := c.exec(ctx, `DELETE FROM workflow_playout_profiles WHERE workflow_id = ?`, w.ID); err != nil {
+		return err
+	}
+	return insertPlayoutLinks(ctx, c, w)
+}
+
+// insertPlayoutLinks records which playout profiles the workflow has, for
+// the profiles' event lists; c is a transaction.
+func insertPlayoutLinks(ctx context.Context, c conn, w domain.Workflow) error {
+	for _, id := range distinct(w.PlayoutProfileIDs) {
+		if _, err := c.exec(ctx, `INSERT INTO workflow_playout_profiles (org_id, workflow_id, profile_id) VALUES (?, ?, ?)`,
+			w.OrgID, w.ID, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func insertTags(ctx context.Context, c conn, w domain.Workflow) error {

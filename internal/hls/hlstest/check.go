@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -14,6 +15,14 @@ import (
 // Master is a parsed multivariant playlist.
 type Master struct {
 	Variants []Variant
+	// Media are the EXT-X-MEDIA renditions (alternate audio).
+	Renditions []Rendition
+}
+
+// Rendition is one EXT-X-MEDIA rendition.
+type Rendition struct {
+	Type, GroupID, Name, URI string
+	Default                  bool
 }
 
 // Variant is one EXT-X-STREAM-INF entry.
@@ -23,6 +32,7 @@ type Variant struct {
 	Codecs                      string
 	Width, Height               int
 	FrameRate                   float64
+	Audio                       string // its AUDIO group
 }
 
 var (
@@ -87,7 +97,26 @@ func ParseMaster(b []byte) (*Master, error) {
 					return nil, fail("FRAME-RATE %v", err)
 				}
 			}
+			if x, ok := a["AUDIO"]; ok {
+				if v.Audio, ok = quoted(a, "AUDIO"); !ok {
+					return nil, fail("AUDIO %s is not quoted", x)
+				}
+			}
 			pending = v
+		case tag == "#EXT-X-MEDIA":
+			a, err := attrs(val)
+			if err != nil {
+				return nil, fail("%v", err)
+			}
+			md := Rendition{Type: a["TYPE"], Default: a["DEFAULT"] == "YES"}
+			var ok1, ok2 bool
+			md.GroupID, ok1 = quoted(a, "GROUP-ID")
+			md.Name, ok2 = quoted(a, "NAME")
+			md.URI, _ = quoted(a, "URI")
+			if md.Type != "AUDIO" && md.Type != "VIDEO" && md.Type != "SUBTITLES" && md.Type != "CLOSED-CAPTIONS" || !ok1 || !ok2 {
+				return nil, fail("EXT-X-MEDIA needs TYPE, a quoted GROUP-ID and NAME")
+			}
+			m.Renditions = append(m.Renditions, md)
 		default:
 			return nil, fail("unknown tag")
 		}
@@ -97,6 +126,11 @@ func ParseMaster(b []byte) (*Master, error) {
 	}
 	if len(m.Variants) == 0 {
 		return nil, fmt.Errorf("no variant")
+	}
+	for _, v := range m.Variants {
+		if v.Audio != "" && !slices.ContainsFunc(m.Renditions, func(md Rendition) bool { return md.Type == "AUDIO" && md.GroupID == v.Audio }) {
+			return nil, fmt.Errorf("variant %s names the AUDIO group %q, which no EXT-X-MEDIA has", v.URI, v.Audio)
+		}
 	}
 	return m, nil
 }

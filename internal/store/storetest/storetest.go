@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"StreamArchivePathInUse", testStreamArchivePathInUse},
 		{"DeleteStreamParts", testDeleteStreamParts},
 		{"Provisions", testProvisions},
+		{"Playout", testPlayout},
 		{"Organizations", testOrganizations},
 		{"Users", testUsers},
 		{"UpdateUser", testUpdateUser},
