@@ -154,6 +154,10 @@ func ParsePlayoutConfig(s string) (PlayoutConfig, error) {
 	dec := json.NewDecoder(bytes.NewReader([]byte(s)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return c, fieldErr(root+"."+te.Field, "must be a JSON "+jsonKind(te.Type.Kind().String()))
+		}
 		return c, fieldErr(root, jsonProblem(err))
 	}
 	if dec.More() {
@@ -215,10 +219,6 @@ func fieldErr(field, msg string) error {
 
 // jsonProblem words a decoding error of the configuration for its author.
 func jsonProblem(err error) string {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Field != "" {
-		return fmt.Sprintf("%s must be a JSON %s", te.Field, jsonKind(te.Type.Kind().String()))
-	}
 	msg := err.Error()
 	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
 		return "has no property " + f

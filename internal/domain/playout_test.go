@@ -30,7 +30,7 @@ func TestParsePlayoutConfig(t *testing.T) {
 		{"a bad window", `{"manifestFile":"a.isml","mp4splitOptions":"--dvr_window_length=x"}`, "configurationJson.mp4splitOptions"},
 		{"a bad kind", `{"manifestFile":"a.isml","tracks":[{"kind":"subtitles"}]}`, "configurationJson.tracks[0].kind"},
 		{"a bad FourCC", `{"manifestFile":"a.isml","tracks":[{"kind":"video","criteria":{"FourCC":"VP09"}}]}`, "configurationJson.tracks[0].criteria.FourCC"},
-		{"a criterion as text", `{"manifestFile":"a.isml","tracks":[{"kind":"video","criteria":{"MaxWidth":"640"}}]}`, "configurationJson"},
+		{"a criterion as text", `{"manifestFile":"a.isml","tracks":[{"kind":"video","criteria":{"MaxWidth":"640"}}]}`, "configurationJson.tracks.criteria.MaxWidth"},
 		{"a bad provider", `{"manifestFile":"a.isml","drm":{"drm_provider":"ACME"}}`, "configurationJson.drm.drm_provider"},
 		{"third party without a key id", `{"manifestFile":"a.isml","drm":{"drm_provider":"THIRDPARTY","drm_data":[{"name":"CENC","key_iv":"0011223344556677","key":"00112233445566778899aabbccddeeff"}]}}`, "configurationJson.drm.drm_data[0].key_id"},
 		{"third party without a key", `{"manifestFile":"a.isml","drm":{"drm_provider":"THIRDPARTY","drm_data":[{"name":"CENC","key_id":"00112233445566778899aabbccddeeff","key_iv":"0011223344556677"}]}}`, "configurationJson.drm.drm_data[0].key"},

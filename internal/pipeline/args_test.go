@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -286,5 +287,29 @@ func TestEncryption(t *testing.T) {
 	}
 	if got, want := formats(s), "TS in live/wf, CMAF in live/wf/cmaf"; got != want {
 		t.Errorf("a clear run's outputs: %s, want %s", got, want)
+	}
+}
+
+// TestSpecForPlayout: a workflow with playout profiles gets a CMAF output
+// beside its TS one, with its segments and window, and one that has CMAF
+// already gets no second.
+func TestSpecForPlayout(t *testing.T) {
+	wf := workflow(t, catalog.Passthrough)
+	groups := wf.Blueprint.Settings.OutputGroups
+	wf.Blueprint.Settings.OutputGroups = slices.DeleteFunc(slices.Clone(groups), func(g domain.OutputGroup) bool {
+		return g.HLS != nil && g.HLS.Format == domain.FormatCMAF
+	})
+	if s := SpecFor(wf, run, 0); len(s.Live) != 1 || s.Live[0].Format != domain.FormatTS {
+		t.Fatalf("without profiles: %+v", s.Live)
+	}
+	wf.PlayoutProfileIDs = []string{"p"}
+	s := SpecFor(wf, run, 0)
+	if len(s.Live) != 2 || s.Live[1].Format != domain.FormatCMAF || s.Live[1].Dir != "live/wf/cmaf" ||
+		s.Live[1].Segment != s.Live[0].Segment || s.Live[1].Window != s.Live[0].Window || s.Live[1].Part != 0 {
+		t.Fatalf("with profiles: %+v", s.Live)
+	}
+	wf.Blueprint.Settings.OutputGroups = groups
+	if s := SpecFor(wf, run, 0); len(s.Live) != 2 {
+		t.Errorf("a CMAF workflow with profiles: %+v", s.Live)
 	}
 }

@@ -83,6 +83,7 @@ func SpecFor(wf *domain.Workflow, run *domain.Run, p int) Spec {
 			spec.Live = append(spec.Live, out)
 		}
 	}
+	spec.Live = withPlayoutCMAF(wf, spec)
 	dests := map[string]domain.Destination{}
 	for _, d := range s.Destinations {
 		dests[d.ID] = d
@@ -126,6 +127,24 @@ func SpecFor(wf *domain.Workflow, run *domain.Run, p int) Spec {
 		}
 	}
 	return spec
+}
+
+// withPlayoutCMAF adds a CMAF output beside a TS one when the workflow has
+// playout profiles: their DASH, their encryption and their per-track
+// manifests are made from CMAF. It has the TS output's segments and window,
+// and no URL of its own: the profiles' manifests are how it is played.
+func withPlayoutCMAF(wf *domain.Workflow, spec Spec) []LiveOutput {
+	if len(wf.PlayoutProfileIDs) == 0 || len(spec.Live) == 0 {
+		return spec.Live
+	}
+	for _, o := range spec.Live {
+		if o.Format == domain.FormatCMAF {
+			return spec.Live
+		}
+	}
+	ts := spec.Live[0]
+	return append(spec.Live, LiveOutput{Format: domain.FormatCMAF, Dir: OutputDir(spec.LiveDir, domain.FormatCMAF),
+		Segment: ts.Segment, Window: ts.Window})
 }
 
 // archiveRendition is the rendition an archive records, for its name tokens; the

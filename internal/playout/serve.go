@@ -231,12 +231,15 @@ func (s *Service) renditions(v *view, archive bool) ([]*rendition, error) {
 			r.window(window)
 		}
 	}
-	rends = slices.DeleteFunc(rends, func(r *rendition) bool {
-		return !v.config.Keeps(domain.PlayoutTrack{Kind: domain.TrackVideo, Width: r.info.Width, Height: r.info.Height,
-			Bitrate: r.info.Bandwidth, Codec: codecOf(r.info.Codecs, domain.TrackVideo)})
-	})
+	rends = slices.DeleteFunc(rends, func(r *rendition) bool { return !v.config.Keeps(videoTrack(r)) })
 	slices.SortStableFunc(rends, func(a, b *rendition) int { return b.info.Bandwidth - a.info.Bandwidth })
 	return rends, nil
+}
+
+// videoTrack is what a profile's video criteria see of a rendition.
+func videoTrack(r *rendition) domain.PlayoutTrack {
+	return domain.PlayoutTrack{Kind: domain.TrackVideo, Width: r.info.Width, Height: r.info.Height,
+		Bitrate: r.info.Bandwidth, Codec: codecOf(r.info.Codecs, domain.TrackVideo)}
 }
 
 // codecOf picks the codec of a kind out of a CODECS list.

@@ -188,7 +188,7 @@ func (s *Service) Sync(ctx context.Context, org, workflowID string) ([]domain.Sy
 			continue
 		}
 		want[pid] = true
-		r, action := s.syncOne(ctx, ch, p, byProfile)
+		r, action := s.syncOne(ctx, ch, state, p, byProfile)
 		results = append(results, r)
 		if e, tell := s.outcome(workflowID, pid, action, r); tell {
 			events = append(events, e)
@@ -227,11 +227,15 @@ func (s *Service) Sync(ctx context.Context, org, workflowID string) ([]domain.Sy
 
 // syncOne makes the profile's manifest of the event exist as the profile
 // says, and says what it did ("" for nothing).
-func (s *Service) syncOne(ctx context.Context, ch domain.Channel, p domain.PlayoutProfile, have map[string]domain.PlayoutManifest) (domain.SyncResult, string) {
+func (s *Service) syncOne(ctx context.Context, ch domain.Channel, state domain.EventState, p domain.PlayoutProfile, have map[string]domain.PlayoutManifest) (domain.SyncResult, string) {
 	wf := ch.Workflow
 	r := domain.SyncResult{ProfileID: p.ID, EventID: wf.ID, Success: true}
 	path := p.Config.ManifestPath(wf.ID)
-	if problems := Problems(p.Config, pipeline.SpecFor(&wf, runOf(ch), 0), s.cfg.KeyProvider != ""); len(problems) > 0 {
+	problems := Problems(p.Config, pipeline.SpecFor(&wf, runOf(ch), 0), s.cfg.KeyProvider != "")
+	if state == domain.EventInstantVOD {
+		problems = append(problems, s.vodProblems(ch, p.Config)...)
+	}
+	if len(problems) > 0 {
 		r.Success, r.Errors = false, problems
 		return r, ""
 	}
@@ -277,6 +281,20 @@ func (s *Service) outcome(workflowID, profileID, action string, r domain.SyncRes
 	return domain.RunEvent{Time: s.cfg.Now().UTC(), Type: domain.EventPlayoutSync, Message: msg}, true
 }
 
+// vodProblems says why INSTANT_VOD would serve nothing under a profile:
+// the archive records one rendition, which its tracks may not keep.
+func (s *Service) vodProblems(ch domain.Channel, c domain.PlayoutConfig) []string {
+	r, err := s.archiveRendition(ch)
+	if err != nil {
+		return []string{"the archive cannot be served: " + err.Error()}
+	}
+	if !c.Keeps(videoTrack(r)) {
+		return []string{fmt.Sprintf("the archive records %dx%d (%s), which the profile's tracks do not keep: INSTANT_VOD has nothing to play",
+			r.info.Width, r.info.Height, codecOf(r.info.Codecs, domain.TrackVideo))}
+	}
+	return nil
+}
+
 // runOf is the run the event's manifests serve: its current one.
 func runOf(ch domain.Channel) *domain.Run {
 	if ch.Run != nil {
@@ -297,10 +315,10 @@ func Problems(c domain.PlayoutConfig, spec pipeline.Spec, keyProvider bool) []st
 	case o.HLSDisabled && o.DASHDisabled:
 		out = append(out, "the profile turns off both HLS (--hls.disable) and DASH (--mpd.disable): it would serve nothing")
 	case !o.DASHDisabled && !hasCMAF:
-		out = append(out, "DASH needs the channel to have a CMAF HLS output (an HLS output group with format CMAF); "+
-			"add one, or turn DASH off with --mpd.disable")
+		out = append(out, "DASH needs a CMAF output, which a channel has when it starts with a playout profile attached; "+
+			"this run started without one: restart it, or turn DASH off with --mpd.disable")
 	case c.DRM != nil && !hasCMAF:
-		out = append(out, "DRM needs the channel to have a CMAF HLS output (an HLS output group with format CMAF)")
+		out = append(out, "DRM needs a CMAF output, which a channel has when it starts with a playout profile attached; this run started without one")
 	case !hasCMAF && !hasTS:
 		out = append(out, "the channel has no HLS output to the origin")
 	}

@@ -17,7 +17,9 @@ const (
 	testKey = "ffeeddccbbaa99887766554433221100"
 )
 
-// TestPlayoutPlayers plays a live event's profiles in real players: Shaka
+// TestPlayoutPlayers plays a live event's profiles in real players, on a
+// channel whose blueprint has a TS output only (the profiles give it its
+// CMAF): Shaka
 // Player plays the DASH cenc output with the keys the test gives and
 // through onair's ClearKey license endpoint with the event's token, and
 // not with a wrong key or none; the clear DASH plays; hls.js plays the
@@ -37,7 +39,7 @@ func TestPlayoutPlayers(t *testing.T) {
 	clear := profile("clear", `{"manifestFile": "clear.isml", "tracks": [{"kind": "video", "criteria": {"MaxHeight": 90}}, {"kind": "audio"}]}`)
 
 	var created api.IDResponse
-	if code := n.Call("POST", "/api/workflows", map[string]any{"name": "players", "blueprint": cmafLadder(), "tags": []string{"pc01"},
+	if code := n.Call("POST", "/api/workflows", map[string]any{"name": "players", "blueprint": e2e.SmallBlueprint(domain.ClassSinglePipeline), "tags": []string{"pc01"},
 		"playoutProfileIds": []string{thirdParty, vualto, clear}}, &created); code != 201 {
 		t.Fatalf("create workflow: %d", code)
 	}
