@@ -334,13 +334,7 @@ func (s *Server) setWorkflowPlayoutProfiles(w http.ResponseWriter, r *http.Reque
 		return err
 	}
 	if _, err := s.Store.UpdateChannel(r.Context(), org, id, func(ch *domain.Channel) error {
-		ids := []string{}
-		for _, p := range body.PlayoutProfileIDs {
-			if !slices.Contains(ids, p) {
-				ids = append(ids, p)
-			}
-		}
-		ch.Workflow.PlayoutProfileIDs = ids
+		ch.Workflow.PlayoutProfileIDs = (&domain.WorkflowSpec{PlayoutProfileIDs: body.PlayoutProfileIDs}).ProfileIDs()
 		ch.Workflow.Updated = s.now()
 		return nil
 	}); err != nil {

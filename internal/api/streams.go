@@ -135,7 +135,11 @@ func (s *Server) createStream(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	wspec := domain.WorkflowSpec{Name: spec.Name, Description: spec.Description, Blueprint: &bp, Tags: []string{"stream"}}
+	if err := s.checkProfiles(ctx, org, "playout_profile_ids", spec.PlayoutProfileIDs); err != nil {
+		return err
+	}
+	wspec := domain.WorkflowSpec{Name: spec.Name, Description: spec.Description, Blueprint: &bp, Tags: []string{"stream"},
+		PlayoutProfileIDs: spec.PlayoutProfileIDs}
 	if err := wspec.Validate(s.regions()); err != nil {
 		return err
 	}
@@ -229,6 +233,11 @@ func (s *Server) updateStream(w http.ResponseWriter, r *http.Request) error {
 	if err := spec.Validate(); err != nil {
 		return err
 	}
+	if change.PlayoutProfileIDs != nil {
+		if err := s.checkProfiles(ctx, org, "playout_profile_ids", *change.PlayoutProfileIDs); err != nil {
+			return err
+		}
+	}
 	now := s.now()
 	st, err = s.Store.UpdateStream(ctx, org, st.ID, func(st *domain.Stream) error {
 		st.Name, st.Description, st.LastUpdate = spec.Name, spec.Description, now
@@ -240,6 +249,9 @@ func (s *Server) updateStream(w http.ResponseWriter, r *http.Request) error {
 	// The workflow keeps the stream's name, so that /api/workflows shows it.
 	_, err = s.Store.UpdateChannel(ctx, org, st.WorkflowID, func(ch *domain.Channel) error {
 		ch.Workflow.Name, ch.Workflow.Description, ch.Workflow.Updated = spec.Name, spec.Description, now
+		if change.PlayoutProfileIDs != nil {
+			ch.Workflow.PlayoutProfileIDs = (&domain.WorkflowSpec{PlayoutProfileIDs: *change.PlayoutProfileIDs}).ProfileIDs()
+		}
 		return nil
 	})
 	if err != nil && !errors.Is(err, domain.ErrNotFound) {

@@ -38,6 +38,7 @@ type StreamInfo struct {
 	KeyRotationInterval      int               `json:"key_rotation_interval" doc:"The latest start's AES-128 key rotation, in seconds; 0 is clear."`
 	CloudfrontAssociated     bool              `json:"cloudfront_associated" doc:"Set by POST /api/streams/{id}/live, cleared by DELETE."`
 	BlueprintID              string            `json:"blueprint_id" doc:"An onair addition: the blueprint the stream was made from."`
+	PlayoutProfileIDs        []string          `json:"playout_profile_ids" doc:"An onair addition: the playout profiles attached to the stream's workflow (its event)."`
 }
 
 // StreamChange is the body of POST /api/streams/{id}: the fields an update
@@ -46,6 +47,8 @@ type StreamInfo struct {
 type StreamChange struct {
 	Name        *string `json:"name,omitempty" doc:"The same characters as at creation; kept when absent."`
 	Description *string `json:"description,omitempty" doc:"Kept when absent."`
+	// PlayoutProfileIDs replaces the profiles of the stream's event.
+	PlayoutProfileIDs *[]string `json:"playout_profile_ids,omitempty" doc:"Replaces the playout profiles, in any state ([] detaches them); kept when absent. Their manifests follow within a second."`
 }
 
 func (s *Server) writeStream(w http.ResponseWriter, r *http.Request, st domain.Stream) error {
@@ -76,7 +79,10 @@ func (s *Server) renderStream(ctx context.Context, st domain.Stream, ch *domain.
 		LiveChannelID: st.WorkflowID, LiveInputID: st.InputID, PackageChannelID: st.WorkflowID,
 		SegmentLength: st.SegmentLength, StartoverWindowSeconds: st.StartoverWindowSeconds,
 		KeyRotationInterval: st.KeyRotationInterval, CloudfrontAssociated: st.CloudfrontAssociated,
-		BlueprintID: st.BlueprintID,
+		BlueprintID: st.BlueprintID, PlayoutProfileIDs: []string{},
+	}
+	if ch != nil && ch.Workflow.PlayoutProfileIDs != nil {
+		info.PlayoutProfileIDs = ch.Workflow.PlayoutProfileIDs
 	}
 	if info.ArchivesPath == nil {
 		info.ArchivesPath = map[string]string{}

@@ -98,7 +98,7 @@ func TestStreamCreate(t *testing.T) {
 		"current_session_id": "null", "live_channel_id": "string", "live_input_id": "string",
 		"package_endpoint_id": "string", "package_channel_id": "string", "segment_length": "number",
 		"startover_window_seconds": "number", "key_rotation_interval": "number", "cloudfront_associated": "bool",
-		"blueprint_id": "string",
+		"blueprint_id": "string", "playout_profile_ids": "array",
 	}
 	for key, kind := range kinds {
 		v, ok := raw[key]
@@ -116,6 +116,8 @@ func TestStreamCreate(t *testing.T) {
 			got = "number"
 		case map[string]any:
 			got = "object"
+		case []any:
+			got = "array"
 		}
 		if got != kind {
 			t.Errorf("%s is %v (%s), want a JSON %s", key, v, got, kind)
@@ -576,5 +578,30 @@ func TestStreamsTenants(t *testing.T) {
 	var got api.StreamInfo
 	if code := tn.send("GET", "/api/streams/"+st.ID, nil, "x-api-key", e2e.AdminKey, &got); code != 200 || got.Name != "A's stream" || got.Started {
 		t.Errorf("A's stream after B and the viewer: %d %+v", code, got)
+	}
+}
+
+// TestStreamPlayoutProfiles: a stream takes playout profiles at creation
+// and in an update, shows them, and refuses one that does not exist.
+func TestStreamPlayoutProfiles(t *testing.T) {
+	e := newStreamEnv(t, "")
+	var p api.PlayoutProfile
+	if code := e.do("POST", "/api/playoutprofile", map[string]any{"name": "clear", "configurationJson": `{"manifestFile":"clear.isml"}`}, &p); code != 201 {
+		t.Fatalf("POST profile: %d", code)
+	}
+	e.wantError("POST", "/api/streams", map[string]any{"name": "x", "playout_profile_ids": []string{"nope"}}, 400, "playout_profile_ids[0]", "nope")
+	st := e.newStream(map[string]any{"name": "with profile", "playout_profile_ids": []string{p.ID, p.ID}})
+	if len(st.PlayoutProfileIDs) != 1 || st.PlayoutProfileIDs[0] != p.ID {
+		t.Fatalf("created with %v", st.PlayoutProfileIDs)
+	}
+	var ids []string
+	if e.do("GET", "/api/playoutprofile/"+p.ID+"/events?idsOnly=true", nil, &ids); len(ids) != 1 || ids[0] != st.LiveChannelID {
+		t.Errorf("the profile's events: %v, want the stream's workflow %s", ids, st.LiveChannelID)
+	}
+	if got := e.streamCall("POST", "/api/streams/"+st.ID, map[string]any{"playout_profile_ids": []string{}}, 200); len(got.PlayoutProfileIDs) != 0 {
+		t.Errorf("after detaching: %v", got.PlayoutProfileIDs)
+	}
+	if got := e.streamCall("GET", "/api/streams/"+st.ID, nil, 200); len(got.PlayoutProfileIDs) != 0 || got.Name != "with profile" {
+		t.Errorf("GET after detaching: %+v", got)
 	}
 }

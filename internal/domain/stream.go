@@ -57,6 +57,8 @@ type StreamSpec struct {
 	Description   string `json:"description,omitempty" doc:"Same character set as name; up to 1024 characters."`
 	SegmentLength *int   `json:"segment_length,omitempty" doc:"Length of the archive's segment files in seconds, 1-300; 300 when absent. A segment ends on the first keyframe at or after it. Only the archive: the live HLS keeps the blueprint's segment length."`
 	BlueprintID   string `json:"blueprint_id,omitempty" doc:"An onair addition: the blueprint whose ladder the stream encodes, built-in or your own; rtmp-abr-1080 (the trackit ladder) when absent. It runs as a STANDARD channel."`
+	// PlayoutProfileIDs attaches playout profiles to the stream's event.
+	PlayoutProfileIDs []string `json:"playout_profile_ids,omitempty" doc:"An onair addition: playout profiles (GET /api/playoutprofile) whose manifests the stream's sessions are played through."`
 }
 
 // Validate checks a create body; it returns a *ValidationError naming each bad field.

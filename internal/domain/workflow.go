@@ -112,7 +112,7 @@ func (s *WorkflowSpec) Apply(w *Workflow, defaultRegion string) {
 	w.Schedule = s.Schedule.normalize()
 	w.CreateArchives = s.CreateArchives == nil || *s.CreateArchives
 	if s.PlayoutProfileIDs != nil {
-		w.PlayoutProfileIDs = distinctIDs(s.PlayoutProfileIDs)
+		w.PlayoutProfileIDs = s.ProfileIDs()
 	}
 	w.PrepareInputs()
 }
@@ -290,10 +290,11 @@ func (w *Workflow) PrepareInputs() {
 	}
 }
 
-// distinctIDs is ids without repeats, in their order; never nil.
-func distinctIDs(ids []string) []string {
+// ProfileIDs are the spec's playout profiles without repeats, in their
+// order; never nil.
+func (s *WorkflowSpec) ProfileIDs() []string {
 	out := []string{}
-	for _, id := range ids {
+	for _, id := range s.PlayoutProfileIDs {
 		if !slices.Contains(out, id) {
 			out = append(out, id)
 		}

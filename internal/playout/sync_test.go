@@ -13,7 +13,7 @@ import (
 	"onair/internal/testutil/e2e"
 )
 
-func openStore(t *testing.T) store.Store {
+func openStore(t testing.TB) store.Store {
 	t.Helper()
 	st, err := store.Open(t.Context(), "sqlite://"+filepath.Join(t.TempDir(), "onair.db"))
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -202,6 +203,24 @@ func TestPlayoutProfiles(t *testing.T) {
 		return err == nil && len(m.Variants) == 2
 	})
 
+	// The seed's own profile updated: caps down to 90p, and back.
+	var cfg map[string]any
+	json.Unmarshal([]byte(seedProfile), &cfg)
+	cfg["tracks"] = []any{map[string]any{"kind": "video", "criteria": map[string]any{"MaxHeight": 90}}, map[string]any{"kind": "audio"}}
+	narrow, _ := json.Marshal(cfg)
+	for _, c := range []struct {
+		config string
+		reprs  int
+	}{{string(narrow), 2}, {seedProfile, 3}} {
+		if code := n.Call("PUT", "/api/playoutprofile/"+seed.ID, map[string]any{"configurationJson": c.config}, &results); code != 200 ||
+			len(results) != 1 || !results[0].Success {
+			t.Fatalf("PUT the seed's profile: %d %+v", code, results)
+		}
+		if got := strings.Count(getBody(t, n.Base+seedPath+"/.mpd"), "<Representation"); got != c.reprs {
+			t.Errorf("after the update the MPD has %d representations, want %d", got, c.reprs)
+		}
+	}
+
 	// A sync that cannot work: success false, a readable error, 200.
 	failing := `{"manifestFile": "clear_{0}.isml", "mp4splitOptions": "--archiving=1 --archive_segment_length=1"}`
 	if code := n.Call("PUT", "/api/playoutprofile/"+clear.ID, map[string]any{"configurationJson": failing}, &results); code != 200 ||
@@ -244,6 +263,15 @@ func TestPlayoutProfiles(t *testing.T) {
 	probe, err = exec.Command("ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", vodVideo).CombinedOutput()
 	if d, perr := strconv.ParseFloat(strings.TrimSpace(string(probe)), 64); err != nil || perr != nil || math.Abs(d-archived) > 2 {
 		t.Errorf("the VOD lasts %s s, the archive %.1f s (%v)", probe, archived, err)
+	}
+
+	// Detached: the clear profile's manifest is gone, the others stay.
+	if code := n.Call("PUT", "/api/workflows/"+id+"/playout-profiles", map[string]any{"playoutProfileIds": []string{seed.ID, fairplay.ID, provided.ID}}, &results); code != 200 ||
+		!slices.ContainsFunc(results, func(r domain.SyncResult) bool { return r.ProfileID == clear.ID && r.Success }) {
+		t.Errorf("detaching: %d %+v", code, results)
+	}
+	if code, _, _ := e2e.Get(t, master); code != 404 {
+		t.Errorf("a detached profile's master: %d", code)
 	}
 
 	// Deleted: the manifest is gone.
