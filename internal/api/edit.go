@@ -103,7 +103,9 @@ func (e *edit[V]) unchanged(current V) error {
 // the object (or will act on it next): a body built from an earlier GET has
 // other values there without asking for anything, so they are ignored
 // whatever they hold.
-var touched = map[string]bool{"updated": true, "nextRun": true, "last_update": true}
+// A workflow's playoutManifests are the sync controller's, changed without
+// the workflow changing.
+var touched = map[string]bool{"updated": true, "nextRun": true, "last_update": true, "playoutManifests": true}
 
 // objectMembers lists the members of a checked JSON object, in order.
 func objectMembers(obj jsontext.Value) ([]member, error) {

@@ -24,10 +24,13 @@ import (
 type Playout interface {
 	// Sync brings one event's manifests in step and returns what it did.
 	Sync(ctx context.Context, org, workflowID string) ([]domain.SyncResult, error)
-	// State is an event's playout state now.
+	// State is an event's playout state now; Derived leaves out a state
+	// set by hand.
 	State(ch domain.Channel) domain.EventState
-	// Token is a playback token for an event's keys; LicenseURL carries it.
+	Derived(ch domain.Channel) domain.EventState
+	// Token is a playback token for an event's keys, and when it expires.
 	Token(ctx context.Context, workflowID string) (string, time.Time, error)
+	// LicenseURL is the ClearKey license endpoint with a token.
 	LicenseURL(token string) string
 }
 
@@ -108,8 +111,9 @@ func (s *Server) playoutRoutes() []route {
 	}
 }
 
+// profileOut is a profile as the API shows it: its keys masked.
 func profileOut(p domain.PlayoutProfile) PlayoutProfile {
-	return PlayoutProfile{ID: p.ID, Name: p.Name, ConfigurationJSON: p.ConfigurationJSON}
+	return PlayoutProfile{ID: p.ID, Name: p.Name, ConfigurationJSON: domain.MaskPlayoutSecrets(p.ConfigurationJSON)}
 }
 
 func idsOnly(r *http.Request) (bool, error) {
@@ -190,18 +194,18 @@ func (s *Server) updatePlayoutProfile(w http.ResponseWriter, r *http.Request) er
 	if body.Name != nil && *body.Name == "" {
 		return badRequest("name", "cannot be empty")
 	}
-	if body.ConfigurationJSON != nil {
-		if _, err := domain.ParsePlayoutConfig(*body.ConfigurationJSON); err != nil {
-			return err
-		}
-	}
 	org, id := s.org(r), r.PathValue("id")
 	if _, err := s.Store.UpdatePlayoutProfile(r.Context(), org, id, func(p *domain.PlayoutProfile) error {
 		if body.Name != nil {
 			p.Name = *body.Name
 		}
 		if body.ConfigurationJSON != nil {
-			p.ConfigurationJSON = *body.ConfigurationJSON
+			// Keys sent back masked, as GET shows them, keep their values.
+			config := domain.KeepPlayoutSecrets(*body.ConfigurationJSON, p.ConfigurationJSON)
+			if _, err := domain.ParsePlayoutConfig(config); err != nil {
+				return err
+			}
+			p.ConfigurationJSON = config
 		}
 		p.Updated = s.now()
 		return nil
@@ -350,12 +354,8 @@ func (s *Server) setWorkflowEventState(w http.ResponseWriter, r *http.Request) e
 	}
 	org, id := s.org(r), r.PathValue("id")
 	if _, err := s.Store.UpdateChannel(r.Context(), org, id, func(ch *domain.Channel) error {
-		saved := ch.Workflow.EventState
-		ch.Workflow.EventState = nil
-		derived := s.Playout.State(*ch)
-		set, err := domain.SetEventState(derived, body.State, s.now())
+		set, err := domain.SetEventState(s.Playout.Derived(*ch), body.State, ch.Run, s.now())
 		if err != nil {
-			ch.Workflow.EventState = saved
 			return err
 		}
 		ch.Workflow.EventState = set

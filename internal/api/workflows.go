@@ -122,17 +122,11 @@ func (s *Server) updateWorkflow(w http.ResponseWriter, r *http.Request) error {
 	if err := s.checkProfiles(r.Context(), s.org(r), "playoutProfileIds", spec.PlayoutProfileIDs); err != nil {
 		return err
 	}
-	manifests, err := s.playoutManifests(r.Context(), s.org(r), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
 	ch, err := s.Store.UpdateChannel(r.Context(), s.org(r), r.PathValue("id"), func(ch *domain.Channel) error {
 		if err := ch.Workflow.CheckModifiable("update"); err != nil {
 			return err
 		}
-		view := s.workflowView(ch.Workflow)
-		view.PlayoutManifests = manifests
-		if err := body.unchanged(view); err != nil {
+		if err := body.unchanged(s.workflowView(ch.Workflow)); err != nil {
 			return err
 		}
 		if err := domain.KeepSecrets("blueprint", spec.Blueprint, &ch.Workflow.Blueprint, named); err != nil {

@@ -82,6 +82,7 @@ func (s *Service) StartRun(ctx context.Context, org, workflowID string, o StartO
 			return err
 		}
 		ch.Run.Options = o.Run
+		ch.Run.Options.PlayoutCMAF = len(ch.Workflow.PlayoutProfileIDs) > 0
 		if managed != nil {
 			ch.Run.Inputs = managed
 		}

@@ -49,12 +49,14 @@ func (s EventState) Serves() (live, archive bool) {
 	return false, false
 }
 
-// EventStateSet is a state set by hand (Vualto's PUT event/state): it holds
-// while the state that the run gives stays the one it was set over, so that
-// LIVE_UNPUBLISHED hides a live event until its publisher comes back.
+// EventStateSet is a state set by hand (Vualto's PUT event/state) over the
+// state its run gave then. It holds until the run gives another state, the
+// run's publisher comes or goes, or another run starts: LIVE_UNPUBLISHED
+// hides a live event until it is published again.
 type EventStateSet struct {
 	State EventState `json:"state"`
 	Over  EventState `json:"over"`
+	RunID string     `json:"runId"`
 	At    time.Time  `json:"at"`
 }
 
@@ -89,18 +91,23 @@ func DerivedEventState(status Status, run *Run, archiveServed bool) EventState {
 
 // EffectiveEventState is the derived state, or the state set by hand while
 // it holds.
-func EffectiveEventState(derived EventState, set *EventStateSet) EventState {
-	if set != nil && set.Over == derived {
-		return set.State
+func EffectiveEventState(derived EventState, set *EventStateSet, run *Run) EventState {
+	if set == nil || run == nil || set.RunID != run.ID || set.Over != derived {
+		return derived
 	}
-	return derived
+	for _, e := range run.Events {
+		if (e.Type == EventPublisherConnected || e.Type == EventPublisherDisconnected) && e.Time.After(set.At) {
+			return derived
+		}
+	}
+	return set.State
 }
 
 // SetEventState checks a state asked for by hand over the derived one: a
 // live event can be hidden or shown (LIVE_UNPUBLISHED, LIVE_PUBLISHED), an
 // ended one's archive kept back or served (INSTANT_VOD_BACKUP, INSTANT_VOD),
 // and any playout state can be set back to the derived one.
-func SetEventState(derived, want EventState, now time.Time) (*EventStateSet, error) {
+func SetEventState(derived, want EventState, run *Run, now time.Time) (*EventStateSet, error) {
 	if !want.Playout() {
 		return nil, fieldErr("state", fmt.Sprintf("must be one of %v, not %q", PlayoutStates, want))
 	}
@@ -112,7 +119,10 @@ func SetEventState(derived, want EventState, now time.Time) (*EventStateSet, err
 	switch {
 	case slices.Contains(live, derived) && slices.Contains(live, want),
 		slices.Contains(vod, derived) && slices.Contains(vod, want):
-		return &EventStateSet{State: want, Over: derived, At: now.UTC()}, nil
+		if run == nil {
+			return nil, &ConflictError{Message: "an event without a run has no state to set"}
+		}
+		return &EventStateSet{State: want, Over: derived, RunID: run.ID, At: now.UTC()}, nil
 	}
 	return nil, &ConflictError{Message: fmt.Sprintf("an event that is %s cannot be set to %s", derived, want)}
 }

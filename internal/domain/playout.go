@@ -247,6 +247,10 @@ func checkManifestFile(m string) string {
 		return "must name a server manifest ending in .isml"
 	case strings.ContainsAny(m, "\\?#%\x00 "):
 		return "may not hold \\, ?, #, %, spaces or NUL"
+	case strings.Contains(m, ".isml/"):
+		return "may name one .isml only, at its end"
+	case strings.HasPrefix(m, "/") && !strings.Contains(m, "{0}"):
+		return "an absolute path must hold {0}, the event id, as in /playout/pc01/{0}/cenc.isml: it is every event's"
 	}
 	p := strings.ReplaceAll(m, "{0}", "x")
 	if strings.HasPrefix(p, "/") {

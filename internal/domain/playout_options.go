@@ -3,6 +3,7 @@ package domain
 import (
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -113,6 +114,9 @@ func (d *PlayoutDRM) check() []FieldError {
 		if e.Name == DRMFairPlay && e.LAURL == "" {
 			add(f+".laurl", "FairPlay needs the key server's URL (it goes into the skd:// URI)")
 		}
+		if e.Name == DRMFairPlay && d.Provider == DRMVualto {
+			add(f+".name", "FAIRPLAY needs THIRDPARTY keys: a FairPlay key server must know the key, and onair's own (VUALTO) keys are served by its ClearKey endpoint only")
+		}
 		if d.Provider != DRMThirdParty {
 			continue
 		}
@@ -178,4 +182,78 @@ func KeyBytes(s string, sizes ...int) ([]byte, error) {
 		}
 	}
 	return nil, fmt.Errorf("must be %s bytes in hex or base64", want())
+}
+
+// playoutSecrets are the drm_data properties that are credentials: a
+// THIRDPARTY content key and FairPlay's application secret key.
+var playoutSecrets = []string{"key", "ask"}
+
+// MaskPlayoutSecrets is a configuration JSON as onair shows it: each
+// drm_data entry's key and ask replaced by Mask. One without them is
+// answered as it was given, byte for byte.
+func MaskPlayoutSecrets(config string) string {
+	doc, entries := drmEntries(config)
+	masked := false
+	for _, e := range entries {
+		for _, k := range playoutSecrets {
+			if v, ok := e[k].(string); ok && v != "" {
+				e[k], masked = Mask, true
+			}
+		}
+	}
+	if !masked {
+		return config
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return config
+	}
+	return string(b)
+}
+
+// KeepPlayoutSecrets gives a configuration sent back with masked secrets
+// (as MaskPlayoutSecrets shows them) the stored values of the same entry,
+// found by its name.
+func KeepPlayoutSecrets(config, stored string) string {
+	doc, entries := drmEntries(config)
+	_, old := drmEntries(stored)
+	kept := false
+	for _, e := range entries {
+		for _, k := range playoutSecrets {
+			if e[k] != Mask {
+				continue
+			}
+			for _, o := range old {
+				if o["name"] == e["name"] {
+					e[k], kept = o[k], true
+				}
+			}
+		}
+	}
+	if !kept {
+		return config
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return config
+	}
+	return string(b)
+}
+
+// drmEntries reads a configuration as generic JSON, with its drm_data
+// entries; nil entries when it has none or does not read.
+func drmEntries(config string) (map[string]any, []map[string]any) {
+	var doc map[string]any
+	if json.Unmarshal([]byte(config), &doc) != nil {
+		return nil, nil
+	}
+	drm, _ := doc["drm"].(map[string]any)
+	data, _ := drm["drm_data"].([]any)
+	var out []map[string]any
+	for _, d := range data {
+		if e, ok := d.(map[string]any); ok {
+			out = append(out, e)
+		}
+	}
+	return doc, out
 }

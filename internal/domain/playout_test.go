@@ -26,6 +26,9 @@ func TestParsePlayoutConfig(t *testing.T) {
 		{"not .isml", `{"manifestFile":"a.m3u8"}`, "configurationJson.manifestFile"},
 		{"outside /playout", `{"manifestFile":"/live/a.isml"}`, "configurationJson.manifestFile"},
 		{"dot dot", `{"manifestFile":"../a.isml"}`, "configurationJson.manifestFile"},
+		{"two .isml", `{"manifestFile":"a.isml/b.isml"}`, "configurationJson.manifestFile"},
+		{"absolute without the event", `{"manifestFile":"/playout/pc01/cenc.isml"}`, "configurationJson.manifestFile"},
+		{"VUALTO FairPlay", `{"manifestFile":"a.isml","drm":{"drm_provider":"VUALTO","drm_data":[{"name":"FAIRPLAY","laurl":"skd://k"}]}}`, "configurationJson.drm.drm_data[0].name"},
 		{"an unknown option", `{"manifestFile":"a.isml","mp4splitOptions":"--hls.disable --bogus=1"}`, "configurationJson.mp4splitOptions"},
 		{"a bad window", `{"manifestFile":"a.isml","mp4splitOptions":"--dvr_window_length=x"}`, "configurationJson.mp4splitOptions"},
 		{"a bad kind", `{"manifestFile":"a.isml","tracks":[{"kind":"subtitles"}]}`, "configurationJson.tracks[0].kind"},
@@ -141,17 +144,27 @@ func TestEventStates(t *testing.T) {
 		}
 	}
 	now := time.Now()
-	set, err := SetEventState(EventLivePublished, EventLiveUnpublished, now)
-	if err != nil || EffectiveEventState(EventLivePublished, set) != EventLiveUnpublished {
+	run := &Run{ID: "r1", Events: []RunEvent{{Type: EventPublisherConnected, Time: now.Add(-time.Minute)}}}
+	set, err := SetEventState(EventLivePublished, EventLiveUnpublished, run, now)
+	if err != nil || EffectiveEventState(EventLivePublished, set, run) != EventLiveUnpublished {
 		t.Fatalf("hiding a live event: %v %+v", err, set)
 	}
-	if EffectiveEventState(EventSuspended, set) != EventSuspended {
+	if EffectiveEventState(EventSuspended, set, run) != EventSuspended {
 		t.Error("a state set by hand outlived the run's change")
 	}
-	if _, err := SetEventState(EventStopped, EventInstantVOD, now); err == nil {
+	// The publisher leaves and comes back: published again, no longer hidden.
+	back := &Run{ID: "r1", Events: append(run.Events, RunEvent{Type: EventPublisherDisconnected, Time: now.Add(time.Second)},
+		RunEvent{Type: EventPublisherConnected, Time: now.Add(2 * time.Second)})}
+	if EffectiveEventState(EventLivePublished, set, back) != EventLivePublished {
+		t.Error("a hidden event stayed hidden after its publisher came back")
+	}
+	if EffectiveEventState(EventLivePublished, set, &Run{ID: "r2"}) != EventLivePublished {
+		t.Error("a state set by hand held over the next run")
+	}
+	if _, err := SetEventState(EventStopped, EventInstantVOD, run, now); err == nil {
 		t.Error("a stopping event was set to INSTANT_VOD")
 	}
-	if _, err := SetEventState(EventLivePublished, "LIVE", now); err == nil || !strings.Contains(err.Error(), "state") {
+	if _, err := SetEventState(EventLivePublished, "LIVE", run, now); err == nil || !strings.Contains(err.Error(), "state") {
 		t.Errorf("an unknown state: %v", err)
 	}
 }
@@ -165,4 +178,22 @@ func FuzzParsePlayoutConfig(f *testing.F) {
 			t.Errorf("accepted %q with a manifest path %s", s, c.ManifestPath("e"))
 		}
 	})
+}
+
+func TestPlayoutSecrets(t *testing.T) {
+	const given = `{"manifestFile":"a.isml","drm":{"drm_provider":"THIRDPARTY","drm_data":[{"name":"CENC","key_id":"00112233445566778899aabbccddeeff","key_iv":"0011223344556677","key":"secret-cenc-key"},{"name":"FAIRPLAY","key_id":"k","laurl":"skd://x","key":"secret-fp-key","ask":"secret-ask"}]}}`
+	shown := MaskPlayoutSecrets(given)
+	if strings.Contains(shown, "secret") || strings.Count(shown, Mask) != 3 || !strings.Contains(shown, "00112233445566778899aabbccddeeff") {
+		t.Errorf("masked: %s", shown)
+	}
+	if clear := `{"manifestFile": "b.isml"}`; MaskPlayoutSecrets(clear) != clear {
+		t.Error("a configuration without keys was changed")
+	}
+	back := KeepPlayoutSecrets(strings.Replace(shown, "a.isml", "c.isml", 1), given)
+	if !strings.Contains(back, "secret-cenc-key") || !strings.Contains(back, "secret-fp-key") || !strings.Contains(back, "secret-ask") || !strings.Contains(back, "c.isml") {
+		t.Errorf("kept: %s", back)
+	}
+	if fresh := strings.Replace(shown, Mask, "new-key", 1); !strings.Contains(KeepPlayoutSecrets(fresh, given), "new-key") {
+		t.Error("a new key was not taken")
+	}
 }

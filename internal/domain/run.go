@@ -147,6 +147,10 @@ type RunOptions struct {
 	// UnpublishedStopSeconds stops the run once no publisher has fed it for
 	// so long (a provision's grace period); 0 never does.
 	UnpublishedStopSeconds int `json:"unpublishedStopSeconds,omitempty"`
+	// PlayoutCMAF packages a CMAF output beside the TS one for the playout
+	// profiles: set at the start when the workflow has profiles, so that
+	// the run keeps the outputs it started with.
+	PlayoutCMAF bool `json:"playoutCmaf,omitempty"`
 }
 
 // Plays reports whether a run with these options makes a live output of the

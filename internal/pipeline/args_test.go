@@ -290,7 +290,7 @@ func TestEncryption(t *testing.T) {
 	}
 }
 
-// TestSpecForPlayout: a workflow with playout profiles gets a CMAF output
+// TestSpecForPlayout: a run started with playout profiles gets a CMAF output
 // beside its TS one, with its segments and window, and one that has CMAF
 // already gets no second.
 func TestSpecForPlayout(t *testing.T) {
@@ -302,14 +302,15 @@ func TestSpecForPlayout(t *testing.T) {
 	if s := SpecFor(wf, run, 0); len(s.Live) != 1 || s.Live[0].Format != domain.FormatTS {
 		t.Fatalf("without profiles: %+v", s.Live)
 	}
-	wf.PlayoutProfileIDs = []string{"p"}
-	s := SpecFor(wf, run, 0)
+	started := *run
+	started.Options.PlayoutCMAF = true
+	s := SpecFor(wf, &started, 0)
 	if len(s.Live) != 2 || s.Live[1].Format != domain.FormatCMAF || s.Live[1].Dir != "live/wf/cmaf" ||
 		s.Live[1].Segment != s.Live[0].Segment || s.Live[1].Window != s.Live[0].Window || s.Live[1].Part != 0 {
 		t.Fatalf("with profiles: %+v", s.Live)
 	}
 	wf.Blueprint.Settings.OutputGroups = groups
-	if s := SpecFor(wf, run, 0); len(s.Live) != 2 {
+	if s := SpecFor(wf, &started, 0); len(s.Live) != 2 {
 		t.Errorf("a CMAF workflow with profiles: %+v", s.Live)
 	}
 }

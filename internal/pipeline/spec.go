@@ -83,7 +83,7 @@ func SpecFor(wf *domain.Workflow, run *domain.Run, p int) Spec {
 			spec.Live = append(spec.Live, out)
 		}
 	}
-	spec.Live = withPlayoutCMAF(wf, spec)
+	spec.Live = withPlayoutCMAF(run.Options, spec)
 	dests := map[string]domain.Destination{}
 	for _, d := range s.Destinations {
 		dests[d.ID] = d
@@ -129,12 +129,13 @@ func SpecFor(wf *domain.Workflow, run *domain.Run, p int) Spec {
 	return spec
 }
 
-// withPlayoutCMAF adds a CMAF output beside a TS one when the workflow has
-// playout profiles: their DASH, their encryption and their per-track
+// withPlayoutCMAF adds a CMAF output beside a TS one to a run that started
+// with playout profiles: their DASH, their encryption and their per-track
 // manifests are made from CMAF. It has the TS output's segments and window,
-// and no URL of its own: the profiles' manifests are how it is played.
-func withPlayoutCMAF(wf *domain.Workflow, spec Spec) []LiveOutput {
-	if len(wf.PlayoutProfileIDs) == 0 || len(spec.Live) == 0 {
+// and no URL of its own: the profiles' manifests are how it is played. A
+// run whose live HLS is encrypted (key rotation) gets none, as Plays says.
+func withPlayoutCMAF(opts domain.RunOptions, spec Spec) []LiveOutput {
+	if !opts.PlayoutCMAF || !opts.Plays(domain.FormatCMAF) || len(spec.Live) == 0 {
 		return spec.Live
 	}
 	for _, o := range spec.Live {

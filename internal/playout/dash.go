@@ -47,24 +47,9 @@ func (s *Service) mpd(ctx context.Context, v *view, rends []*rendition, token st
 	if pre == string(schemeNone) || len(rends) == 0 || rends[0].ts {
 		return nil, errNotServed
 	}
-	var video, audio []*repr
-	for _, r := range rends {
-		rp, err := s.repr(r, domain.TrackVideo)
-		if err != nil {
-			return nil, err
-		}
-		if rp != nil {
-			video = append(video, rp)
-		}
-	}
-	if v.config.Keeps(domain.PlayoutTrack{Kind: domain.TrackAudio, Codec: codecOf(rends[0].info.Codecs, domain.TrackAudio)}) {
-		rp, err := s.repr(rends[0], domain.TrackAudio)
-		if err != nil {
-			return nil, err
-		}
-		if rp != nil {
-			audio = append(audio, rp)
-		}
+	video, audio, err := s.reprs(v, rends)
+	if err != nil {
+		return nil, err
 	}
 	if len(video)+len(audio) == 0 {
 		return nil, errNotServed
@@ -122,34 +107,12 @@ func (s *Service) mpd(ctx context.Context, v *view, rends []*rendition, token st
 			writeProtection(&b, schemeOf(v.config, formatDASH), *key, entry, s.licenseURL(v, token))
 		}
 		for _, rp := range set {
-			fmt.Fprintf(&b, `<Representation id="%s" bandwidth="%d" codecs="%s"`, rp.id, max(rp.bandwidth, 1), html.EscapeString(rp.codec))
-			if kind == domain.TrackVideo && rp.t.Width > 0 {
-				fmt.Fprintf(&b, ` width="%d" height="%d"`, rp.t.Width, rp.t.Height)
-				if rp.rend.info.FrameRate > 0 {
-					fmt.Fprintf(&b, ` frameRate="%d"`, int(rp.rend.info.FrameRate+0.5))
-				}
-			} else if kind == domain.TrackAudio {
-				fmt.Fprintf(&b, ` audioSamplingRate="%d"`, rp.t.SampleRate)
-			}
-			b.WriteString(">\n")
 			pto := uint64(0)
 			if !dynamic {
 				// A static presentation starts at its first sample.
 				pto = uint64(float64(start) / float64(lead.t.Timescale) * float64(rp.t.Timescale))
 			}
-			fmt.Fprintf(&b, `<SegmentTemplate timescale="%d" presentationTimeOffset="%d" startNumber="%d" initialization="%s/%s/%s/%s" media="%s/%s/%s/%s">`+"\n",
-				rp.t.Timescale, pto, rp.startNum, pre, kind, rp.rend.name, rp.initName, pre, kind, rp.rend.name, rp.template)
-			b.WriteString("<SegmentTimeline>\n")
-			var next uint64
-			for i, sp := range rp.timeline {
-				if i == 0 || sp.t != next {
-					fmt.Fprintf(&b, "<S t=\"%d\" d=\"%d\"/>\n", sp.t, sp.d)
-				} else {
-					fmt.Fprintf(&b, "<S d=\"%d\"/>\n", sp.d)
-				}
-				next = sp.t + sp.d
-			}
-			b.WriteString("</SegmentTimeline>\n</SegmentTemplate>\n</Representation>\n")
+			rp.write(&b, pre, pto)
 		}
 		b.WriteString("</AdaptationSet>\n")
 	}
@@ -157,9 +120,62 @@ func (s *Service) mpd(ctx context.Context, v *view, rends []*rendition, token st
 	return []byte(b.String()), nil
 }
 
+// reprs are the video and audio representations of the renditions a
+// profile keeps.
+func (s *Service) reprs(v *view, rends []*rendition) (video, audio []*repr, err error) {
+	for _, r := range rends {
+		rp, err := s.repr(r, domain.TrackVideo)
+		if err != nil {
+			return nil, nil, err
+		}
+		if rp != nil {
+			video = append(video, rp)
+		}
+	}
+	if _, ok := keptAudio(v.config, rends); ok {
+		rp, err := s.repr(rends[0], domain.TrackAudio)
+		if err != nil {
+			return nil, nil, err
+		}
+		if rp != nil {
+			audio = append(audio, rp)
+		}
+	}
+	return video, audio, nil
+}
+
+// write writes the representation, its SegmentTemplate under the URL
+// prefix pre and its timeline, which starts at pto.
+func (rp *repr) write(b *strings.Builder, pre string, pto uint64) {
+	fmt.Fprintf(b, `<Representation id="%s" bandwidth="%d" codecs="%s"`, rp.id, max(rp.bandwidth, 1), html.EscapeString(rp.codec))
+	if rp.kind == domain.TrackVideo && rp.t.Width > 0 {
+		fmt.Fprintf(b, ` width="%d" height="%d"`, rp.t.Width, rp.t.Height)
+		if rp.rend.info.FrameRate > 0 {
+			fmt.Fprintf(b, ` frameRate="%d"`, int(rp.rend.info.FrameRate+0.5))
+		}
+	} else if rp.kind == domain.TrackAudio {
+		fmt.Fprintf(b, ` audioSamplingRate="%d"`, rp.t.SampleRate)
+	}
+	b.WriteString(">\n")
+	fmt.Fprintf(b, `<SegmentTemplate timescale="%d" presentationTimeOffset="%d" startNumber="%d" initialization="%s/%s/%s/%s" media="%s/%s/%s/%s">`+"\n",
+		rp.t.Timescale, pto, rp.startNum, pre, rp.kind, rp.rend.name, rp.initName, pre, rp.kind, rp.rend.name, rp.template)
+	b.WriteString("<SegmentTimeline>\n")
+	var next uint64
+	for i, sp := range rp.timeline {
+		if i == 0 || sp.t != next {
+			fmt.Fprintf(b, "<S t=\"%d\" d=\"%d\"/>\n", sp.t, sp.d)
+		} else {
+			fmt.Fprintf(b, "<S d=\"%d\"/>\n", sp.d)
+		}
+		next = sp.t + sp.d
+	}
+	b.WriteString("</SegmentTimeline>\n</SegmentTemplate>\n</Representation>\n")
+}
+
 // repr is a rendition's track of a kind as a representation; nil when the
 // rendition has none.
-func (s *Service) repr(r *rendition, kind string) (*repr, error) {
+func (s *Service) repr(all *rendition, kind string) (*repr, error) {
+	r := all.listed()
 	if len(r.segments) == 0 {
 		return nil, nil
 	}

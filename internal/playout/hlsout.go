@@ -1,7 +1,6 @@
 package playout
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"os"
@@ -18,7 +17,7 @@ import (
 
 const audioGroup = "audio"
 
-func (s *Service) master(_ context.Context, v *view, rends []*rendition) ([]byte, error) {
+func (s *Service) master(v *view, rends []*rendition) ([]byte, error) {
 	if len(rends) == 0 {
 		return nil, errNotServed
 	}
@@ -35,8 +34,7 @@ func (s *Service) master(_ context.Context, v *view, rends []*rendition) ([]byte
 	if pre == string(schemeNone) {
 		return nil, errNotServed
 	}
-	audio := v.config.Keeps(domain.PlayoutTrack{Kind: domain.TrackAudio, Codec: codecOf(rends[0].info.Codecs, domain.TrackAudio)}) &&
-		codecOf(rends[0].info.Codecs, domain.TrackAudio) != ""
+	audioCodec, audio := keptAudio(v.config, rends)
 	group := ""
 	if audio {
 		group = audioGroup
@@ -46,12 +44,23 @@ func (s *Service) master(_ context.Context, v *view, rends []*rendition) ([]byte
 	for _, r := range rends {
 		codecs := codecOf(r.info.Codecs, domain.TrackVideo)
 		if audio {
-			codecs += "," + codecOf(rends[0].info.Codecs, domain.TrackAudio)
+			codecs += "," + audioCodec
 		}
 		streamInf(&b, r, codecs, group)
 		fmt.Fprintf(&b, "%s/video/%s.m3u8\n", pre, r.name)
 	}
 	return []byte(b.String()), nil
+}
+
+// keptAudio is the codec of the audio a manifest lists, and whether it
+// lists any: the best rendition's, which every one carries the same, if the
+// profile's tracks keep it.
+func keptAudio(c domain.PlayoutConfig, rends []*rendition) (string, bool) {
+	if len(rends) == 0 {
+		return "", false
+	}
+	codec := codecOf(rends[0].info.Codecs, domain.TrackAudio)
+	return codec, codec != "" && c.Keeps(domain.PlayoutTrack{Kind: domain.TrackAudio, Codec: codec})
 }
 
 func streamInf(b *strings.Builder, r *rendition, codecs, audio string) {
@@ -81,7 +90,7 @@ func streamInf(b *strings.Builder, r *rendition, codecs, audio string) {
 
 // mediaPlaylist is a track's media playlist, its segments relative to it.
 func (s *Service) mediaPlaylist(t *track) ([]byte, error) {
-	r := t.rend
+	r := t.rend.listed()
 	if len(r.segments) == 0 {
 		return nil, errNotServed
 	}

@@ -195,13 +195,21 @@ func (s *Service) kek() ([]byte, error) {
 		if _, err := rand.Read(b); err != nil {
 			return nil, err
 		}
-		f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		// Written whole, then linked into place: a crash leaves no short
+		// file, and of two processes making it at once one key wins.
+		tmp, err := os.CreateTemp(s.cfg.DataDir, kekFile+".*")
 		if err != nil {
 			return nil, fmt.Errorf("playout: making %s: %w", file, err)
 		}
-		_, err = f.Write(b)
-		if err := errors.Join(err, f.Close()); err != nil {
-			return nil, err
+		defer os.Remove(tmp.Name())
+		_, err = tmp.Write(b)
+		if err := errors.Join(err, tmp.Sync(), tmp.Close(), os.Chmod(tmp.Name(), 0o600)); err != nil {
+			return nil, fmt.Errorf("playout: making %s: %w", file, err)
+		}
+		if err := os.Link(tmp.Name(), file); errors.Is(err, os.ErrExist) {
+			return s.kek() // another process made it first
+		} else if err != nil {
+			return nil, fmt.Errorf("playout: making %s: %w", file, err)
 		}
 	} else if err != nil {
 		return nil, err
@@ -213,13 +221,19 @@ func (s *Service) kek() ([]byte, error) {
 	return b, nil
 }
 
-// macKey signs playback tokens; s.keys.mu is held or not needed.
-func (s *Service) macKey(ctx context.Context) ([]byte, error) {
-	return s.cfg.Secrets.Secret(ctx, "playout-token-key", func() ([]byte, error) {
-		b := make([]byte, 32)
-		_, err := rand.Read(b)
-		return b, err
-	})
+// macKey signs playback tokens. It is derived from the key-encryption key,
+// so that the store alone (a dump of it) can neither open the content keys
+// nor make the tokens that fetch them.
+func (s *Service) macKey(context.Context) ([]byte, error) {
+	s.keys.mu.Lock()
+	defer s.keys.mu.Unlock()
+	kek, err := s.kek()
+	if err != nil {
+		return nil, err
+	}
+	m := hmac.New(sha256.New, kek)
+	m.Write([]byte("onair playout playback tokens"))
+	return m.Sum(nil), nil
 }
 
 // Token is a playback token for an event's keys, and when it expires.
@@ -239,30 +253,36 @@ func sign(key []byte, body string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
+// tokenError refuses a playback token (403); other errors of checkToken
+// are the server's.
+type tokenError string
+
+func (e tokenError) Error() string { return string(e) }
+
 // checkToken returns the event a playback token is for.
 func (s *Service) checkToken(ctx context.Context, token string) (string, error) {
 	body, mac, ok := strings.Cut(token, ".")
 	if !ok {
-		return "", errors.New("the token is malformed")
+		return "", tokenError("the token is malformed")
 	}
 	key, err := s.macKey(ctx)
 	if err != nil {
 		return "", err
 	}
 	if !hmac.Equal([]byte(sign(key, body)), []byte(mac)) {
-		return "", errors.New("the token is not this server's")
+		return "", tokenError("the token is not this server's")
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(body)
 	if err != nil {
-		return "", errors.New("the token is malformed")
+		return "", tokenError("the token is malformed")
 	}
 	wf, expText, _ := strings.Cut(string(raw), ".")
 	exp, err := strconv.ParseInt(expText, 10, 64)
 	if err != nil {
-		return "", errors.New("the token is malformed")
+		return "", tokenError("the token is malformed")
 	}
 	if s.cfg.Now().Unix() > exp {
-		return "", errors.New("the token has expired")
+		return "", tokenError("the token has expired")
 	}
 	return wf, nil
 }
@@ -325,8 +345,15 @@ func (s *Service) ServeLicense(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	wf, err := s.checkToken(r.Context(), token)
-	if err != nil {
+	var refused tokenError
+	switch {
+	case errors.As(err, &refused):
 		fail(http.StatusForbidden, err.Error())
+		return
+	case err != nil:
+		id := rand.Text()[:10]
+		s.cfg.Log.Error("playout: license", "err", err, "error_id", id)
+		fail(http.StatusInternalServerError, "the token could not be checked; the server log has the details under error_id="+id)
 		return
 	}
 	var req licenseRequest

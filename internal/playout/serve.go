@@ -1,10 +1,12 @@
 package playout
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"os"
 	"path"
@@ -90,7 +92,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", ctype)
 	h.Set("Cache-Control", cache)
 	h.Set("X-Content-Type-Options", "nosniff")
-	http.ServeContent(w, r, "", time.Time{}, strings.NewReader(string(body)))
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
 }
 
 func (s *Service) fail(w http.ResponseWriter, r *http.Request, err error) {
@@ -132,8 +134,11 @@ func (s *Service) forget(manifest string) {
 
 func (s *Service) load(ctx context.Context, manifest string) (*view, error) {
 	m, found, err := s.cfg.Store.PlayoutManifest(ctx, manifest)
-	if err != nil || !found {
-		return nil, errors.Join(err, errNotServed)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, errNotServed
 	}
 	cfg, err := domain.ParsePlayoutConfig(m.ConfigurationJSON)
 	if err != nil {
@@ -160,7 +165,7 @@ func (s *Service) serve(ctx context.Context, v *view, what, token string) (body 
 	parts := strings.Split(what, "/")
 	switch {
 	case len(parts) == 1 && strings.HasSuffix(what, ".m3u8") && !opts.HLSDisabled:
-		b, err := s.master(ctx, v, rends)
+		b, err := s.master(v, rends)
 		return b, typeM3U8, cacheLive, err
 	case len(parts) == 1 && strings.HasSuffix(what, ".mpd") && !opts.DASHDisabled:
 		b, err := s.mpd(ctx, v, rends, token)
@@ -227,8 +232,12 @@ func (s *Service) renditions(v *view, archive bool) ([]*rendition, error) {
 		if v.config.Options.DVRWindowSeconds > 0 && v.config.Options.DVRWindowSeconds <= domain.NoDVRSeconds {
 			window = 3 * out.Segment
 		}
+		// Named after the run too: another run of the workflow (a Streams
+		// API session) starts its segments over under the same names, and
+		// what the URLs serve is cached as immutable.
+		run := runOf(v.channel).ID
 		for _, r := range rends {
-			r.window(window)
+			r.dvr, r.name, r.id = window, r.name+"-"+short(run), r.id+"@"+run
 		}
 	}
 	rends = slices.DeleteFunc(rends, func(r *rendition) bool { return !v.config.Keeps(videoTrack(r)) })
@@ -260,8 +269,10 @@ func (s *Service) archive(ch domain.Channel) (domain.Archive, bool) {
 		if a.Pipeline != 0 || a.Playlist == "" || a.MP4 == "" {
 			continue
 		}
+		// Only a file that is not there keeps it unserved: any other error
+		// shows when it is served.
 		_, err := os.Stat(filepath.Join(s.cfg.DataDir, pipeline.ArchiveRoot, a.MP4))
-		return a, err == nil
+		return a, !errors.Is(err, fs.ErrNotExist)
 	}
 	return domain.Archive{}, false
 }
@@ -279,7 +290,7 @@ func (s *Service) archiveRendition(ch domain.Channel) (*rendition, error) {
 		return nil, err
 	}
 	r := *ix.rend
-	r.name = "archive-" + ch.Run.ID
+	r.name = "archive-" + short(ch.Run.ID)
 	return &r, nil
 }
 
@@ -322,6 +333,9 @@ func (s *Service) archiveSegments(ix *archiveIndex) (*rendition, error) {
 }
 
 func segName(i int) string { return strconv.Itoa(i) + ".m4s" }
+
+// short is the start of a run id, enough to tell a workflow's runs apart.
+func short(id string) string { return id[:min(len(id), 8)] }
 
 // timings caches each segment's timing of a track: segments never change.
 type timings struct {

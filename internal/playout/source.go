@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -38,6 +39,9 @@ type rendition struct {
 	// read returns the bytes of a file that segments name (a segment or an
 	// init section).
 	read func(name string) ([]byte, error)
+	// dvr is how far back its playlists reach (0: all it has); a segment
+	// that has just left them is still served, for players a little behind.
+	dvr time.Duration
 	// ts: the rendition is MPEG-TS, served as it is (HLS only).
 	ts  bool
 	dir string // ts: the variant's directory, relative to the data directory
@@ -73,8 +77,11 @@ func liveRenditions(dataDir string, out pipeline.LiveOutput) ([]*rendition, erro
 		}
 		dir := pipeline.VariantDir(out.Dir, name)
 		pb, err := os.ReadFile(filepath.Join(dataDir, dir, path.Base(e.URI)))
-		if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
 			continue // a variant not written yet
+		}
+		if err != nil {
+			return nil, err
 		}
 		pl, err := hls.ReadMediaPlaylist(pb)
 		if err != nil {
@@ -95,6 +102,14 @@ func liveRenditions(dataDir string, out pipeline.LiveOutput) ([]*rendition, erro
 		list = append(list, r)
 	}
 	return list, nil
+}
+
+// listed is the rendition as its playlists list it: the segments of its
+// DVR window.
+func (r *rendition) listed() *rendition {
+	c := *r
+	c.window(r.dvr)
+	return &c
 }
 
 // window keeps the segments of the last d of a live rendition (all when

@@ -66,12 +66,15 @@ type Config struct {
 // Service is the sync controller, and what the origin side reads.
 type Service struct {
 	cfg Config
-	// mu makes syncs one at a time, so that a request's sync and the
-	// controller's never interleave their writes for one event.
-	mu sync.Mutex
+	// locks make the syncs of one event one at a time (*sync.Mutex by
+	// workflow id), so that a request's sync and the controller's never
+	// interleave their writes.
+	locks sync.Map
 	// last is the last result recorded in each event's run events, by
-	// workflow and profile, so that a lasting failure is told once.
-	last map[[2]string]string
+	// workflow and profile, so that a lasting failure is told once; lastMu
+	// guards it.
+	lastMu sync.Mutex
+	last   map[[2]string]string
 
 	views     sync.Mutex
 	viewCache map[string]cached
@@ -79,6 +82,9 @@ type Service struct {
 	times     timings
 	made      made
 	keys      eventKeys
+	// drm are the workflows with a DRM profile attached, whose own live
+	// outputs and archives the origin must not hand out in the clear.
+	drm sync.Map // workflow id -> struct{}
 }
 
 // New returns the sync controller; Run drives it.
@@ -132,13 +138,23 @@ func (s *Service) SyncAll(ctx context.Context) {
 	}
 }
 
+// lock takes the sync lock of one event, and returns its unlock.
+func (s *Service) lock(workflowID string) func() {
+	m, _ := s.locks.LoadOrStore(workflowID, &sync.Mutex{})
+	mu := m.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
+}
+
 // State is an event's state now: what its status and run give, or what was
 // set by hand while that holds.
 func (s *Service) State(ch domain.Channel) domain.EventState {
-	return domain.EffectiveEventState(s.derived(ch), ch.Workflow.EventState)
+	return domain.EffectiveEventState(s.Derived(ch), ch.Workflow.EventState, ch.Run)
 }
 
-func (s *Service) derived(ch domain.Channel) domain.EventState {
+// Derived is the state an event's status and run give, leaving out what
+// was set by hand.
+func (s *Service) Derived(ch domain.Channel) domain.EventState {
 	served := false
 	if ch.Run != nil && ch.Workflow.Status == domain.StatusDone {
 		_, served = s.archive(ch)
@@ -152,10 +168,10 @@ func (s *Service) derived(ch domain.Channel) domain.EventState {
 // A failed sync is a result with its errors, never an error: err is for
 // the store failing.
 func (s *Service) Sync(ctx context.Context, org, workflowID string) ([]domain.SyncResult, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.lock(workflowID)()
 	ch, err := s.cfg.Store.GetChannel(ctx, org, workflowID)
 	if errors.Is(err, domain.ErrNotFound) {
+		s.protect(workflowID, false)
 		return nil, nil // deleted: its manifests went with it
 	}
 	if err != nil {
@@ -173,10 +189,8 @@ func (s *Service) Sync(ctx context.Context, org, workflowID string) ([]domain.Sy
 	var results []domain.SyncResult
 	var events []domain.RunEvent
 	want := map[string]bool{}
+	drm := false
 	for _, pid := range ch.Workflow.PlayoutProfileIDs {
-		if !state.Playout() {
-			break
-		}
 		p, err := s.cfg.Store.GetPlayoutProfile(ctx, org, pid)
 		if errors.Is(err, domain.ErrNotFound) {
 			continue
@@ -185,6 +199,10 @@ func (s *Service) Sync(ctx context.Context, org, workflowID string) ([]domain.Sy
 			return nil, err
 		}
 		if !p.Config.AppliesTo(ch.Workflow) {
+			continue
+		}
+		drm = drm || p.Config.DRM != nil
+		if !state.Playout() {
 			continue
 		}
 		want[pid] = true
@@ -208,6 +226,7 @@ func (s *Service) Sync(ctx context.Context, org, workflowID string) ([]domain.Sy
 			events = append(events, e)
 		}
 	}
+	s.protect(workflowID, drm)
 	if len(events) > 0 && ch.Run != nil {
 		_, err := s.cfg.Store.UpdateChannel(ctx, org, workflowID, func(c *domain.Channel) error {
 			if c.Run == nil || c.Run.ID != ch.Run.ID {
@@ -264,6 +283,8 @@ func (s *Service) syncOne(ctx context.Context, ch domain.Channel, state domain.E
 // outcome is the run event that tells of a sync, and whether it is news:
 // every change, and a failure once until its errors change.
 func (s *Service) outcome(workflowID, profileID, action string, r domain.SyncResult) (domain.RunEvent, bool) {
+	s.lastMu.Lock()
+	defer s.lastMu.Unlock()
 	key := [2]string{workflowID, profileID}
 	msg := "profile " + profileID + ": " + action
 	if r.Success {

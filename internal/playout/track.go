@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"sync"
 
 	"onair/internal/cmafx"
@@ -84,10 +85,18 @@ func prefix(c domain.PlayoutConfig, f format) string {
 	case schemeClear, schemeNone:
 		return string(sch)
 	default:
+		// A digest of the key's entry too: the files are cached as
+		// immutable, and a new key (THIRDPARTY) makes other bytes.
+		entry, _ := json.Marshal(struct {
+			Provider string
+			Entry    domain.DRMEntry
+		}{c.DRM.Provider, drmEntry(c, f)})
+		sum := sha256.Sum256(entry)
+		name := "dash-"
 		if f == formatHLS {
-			return "hls-" + string(sch)
+			name = "hls-"
 		}
-		return "dash-" + string(sch)
+		return name + string(sch) + "-" + hex.EncodeToString(sum[:3])
 	}
 }
 
@@ -101,7 +110,7 @@ func (s *Service) track(ctx context.Context, v *view, rends []*rendition, pre, k
 	if pre == "" || pre != prefix(v.config, f) || (kind != domain.TrackVideo && kind != domain.TrackAudio) {
 		return nil, errNotServed
 	}
-	if kind == domain.TrackAudio && !v.config.Keeps(domain.PlayoutTrack{Kind: domain.TrackAudio}) {
+	if _, ok := keptAudio(v.config, rends); kind == domain.TrackAudio && !ok {
 		return nil, errNotServed
 	}
 	for _, r := range rends {
@@ -168,7 +177,7 @@ func (m *made) put(k string, b []byte) {
 // synced: a profile update makes new files.
 func (t *track) cacheKey(file string) string {
 	sum := sha256.Sum256([]byte(t.view.manifest.ConfigurationJSON))
-	return t.view.manifest.WorkflowID + "/" + hex.EncodeToString(sum[:8]) + "/" + string(t.scheme) + "/" + t.kind + "/" + t.rend.name + "/" + file
+	return t.view.manifest.WorkflowID + "/" + hex.EncodeToString(sum[:8]) + "/" + prefix(t.view.config, t.format) + "/" + t.kind + "/" + t.rend.name + "/" + file
 }
 
 // trackFile makes a track's init section or segment; init says which.

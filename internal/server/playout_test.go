@@ -89,6 +89,9 @@ func TestPlayoutProfiles(t *testing.T) {
 	if code := n.Call("POST", "/api/playoutprofile", map[string]any{"name": "FairPlay", "configurationJson": fairplayProfile}, &fairplay); code != 201 {
 		t.Fatalf("POST fairplay profile: %d", code)
 	}
+	if strings.Contains(fairplay.ConfigurationJSON, testKey) || !strings.Contains(fairplay.ConfigurationJSON, domain.Mask) {
+		t.Errorf("the FairPlay profile's key is shown: %s", fairplay.ConfigurationJSON)
+	}
 	var provided api.PlayoutProfile
 	if code := n.Call("POST", "/api/playoutprofile", map[string]any{"name": "Provided", "configurationJson": providedProfile}, &provided); code != 201 {
 		t.Fatalf("POST provided profile: %d", code)
@@ -121,6 +124,10 @@ func TestPlayoutProfiles(t *testing.T) {
 	})
 	clearPath := "/playout/" + id + "/clear_" + id + ".isml"
 	seedPath := "/playout/pc01/" + id + "/cenc.isml"
+	// A DRM profile's event plays only through its manifests.
+	if code, _, _ := e2e.Get(t, n.local(info.Endpoints.Output[0].URL)); code != 403 {
+		t.Errorf("the live output of an event with a DRM profile: %d, want 403", code)
+	}
 	paths := map[string]bool{}
 	for _, m := range wf.PlayoutManifests {
 		paths[m.Path] = true
@@ -338,7 +345,7 @@ func checkEncrypted(t *testing.T, fp, clear, keyLine string) {
 		t.Fatalf("decrypting %s: %v", segURI, err)
 	}
 	// The clear profile's video track of the same rendition and segment.
-	clearSeg := []byte(getBody(t, clear+"/clear/video/"+strings.TrimPrefix(base[len(fp)+1:], "hls-cbcs/video/")+segURI))
+	clearSeg := []byte(getBody(t, clear+"/clear/video/"+segURI))
 	if !bytes.Equal(mdat(plain), mdat(clearSeg)) || bytes.Equal(mdat(seg), mdat(clearSeg)) || len(mdat(seg)) == 0 {
 		t.Errorf("the encrypted segment does not decrypt to the clear one (mdat %d, %d, %d bytes)", len(mdat(seg)), len(mdat(plain)), len(mdat(clearSeg)))
 	}

@@ -258,8 +258,9 @@ func (s *Server) routes() (http.Handler, error) {
 	handle := func(pattern, route string, h http.Handler) { mux.Handle(pattern, metrics.Instrument(route, h)) }
 	// A provision's playback paths (/live/<scope>/<stream>/...) are its
 	// runs' live directories, behind its georules.
+	// An event with a DRM playout profile plays only through it.
 	s.origin.Register(mux, func(route string, h http.Handler) http.Handler {
-		return metrics.Instrument(route, s.provisions.Playback(h))
+		return metrics.Instrument(route, s.playout.Guard(s.provisions.Playback(h)))
 	})
 	handle(domain.PlayoutRoot+"/", domain.PlayoutRoot+"/", s.playout)
 	handle(playout.LicensePath, playout.LicensePath, http.HandlerFunc(s.playout.ServeLicense))

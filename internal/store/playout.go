@@ -54,8 +54,7 @@ func getPlayoutProfile(ctx context.Context, c conn, org, id string, lock bool) (
 }
 
 func (s *sqlStore) ListPlayoutProfiles(ctx context.Context, org string) ([]domain.PlayoutProfile, error) {
-	rows, err := s.conn().query(ctx, `SELECT `+playoutProfileColumns+` FROM playout_profiles WHERE org_id = ? ORDER BY created, id`, org)
-	return collect(rows, err, scanPlayoutProfile)
+	return queryList(ctx, s.conn(), scanPlayoutProfile, `SELECT `+playoutProfileColumns+` FROM playout_profiles WHERE org_id = ? ORDER BY created, id`, org)
 }
 
 func (s *sqlStore) UpdatePlayoutProfile(ctx context.Context, org, id string, fn func(*domain.PlayoutProfile) error) (domain.PlayoutProfile, error) {
@@ -112,44 +111,24 @@ func (s *sqlStore) PlayoutEvents(ctx context.Context, org, profileID string) ([]
 }
 
 func playoutEvents(ctx context.Context, c conn, org, profileID string) ([]string, error) {
-	rows, err := c.query(ctx, `SELECT l.workflow_id FROM workflow_playout_profiles l JOIN workflows w ON w.id = l.workflow_id
-		WHERE l.org_id = ? AND l.profile_id = ? ORDER BY w.created, w.id`, org, profileID)
-	return collect(rows, err, func(r scanner) (string, error) {
+	return queryList(ctx, c, func(r scanner) (string, error) {
 		var id string
 		err := r.Scan(&id)
 		return id, err
-	})
-}
-
-// collect scans every row of a query with scan, closing the rows; a query
-// that failed is its error. No rows is an empty list, never nil.
-func collect[T any](rows *sql.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	}, `SELECT l.workflow_id FROM workflow_playout_profiles l JOIN workflows w ON w.id = l.workflow_id
+		WHERE l.org_id = ? AND l.profile_id = ? ORDER BY w.created, w.id`, org, profileID)
 }
 
 // PlayoutChannels lists, across organizations, the workflows with a
 // playout profile attached or a playout manifest on the origin.
 func (s *sqlStore) PlayoutChannels(ctx context.Context) ([]ChannelRef, error) {
-	rows, err := s.conn().query(ctx, `SELECT DISTINCT org_id, workflow_id FROM (
-		SELECT org_id, workflow_id FROM workflow_playout_profiles
-		UNION SELECT org_id, workflow_id FROM playout_manifests) t ORDER BY org_id, workflow_id`)
-	return collect(rows, err, func(r scanner) (ChannelRef, error) {
+	return queryList(ctx, s.conn(), func(r scanner) (ChannelRef, error) {
 		var c ChannelRef
 		err := r.Scan(&c.OrgID, &c.WorkflowID)
 		return c, err
-	})
+	}, `SELECT DISTINCT org_id, workflow_id FROM (
+		SELECT org_id, workflow_id FROM workflow_playout_profiles
+		UNION SELECT org_id, workflow_id FROM playout_manifests) t ORDER BY org_id, workflow_id`)
 }
 
 const playoutManifestColumns = `path, org_id, workflow_id, profile_id, configuration_json, created, updated`
@@ -162,9 +141,8 @@ func scanPlayoutManifest(r scanner) (domain.PlayoutManifest, error) {
 }
 
 func (s *sqlStore) PlayoutManifests(ctx context.Context, org, workflowID string) ([]domain.PlayoutManifest, error) {
-	rows, err := s.conn().query(ctx, `SELECT `+playoutManifestColumns+` FROM playout_manifests
+	return queryList(ctx, s.conn(), scanPlayoutManifest, `SELECT `+playoutManifestColumns+` FROM playout_manifests
 		WHERE org_id = ? AND workflow_id = ? ORDER BY created, path`, org, workflowID)
-	return collect(rows, err, scanPlayoutManifest)
 }
 
 func (s *sqlStore) PlayoutManifest(ctx context.Context, path string) (domain.PlayoutManifest, bool, error) {
@@ -183,7 +161,9 @@ func (s *sqlStore) PutPlayoutManifest(ctx context.Context, m domain.PlayoutManif
 		owner, err := scanPlayoutManifest(c.queryRow(ctx, `SELECT `+playoutManifestColumns+` FROM playout_manifests WHERE path = ?`, m.Path))
 		switch {
 		case err == nil && (owner.WorkflowID != m.WorkflowID || owner.ProfileID != m.ProfileID):
-			return &domain.ConflictError{Message: fmt.Sprintf("%s is already the manifest of event %s and profile %s", m.Path, owner.WorkflowID, owner.ProfileID)}
+			// Another event's, perhaps another organization's: named by
+			// its path alone.
+			return &domain.ConflictError{Message: fmt.Sprintf("%s is already another event's manifest: give the profile a manifestFile with {0} in it", m.Path)}
 		case err != nil && !errors.Is(err, sql.ErrNoRows):
 			return err
 		}

@@ -63,7 +63,7 @@ func testPlayout(t *testing.T, s store.Store) {
 	refs, err := s.PlayoutChannels(ctx)
 	must(t, err)
 	equal(t, "PlayoutChannels", refs, []store.ChannelRef{{OrgID: "org-a", WorkflowID: "w1"}, {OrgID: "org-a", WorkflowID: "w2"}})
-	set := &domain.EventStateSet{State: domain.EventLiveUnpublished, Over: domain.EventLivePublished, At: at(5)}
+	set := &domain.EventStateSet{State: domain.EventLiveUnpublished, Over: domain.EventLivePublished, RunID: "r", At: at(5)}
 	_, err = s.UpdateChannel(ctx, "org-a", "w2", func(ch *domain.Channel) error {
 		ch.Workflow.PlayoutProfileIDs = []string{"p2"}
 		ch.Workflow.EventState = set
