@@ -254,6 +254,9 @@ func (s *Service) syncOne(ctx context.Context, ch domain.Channel, state domain.E
 	if state == domain.EventInstantVOD {
 		problems = append(problems, s.vodProblems(ch, p.Config)...)
 	}
+	if live, _ := state.Serves(); live && p.Config.DRM != nil {
+		problems = append(problems, s.drmProblems(ch, p.Config)...)
+	}
 	if len(problems) > 0 {
 		r.Success, r.Errors = false, problems
 		return r, ""
@@ -312,6 +315,29 @@ func (s *Service) vodProblems(ch domain.Channel, c domain.PlayoutConfig) []strin
 	if !c.Keeps(videoTrack(r)) {
 		return []string{fmt.Sprintf("the archive records %dx%d (%s), which the profile's tracks do not keep: INSTANT_VOD has nothing to play",
 			r.info.Width, r.info.Height, codecOf(r.info.Codecs, domain.TrackVideo))}
+	}
+	return nil
+}
+
+// drmProblems says why a live event's renditions cannot be encrypted: onair
+// encrypts H.264 and AAC; an H.265 rendition (a passthrough of an HEVC
+// publisher) that the profile keeps cannot be.
+func (s *Service) drmProblems(ch domain.Channel, c domain.PlayoutConfig) []string {
+	wf := ch.Workflow
+	for _, out := range pipeline.SpecFor(&wf, runOf(ch), 0).Live {
+		if out.Push || out.Format != domain.FormatCMAF {
+			continue
+		}
+		rends, err := liveRenditions(s.cfg.DataDir, out)
+		if err != nil {
+			return nil // nothing published yet: nothing to refuse
+		}
+		for _, r := range rends {
+			if codec := codecOf(r.info.Codecs, domain.TrackVideo); c.Keeps(videoTrack(r)) && !domain.FourCCMatches("AVC1", codec) {
+				return []string{fmt.Sprintf("rendition %s is %s, and onair encrypts H.264 only: the profile's DRM cannot serve it; "+
+					"publish H.264, or keep it out with a FourCC AVC1 criterion", r.name, codec)}
+			}
+		}
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package playout
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -171,5 +172,49 @@ func TestProblems(t *testing.T) {
 		case tc.want == "" && len(got) > 0, tc.want != "" && (len(got) != 1 || !strings.Contains(got[0], tc.want)):
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestDRMOnHEVC: a live H.265 rendition under a DRM profile is a sync
+// error that says why; the same profile with FourCC AVC1 keeps it out.
+func TestDRMOnHEVC(t *testing.T) {
+	st := openStore(t)
+	ctx := t.Context()
+	data := t.TempDir()
+	wf := domain.Workflow{ID: "hevc", OrgID: "org", Name: "hevc", Status: domain.StatusReady, Blueprint: e2e.Passthrough(domain.ClassSinglePipeline),
+		PlayoutProfileIDs: []string{"drm", "avc"}, Created: time.Now(), Updated: time.Now()}
+	profile(t, st, "drm", `{"manifestFile":"drm.isml","drm":{"drm_provider":"VUALTO"}}`)
+	profile(t, st, "avc", `{"manifestFile":"avc.isml","drm":{"drm_provider":"VUALTO"},"tracks":[{"kind":"video","criteria":{"FourCC":"AVC1"}},{"kind":"audio"}]}`)
+	if err := st.CreateWorkflow(ctx, wf); err != nil {
+		t.Fatal(err)
+	}
+	_, err := st.UpdateChannel(ctx, "org", "hevc", func(ch *domain.Channel) error {
+		ch.Run = &domain.Run{ID: "r", WorkflowID: "hevc", OrgID: "org", Options: domain.RunOptions{PlayoutCMAF: true}, Created: time.Now()}
+		ch.Workflow.Status, ch.Run.Status = domain.StatusRunning, domain.StatusRunning
+		ch.Run.AddEvent(domain.RunEvent{Type: domain.EventPublisherConnected, Time: time.Now()})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What the packager writes for an HEVC passthrough.
+	dir := filepath.Join(data, "live", "hevc", "cmaf")
+	os.MkdirAll(filepath.Join(dir, "SOURCE"), 0o755)
+	os.WriteFile(filepath.Join(dir, "master.m3u8"), []byte("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1000,CODECS=\"hvc1.1.6.L93.B0,mp4a.40.2\",RESOLUTION=320x180\nSOURCE/index.m3u8\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "SOURCE", "index.m3u8"), []byte("#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXT-X-MAP:URI=\"init.mp4\"\n#EXTINF:1.0,\nseg_000000.m4s\n"), 0o644)
+	s := New(Config{Store: st, Secrets: st, DataDir: data})
+	res, err := s.Sync(ctx, "org", "hevc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byProfile := map[string]domain.SyncResult{}
+	for _, r := range res {
+		byProfile[r.ProfileID] = r
+	}
+	if r := byProfile["drm"]; r.Success || len(r.Errors) != 1 || !strings.Contains(r.Errors[0], "hvc1") {
+		t.Errorf("DRM over H.265: %+v", r)
+	}
+	if r := byProfile["avc"]; !r.Success {
+		t.Errorf("DRM with FourCC AVC1 over H.265: %+v", r)
 	}
 }
