@@ -14,51 +14,33 @@ import (
 // SplitSegment) and returns the new bytes: each traf gains the saiz, saio
 // and senc that say how its samples are encrypted. seg is not modified.
 func (p *Protector) Segment(seg []byte) ([]byte, error) {
-	items, err := parseSegment(seg)
-	if err != nil {
-		return nil, err
-	}
-	var w bytes.Buffer
-	found := false
-	for _, it := range items {
-		if it.frag == nil {
-			w.Write(it.raw)
-			continue
-		}
-		f := it.frag
+	return rewriteFragments(seg, p.id, func(f *fragment, w *bytes.Buffer) (bool, error) {
 		if len(f.trafs) != 1 || f.trafs[0].tfhd.id != p.id {
-			return nil, fmt.Errorf("cmafx: the fragment at %d is not one of track %d alone: split the segment first", f.at, p.id)
+			return false, fmt.Errorf("cmafx: the fragment at %d is not one of track %d alone: split the segment first", f.at, p.id)
 		}
 		tf := f.trafs[0]
 		if tf.count() == 0 {
-			continue
+			return false, nil
 		}
 		if tf.encrypted() {
-			return nil, fmt.Errorf("cmafx: the fragment at %d is encrypted already", f.at)
+			return false, fmt.Errorf("cmafx: the fragment at %d is encrypted already", f.at)
 		}
 		if !tf.hasTime {
-			return nil, malformed("the fragment at %d has no tfdt", f.at)
+			return false, malformed("the fragment at %d has no tfdt", f.at)
 		}
 		f.locate(func(uint32) *trex { return p.trex })
 		if tf.err != nil {
-			return nil, tf.err
+			return false, tf.err
 		}
 		o := f.single(seg, tf)
 		for i := range o.data {
 			o.data[i] = bytes.Clone(o.data[i]) // encrypted in place
 		}
 		if err := p.encrypt(tf, o); err != nil {
-			return nil, fmt.Errorf("cmafx: the fragment at %d: %w", f.at, err)
+			return false, fmt.Errorf("cmafx: the fragment at %d: %w", f.at, err)
 		}
-		if err := o.write(&w); err != nil {
-			return nil, err
-		}
-		found = true
-	}
-	if !found {
-		return nil, fmt.Errorf("%w: track %d", ErrNoSamples, p.id)
-	}
-	return w.Bytes(), nil
+		return true, o.write(w)
+	})
 }
 
 // encrypt encrypts o's samples in place and adds saiz, saio and senc to

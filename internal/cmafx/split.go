@@ -64,6 +64,30 @@ func trexID(n *node) uint32 {
 // seg is read as a file of its own: a base_data_offset counts from its
 // start. It must be in the clear; encrypt after splitting.
 func SplitSegment(seg []byte, id uint32) ([]byte, error) {
+	return rewriteFragments(seg, id, func(f *fragment, w *bytes.Buffer) (bool, error) {
+		tf, err := f.track(id)
+		if err != nil {
+			return false, err
+		}
+		if tf == nil || tf.count() == 0 {
+			return false, nil
+		}
+		if tf.encrypted() {
+			return false, unsupported("track %d is encrypted: split before encrypting", id)
+		}
+		f.locate(func(uint32) *trex { return nil })
+		if tf.err != nil {
+			return false, tf.err
+		}
+		return true, f.single(seg, tf).write(w)
+	})
+}
+
+// rewriteFragments writes seg again for track id: what stands between
+// fragments as it is, and each fragment as one calls it, which writes it
+// to w and says whether it did (false: the fragment is left out). A
+// segment of which no fragment was written is ErrNoSamples.
+func rewriteFragments(seg []byte, id uint32, one func(f *fragment, w *bytes.Buffer) (bool, error)) ([]byte, error) {
 	items, err := parseSegment(seg)
 	if err != nil {
 		return nil, err
@@ -75,25 +99,11 @@ func SplitSegment(seg []byte, id uint32) ([]byte, error) {
 			w.Write(it.raw)
 			continue
 		}
-		f := it.frag
-		tf, err := f.track(id)
+		wrote, err := one(it.frag, &w)
 		if err != nil {
 			return nil, err
 		}
-		if tf == nil || tf.count() == 0 {
-			continue
-		}
-		if tf.encrypted() {
-			return nil, unsupported("track %d is encrypted: split before encrypting", id)
-		}
-		f.locate(func(uint32) *trex { return nil })
-		if tf.err != nil {
-			return nil, tf.err
-		}
-		if err := f.single(seg, tf).write(&w); err != nil {
-			return nil, err
-		}
-		found = true
+		found = found || wrote
 	}
 	if !found {
 		return nil, fmt.Errorf("%w: track %d", ErrNoSamples, id)
