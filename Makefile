@@ -15,7 +15,7 @@ build: docs-assets
 
 ## test: every test, against real SQLite, PostgreSQL (started by the tests), ffmpeg and Chromium
 test: deps-test docs-assets
-	@unformatted=$$(gofmt -l cmd internal bench); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+	@unformatted=$$(gofmt -l cmd internal bench deploy); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) test -p 1 ./... -count=1 -timeout 14m
 

@@ -8,6 +8,9 @@
 #   P6  clipping 10 minutes out of a 1-hour archive (bench/clipbench)
 #   P7  the list queries at 10,000 workflows, on SQLite and on a throwaway
 #       PostgreSQL, at concurrency 16, with each query's plan (bench/listbench)
+#   Health  the health history: a 24 h run written and read back for the graphs
+#       on SQLite and PostgreSQL, the graphs drawn, the monitor per pipeline
+#       (bench/healthbench)
 #   P3  passthrough CPU-seconds and peak RSS per stream, onair against
 #       nginx-rtmp, 1 and 20 streams (bench/mediabench, as the next three)
 #   P2  an ABR run's CPU against bare ffmpeg encoding the same ladder
@@ -29,6 +32,8 @@ echo
 go run ./bench/clipbench
 echo
 go run ./bench/listbench
+echo
+go run ./bench/healthbench
 echo
 # shellcheck disable=SC2086 # MEDIABENCH_ARGS is a list of flags
 go run ./bench/mediabench -onair ./bin/onair ${MEDIABENCH_ARGS:-}

@@ -30,6 +30,22 @@ var (
 	nextParam       = openapi.Param{Name: "next", In: "query", Type: "string", Description: "The next cursor of the previous page."}
 )
 
+// The health graphs' parameters.
+var (
+	healthMetricsParam = openapi.Param{Name: "metrics", In: "query",
+		Description: "Comma-separated metrics to draw (default NetworkIn,InputVideoFrameRate,InputLossSeconds,DroppedFrames,EncoderSpeed,ActiveAlerts); the others are " +
+			"GopSeconds, AvDriftMs, OutputBitrate, QueueDrops, PipelineRestarts, Output4xxErrors, Output5xxErrors, DestinationActive, Viewers and SegmentRequests."}
+	healthFormatParam = openapi.Param{Name: "format", In: "query", Enum: []string{"png", "json"}, Description: "png (the default): graphs as images; json: the series."}
+	healthParams      = []openapi.Param{
+		{Name: "tz", In: "query", Description: "The time zone of the time axis: an IANA name (Europe/Sofia) or an offset (+0200, -03:00); UTC by default.", Example: "Europe/Sofia"},
+		{Name: "width", In: "query", Type: "integer", Description: "The graphs' width in pixels, 100 to 2000 (default 600)."},
+		{Name: "height", In: "query", Type: "integer", Description: "The graphs' height in pixels, 100 to 2000 (default 400)."},
+		{Name: "start", In: "query", Description: "The range's start: RFC 3339 or Unix seconds."},
+		{Name: "end", In: "query", Description: "The range's end: RFC 3339 or Unix seconds; now by default, or the end of the channel's last run."},
+		{Name: "period", In: "query", Description: "The range's length, with start or end or alone (ending now): 15m, 1h, 24h, 7d; 1h by default.", Example: "1h"},
+	}
+)
+
 func ok(body any) openapi.Response {
 	return openapi.Response{Status: http.StatusOK, Description: "OK", Body: body}
 }
@@ -182,6 +198,24 @@ func (s *Server) routes() []route {
 			Params:      []openapi.Param{workflowIDParam},
 			Responses:   responses(ok(ChannelInfo{}), http.StatusNotFound),
 		}, s.getChannel},
+		{openapi.Operation{
+			Method: "GET", Path: "/api/channels/{workflowId}/health", Tag: "Channels", OperationID: "getChannelHealth",
+			Summary: "Get the channel's health graphs",
+			Description: "The channel's health graphs as PNG images (base64 data URLs), one per metric, each pipeline of a STANDARD channel a line of the same graph, with each line's min, max, mean and latest. " +
+				"With format=json the series themselves, {items:[{metric, unit, aggregation, pipeline, label, points:[{t, value}]}]}, each value its period's own (a sum for counts, a mean for rates). " +
+				"The history is kept a point a second for 15 minutes, 10 s for a run's life and 1 min for 30 days.",
+			Params:    append([]openapi.Param{workflowIDParam, healthMetricsParam, healthFormatParam}, healthParams...),
+			Responses: responses(ok(HealthCharts{}), http.StatusBadRequest, http.StatusNotFound),
+		}, s.channelHealth},
+		{openapi.Operation{
+			Method: "GET", Path: "/api/channels/{workflowId}/health/{file}", Tag: "Channels", OperationID: "getChannelHealthImage",
+			Summary:     "Get one health graph as an image",
+			Description: "One metric's graph as image/png: the path's last segment is the metric with .png, such as NetworkIn.png. It takes the health graphs' parameters.",
+			Params: append([]openapi.Param{workflowIDParam,
+				{Name: "file", In: "path", Description: "The metric and .png: NetworkIn.png.", Example: "NetworkIn.png"}}, healthParams...),
+			Responses: append([]openapi.Response{{Status: http.StatusOK, Description: "The graph.", ContentType: "image/png"}},
+				errs(http.StatusBadRequest, http.StatusNotFound)...),
+		}, s.channelHealthImage},
 
 		{openapi.Operation{
 			Method: "GET", Path: "/api/regions", Tag: "Regions", OperationID: "listRegions",

@@ -50,6 +50,8 @@ type Options struct {
 	Limiter *auth.Limiter
 	// Playout is the playout profiles' sync controller.
 	Playout Playout
+	// Health reads the channels' health history; nil answers no data.
+	Health Health
 	// StopWait bounds how long DELETE /api/streams/{id} waits for a stopped
 	// stream's last session to finish its archive; DefaultStopWait when 0.
 	StopWait time.Duration

@@ -81,7 +81,7 @@ type ChannelInfo struct {
 	Archives               []ArchiveInfo              `json:"archives"`
 	Cause                  string                     `json:"cause,omitempty" doc:"Why the run failed or stopped on its own."`
 	Events                 []domain.RunEvent          `json:"events" doc:"What happened to the run's media: publishers connecting and leaving, pipeline restarts. The latest 200."`
-	Alerts                 []domain.Alert             `json:"alerts" doc:"What is wrong with the run's media now, one per pipeline that keeps failing: since when, and the latest cause. Empty while all is well."`
+	Alerts                 []domain.Alert             `json:"alerts" doc:"What is wrong with the run's media now: a pipeline that keeps failing, input lost for over 5 s, a frame rate under 80 % of the source's, an encoder under 0.95x real time for 10 s, a destination failing for over 30 s; each with since when and its cause. Empty while all is well."`
 	Destinations           []domain.DestinationStatus `json:"destinations" doc:"The run's push workers, one per blueprint destination and pipeline, each with its own state; their counters are a few seconds old while they push."`
 }
 
@@ -129,4 +129,68 @@ type Region struct {
 // RegionList is GET /api/regions.
 type RegionList struct {
 	Items []Region `json:"items"`
+}
+
+// HealthCharts is a channel's health graphs.
+type HealthCharts struct {
+	From              string        `json:"from" doc:"The start of the graphs' range, in the requested time zone."`
+	To                string        `json:"to"`
+	TimeZone          string        `json:"timeZone" doc:"The time zone of the graphs' time axis and of from and to: the tz parameter as given, or UTC."`
+	ResolutionSeconds int           `json:"resolutionSeconds" doc:"The length of each point's period: 1 within the last 15 minutes, 10 or 60 from the stored history, more when the range holds more points than the width draws."`
+	Items             []HealthChart `json:"items"`
+}
+
+// HealthChart is one metric's graph.
+type HealthChart struct {
+	Metric string `json:"metric"`
+	Unit   string `json:"unit"`
+	// Pipeline is set when the graph shows one pipeline; a STANDARD
+	// channel's graph draws both, listed in Pipelines.
+	Pipeline   *int                `json:"pipeline" doc:"The pipeline the graph shows; null when it shows both of a STANDARD channel's (see pipelines) or none has data."`
+	Pipelines  []int               `json:"pipelines" doc:"The pipelines the graph draws, one line each (and one per rendition or destination for the metrics that have them)."`
+	AxisLabels []string            `json:"axisLabels" doc:"The time axis' labels as the image draws them, in the requested time zone."`
+	Image      string              `json:"image" doc:"The graph as a PNG of the requested width and height, as a data URL: data:image/png;base64,... (usable as an img src; strip the prefix for the bare base64)."`
+	Stats      *HealthStats        `json:"stats" doc:"Over every line of the graph; null without data."`
+	Series     []HealthSeriesStats `json:"series" doc:"Each line of the graph, as its legend names it, with its own statistics."`
+}
+
+// HealthSeriesStats is one line of a graph.
+type HealthSeriesStats struct {
+	Name     string       `json:"name" doc:"As the legend names it: pipeline 0, pipeline 1 · 720p, channel."`
+	Pipeline int          `json:"pipeline"`
+	Label    string       `json:"label,omitempty" doc:"The rendition, destination or reader, for the metrics that have one line each."`
+	Stats    *HealthStats `json:"stats"`
+}
+
+// HealthStats are a series' statistics over the range.
+type HealthStats struct {
+	Min  float64 `json:"min"`
+	Max  float64 `json:"max"`
+	Avg  float64 `json:"avg"`
+	Last float64 `json:"last"`
+}
+
+// HealthSeriesList is a channel's health series (format=json).
+type HealthSeriesList struct {
+	From              string         `json:"from"`
+	To                string         `json:"to"`
+	TimeZone          string         `json:"timeZone"`
+	ResolutionSeconds int            `json:"resolutionSeconds"`
+	Items             []HealthSeries `json:"items"`
+}
+
+// HealthSeries is one metric of one pipeline (and rendition, destination or reader).
+type HealthSeries struct {
+	Metric      string        `json:"metric"`
+	Unit        string        `json:"unit"`
+	Aggregation string        `json:"aggregation" enum:"avg,sum,max" doc:"How each point's value is its period's own: the mean for rates, the sum for counts (InputLossSeconds, DroppedFrames, errors), the highest for ActiveAlerts and Viewers."`
+	Pipeline    int           `json:"pipeline"`
+	Label       string        `json:"label,omitempty"`
+	Points      []HealthPoint `json:"points" doc:"Only the periods that have data: a run that was down leaves a gap."`
+}
+
+// HealthPoint is one period of a series.
+type HealthPoint struct {
+	T     string  `json:"t" doc:"The period's start, RFC 3339 in the requested time zone."`
+	Value float64 `json:"value"`
 }

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"onair/internal/domain"
 )
 
 // Config is every server setting. Workflows, channels and schedules are data in
@@ -43,6 +45,9 @@ type Config struct {
 	BodyReadTimeout time.Duration `yaml:"bodyReadTimeout" flag:"body-read-timeout" usage:"how long a client may take to send a request body, a duration such as 30s"`
 	// MetricsToken lets Prometheus scrape /metrics as Authorization: Bearer.
 	MetricsToken string `yaml:"metricsToken" flag:"metrics-token" usage:"token that /metrics accepts as Authorization: Bearer (better from the environment than a flag, which ps shows); server admins' credentials work too"`
+	// The health history and its alerts.
+	MetricsRetention time.Duration `yaml:"metricsRetention" flag:"metrics-retention" usage:"how long the channels' health history is kept at 1 min (10 s points are kept for a run's life), a duration such as 720h"`
+	AlertWebhook     string        `yaml:"alertWebhook" flag:"alert-webhook" usage:"http(s) URL that receives each alert raised or cleared as JSON (a blueprint's alertWebhook goes first)"`
 	// Stream Manager provisions.
 	ProvisionGrace        time.Duration `yaml:"provisionGrace" flag:"provision-grace" usage:"how long a provision's run waits for its publisher to come back before it stops and its archive is finalized, a duration such as 30s"`
 	ProvisionsRequireAuth bool          `yaml:"provisionsRequireAuth" flag:"provisions-require-auth" usage:"refuse the publishers of provisions that have no authentication (which otherwise take any publisher, as in Red5)"`
@@ -76,6 +81,9 @@ func Defaults() Config {
 		// A body is at most 1 MiB: 30 s is time enough on the slowest link.
 		BodyReadTimeout: 30 * time.Second,
 		ProvisionGrace:  30 * time.Second,
+		// Thirty days, as the health graphs of IOIO and MediaLive's
+		// CloudWatch at 1 min offer.
+		MetricsRetention: 30 * 24 * time.Hour,
 	}
 }
 
@@ -239,6 +247,14 @@ func (c *Config) Validate() error {
 	}
 	if c.MetricsToken != "" && len(c.MetricsToken) < 20 {
 		bad("metricsToken", "must be at least 20 characters (ONAIR_METRICS_TOKEN)")
+	}
+	if c.MetricsRetention < time.Hour {
+		bad("metricsRetention", "must be at least 1h, such as 720h, got %v", c.MetricsRetention)
+	}
+	if c.AlertWebhook != "" {
+		if err := domain.CheckWebhookURL(c.AlertWebhook); err != nil {
+			bad("alertWebhook", "%v", err)
+		}
 	}
 	if c.BodyReadTimeout < time.Second {
 		bad("bodyReadTimeout", "must be at least 1s, such as 30s, got %v", c.BodyReadTimeout)

@@ -68,7 +68,9 @@ type Worker struct {
 	failing bool // RETRYING since it was last ACTIVE
 	sent    atomic.Uint64
 	dropped atomic.Uint64 // by the readers of connections that ended
-	reader  atomic.Pointer[media.Reader]
+	// errors4xx and errors5xx count an HTTP destination's error answers.
+	errors4xx, errors5xx atomic.Uint64
+	reader               atomic.Pointer[media.Reader]
 }
 
 // New returns a worker for cfg; its URL must be RTMP or RTMPS.
@@ -113,6 +115,7 @@ func (w *Worker) snapshot() domain.DestinationStatus {
 	s := w.status
 	s.BytesSent = w.sent.Load()
 	s.Dropped = w.dropped.Load()
+	s.Output4xxErrors, s.Output5xxErrors = w.errors4xx.Load(), w.errors5xx.Load()
 	if r := w.reader.Load(); r != nil {
 		s.Dropped += r.Dropped()
 	}
@@ -155,6 +158,16 @@ func (w *Worker) progress() {
 	w.report.Lock()
 	defer w.report.Unlock()
 	w.cfg.OnChange(w.Status())
+}
+
+// answered counts an HTTP destination's answer: its 4xx and 5xx errors.
+func (w *Worker) answered(code int) {
+	switch {
+	case code >= 500 && code < 600:
+		w.errors5xx.Add(1)
+	case code >= 400 && code < 500:
+		w.errors4xx.Add(1)
+	}
 }
 
 // errHubClosed ends a worker whose run's media ended.

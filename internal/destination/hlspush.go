@@ -280,6 +280,7 @@ func (h *hlsPusher) send(ctx context.Context, method, p string, body []byte) (in
 		if resp.StatusCode == http.StatusUnauthorized && try == 0 && h.auth.challenged(resp.Header, used) {
 			continue
 		}
+		h.w.answered(resp.StatusCode)
 		return resp.StatusCode, nil
 	}
 }

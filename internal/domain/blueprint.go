@@ -25,6 +25,7 @@ type BlueprintSettings struct {
 	OutputGroups  []OutputGroup   `json:"outputGroups" doc:"Where the encoded renditions go: the origin's HLS, archives, destinations."`
 	Destinations  []Destination   `json:"destinations,omitempty" doc:"Push targets referenced by output groups through destinationId."`
 	PlayerPreview *PlayerPreview  `json:"playerPreview,omitempty" doc:"A playback URL entered by hand for previews."`
+	AlertWebhook  string          `json:"alertWebhook,omitempty" doc:"An http(s) URL that receives each alert of the channel's runs, raised or cleared, as JSON (POST, retried); the server's --alert-webhook when empty."`
 }
 
 // Input is where a run gets its signal: a fresh input per run, or a managed one.

@@ -269,6 +269,10 @@ func TestBlueprintFieldSupport(t *testing.T) {
 			change: func(b *domain.Blueprint) {
 				s(b).PlayerPreview.URL = "https://stg-ioiotv.akamaized.net/hls/live/2016865/dvrtest/masterA.m3u8"
 			}},
+		{field: "settings.alertWebhook", effect: kept, where: "where the run's alerts are posted (server.eventLog.notify), not the media",
+			change: func(b *domain.Blueprint) { s(b).AlertWebhook = "https://alerts.example.com/onair" }},
+		{field: "settings.alertWebhook", effect: refused, where: "not an http(s) URL", refuse: "blueprint.settings.alertWebhook", words: "must use one of http, https",
+			change: func(b *domain.Blueprint) { s(b).AlertWebhook = "ftp://alerts.example.com/" }},
 	}
 	base := auditBlueprint()
 	if err := domain.ValidateBlueprint("blueprint", &base); err != nil {

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"errors"
 	"net/url"
 	"regexp"
 	"slices"
@@ -48,6 +49,19 @@ func validateSettings(p *problems, prefix string, s *BlueprintSettings) {
 	if s.PlayerPreview != nil && s.PlayerPreview.URL != "" {
 		checkURL(p, join(prefix, "playerPreview.url"), s.PlayerPreview.URL, "http", "https")
 	}
+	if s.AlertWebhook != "" {
+		checkURL(p, join(prefix, "alertWebhook"), s.AlertWebhook, "http", "https")
+	}
+}
+
+// CheckWebhookURL checks a webhook's URL: absolute, http or https.
+func CheckWebhookURL(raw string) error {
+	p := &problems{}
+	checkURL(p, "", raw, "http", "https")
+	if len(p.list) > 0 {
+		return errors.New(p.list[0].Message)
+	}
+	return nil
 }
 
 func validateInputs(p *problems, prefix string, inputs []Input) {

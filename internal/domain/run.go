@@ -2,6 +2,7 @@ package domain
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -27,8 +28,9 @@ type Run struct {
 	Options  RunOptions `json:"options"`
 	Archives []Archive  `json:"archives,omitempty"`
 	Events   []RunEvent `json:"events,omitempty"`
-	// Alerts are the run's open alerts, at most one per pipeline: what is
-	// wrong with its media now. Events open and close them (AddEvent).
+	// Alerts are the run's open alerts, at most one of each type per
+	// pipeline (and destination): what is wrong with its media now. Events
+	// open and close them (AddEvent).
 	Alerts []Alert `json:"alerts,omitempty"`
 	// Destinations are the run's push workers, one per blueprint
 	// destination and pipeline, as they last reported (SetDestination).
@@ -40,8 +42,10 @@ type Run struct {
 // it: a publisher came or went, a pipeline restarted, kept failing, recovered.
 type RunEvent struct {
 	Time     time.Time `json:"time"`
-	Type     string    `json:"type" enum:"pipeline_started,pipeline_restarted,pipeline_failing,pipeline_recovered,publisher_connected,publisher_disconnected,playout_sync,destination_active,destination_retrying,destination_failed"`
+	Type     string    `json:"type" enum:"pipeline_started,pipeline_restarted,pipeline_failing,pipeline_recovered,publisher_connected,publisher_disconnected,playout_sync,destination_active,destination_retrying,destination_failed,alert_raised,alert_cleared"`
 	Pipeline int       `json:"pipeline"`
+	// Alert is the alert's type, for alert_raised and alert_cleared events.
+	Alert string `json:"alert,omitempty" enum:"input_loss,low_frame_rate,slow_encoder,destination_retrying" doc:"For alert_raised and alert_cleared events: which alert."`
 	// Destination is the blueprint destination's id, for destination_* events.
 	Destination string `json:"destination,omitempty" doc:"For destination_* events: the blueprint destination's id."`
 	Message     string `json:"message,omitempty"`
@@ -62,35 +66,88 @@ const (
 	// EventPlayoutSync: the playout profiles' manifests of the event were
 	// created, updated or removed; Message says which, and any error.
 	EventPlayoutSync = "playout_sync"
+	// EventAlertRaised and EventAlertCleared open and close one of the
+	// health monitor's alerts (the event's Alert, on its pipeline and
+	// destination); a raised alert's Message is its cause.
+	EventAlertRaised  = "alert_raised"
+	EventAlertCleared = "alert_cleared"
+)
+
+// The types of alert. The engine raises AlertPipelineFailing with the
+// pipeline events; the health monitor raises the others from the metrics.
+const (
+	AlertPipelineFailing     = "pipeline_failing"     // the encoder keeps failing (restarts in a row)
+	AlertInputLoss           = "input_loss"           // nothing arrived from the publisher for over 5 s
+	AlertLowFrameRate        = "low_frame_rate"       // the input's frame rate is under 80 % of the source's
+	AlertSlowEncoder         = "slow_encoder"         // the encoder ran under 0.95 of real time for 10 s
+	AlertDestinationRetrying = "destination_retrying" // a destination has been RETRYING for over 30 s
 )
 
 // Alert says what is wrong with one pipeline of a run, since when.
 type Alert struct {
-	Pipeline int       `json:"pipeline"`
-	Since    time.Time `json:"since" doc:"When the pipeline started failing."`
-	Cause    string    `json:"cause" doc:"The latest failure, in words a person can act on."`
+	Type        string    `json:"type" enum:"pipeline_failing,input_loss,low_frame_rate,slow_encoder,destination_retrying"`
+	Pipeline    int       `json:"pipeline"`
+	Destination string    `json:"destination,omitempty" doc:"For destination_retrying: the blueprint destination's id."`
+	Since       time.Time `json:"since" doc:"When the alert was raised."`
+	Cause       string    `json:"cause" doc:"What is wrong, in words a person can act on; for pipeline_failing, the latest failure."`
+}
+
+// Kind is the alert's type; alerts stored before there were types were
+// all pipeline_failing.
+func (a Alert) Kind() string {
+	if a.Type == "" {
+		return AlertPipelineFailing
+	}
+	return a.Type
+}
+
+// is reports whether a is the alert of this type, pipeline and destination.
+func (a Alert) is(typ string, pipeline int, destination string) bool {
+	return a.Kind() == typ && a.Pipeline == pipeline && a.Destination == destination
 }
 
 // MaxRunEvents bounds a run's event log; the oldest events go first.
 const MaxRunEvents = 200
 
 // AddEvent appends e to the run's event log, dropping the oldest beyond
-// MaxRunEvents, and opens or closes the pipeline's alert as e says.
+// MaxRunEvents, and opens or closes the alert e names: pipeline_failing
+// opens its pipeline's (or updates its cause), pipeline_recovered closes it,
+// and alert_raised and alert_cleared do the same for the health monitor's.
 func (r *Run) AddEvent(e RunEvent) {
 	r.Events = append(r.Events, e)
 	if n := len(r.Events) - MaxRunEvents; n > 0 {
 		r.Events = append([]RunEvent(nil), r.Events[n:]...)
 	}
-	i := slices.IndexFunc(r.Alerts, func(a Alert) bool { return a.Pipeline == e.Pipeline })
+	var typ string
+	var open bool
+	switch e.Type {
+	case EventPipelineFailing, EventPipelineRecovered:
+		typ, open = AlertPipelineFailing, e.Type == EventPipelineFailing
+	case EventAlertRaised, EventAlertCleared:
+		typ, open = e.Alert, e.Type == EventAlertRaised
+	default:
+		return
+	}
+	i := slices.IndexFunc(r.Alerts, func(a Alert) bool { return a.is(typ, e.Pipeline, e.Destination) })
 	switch {
-	case e.Type == EventPipelineFailing && i >= 0:
+	case open && i >= 0:
 		r.Alerts[i].Cause = e.Message
-	case e.Type == EventPipelineFailing:
-		r.Alerts = append(r.Alerts, Alert{Pipeline: e.Pipeline, Since: e.Time, Cause: e.Message})
-		slices.SortFunc(r.Alerts, func(a, b Alert) int { return a.Pipeline - b.Pipeline })
-	case e.Type == EventPipelineRecovered && i >= 0:
+	case open:
+		r.Alerts = append(r.Alerts, Alert{Type: typ, Pipeline: e.Pipeline, Destination: e.Destination, Since: e.Time, Cause: e.Message})
+		slices.SortStableFunc(r.Alerts, func(a, b Alert) int {
+			if a.Pipeline != b.Pipeline {
+				return a.Pipeline - b.Pipeline
+			}
+			return strings.Compare(a.Kind()+" "+a.Destination, b.Kind()+" "+b.Destination)
+		})
+	case i >= 0:
 		r.Alerts = slices.Delete(r.Alerts, i, i+1)
 	}
+}
+
+// AlertOpen reports whether the run has this alert open.
+func (r *Run) AlertOpen(typ string, pipeline int, destination string) bool {
+	return slices.ContainsFunc(r.Alerts, func(a Alert) bool { return a.is(typ, pipeline, destination) })
 }
 
 // The states of a destination worker.
@@ -115,6 +172,10 @@ type DestinationStatus struct {
 	BytesSent   uint64     `json:"bytesSent" doc:"Media bytes sent since the run started, over every connection."`
 	Reconnects  int        `json:"reconnects" doc:"Outages it came back from, or is trying to: each run of failed attempts counts once."`
 	Dropped     uint64     `json:"dropped" doc:"What it dropped because the destination fell behind or was down: access units for RTMP, segments for HLS push."`
+	// The HTTP error answers of an HLS push destination, as MediaLive's
+	// Output4xxErrors and Output5xxErrors count them; 0 for RTMP.
+	Output4xxErrors uint64 `json:"output4xxErrors" doc:"HTTP 4xx answers from an HLS push destination since the run started; 0 for RTMP."`
+	Output5xxErrors uint64 `json:"output5xxErrors" doc:"HTTP 5xx answers from an HLS push destination since the run started; 0 for RTMP."`
 }
 
 // SetDestination records a destination worker's latest status, in the

@@ -34,7 +34,7 @@ var (
 	descFrameRate = prometheus.NewDesc("onair_stream_frame_rate", "Video frames per second over the last second.", streamLabels, nil)
 	descGOP       = prometheus.NewDesc("onair_stream_gop_seconds", "Seconds between the last two video keyframes.", streamLabels, nil)
 	descDrift     = prometheus.NewDesc("onair_stream_av_drift_seconds", "The newest video presentation time minus the newest audio's.", streamLabels, nil)
-	descLoss      = prometheus.NewDesc("onair_stream_input_loss_seconds_total", "Seconds in which nothing arrived while a source was up.", streamLabels, nil)
+	descLoss      = prometheus.NewDesc("onair_stream_input_loss_seconds_total", "Seconds in which nothing arrived, from the first source on: a publisher gone and not yet back counts.", streamLabels, nil)
 	descQueueDrop = prometheus.NewDesc("onair_stream_queue_dropped_total", "Units a reader of the stream dropped because it fell behind (the reader: hls, archive, encoder, destination).", append(streamLabels, "reader"), nil)
 
 	destLabels      = []string{"workflow", "pipeline", "destination"}
@@ -43,6 +43,7 @@ var (
 	descDestBytes   = prometheus.NewDesc("onair_destination_bytes_sent_total", "Media bytes sent to the destination since its run started.", destLabels, nil)
 	descDestRetries = prometheus.NewDesc("onair_destination_reconnects_total", "Connections to the destination made again after a failure.", destLabels, nil)
 	descDestDropped = prometheus.NewDesc("onair_destination_dropped_total", "What the destination's worker dropped because it fell behind or was down: access units for RTMP, segments for HLS push.", destLabels, nil)
+	descDestErrors  = prometheus.NewDesc("onair_destination_http_errors_total", "HTTP error answers from an HLS push destination, by class (4xx, 5xx).", append(destLabels, "class"), nil)
 
 	descPublisher = prometheus.NewDesc("onair_ingest_publishers", "Publishers connected to running channels.", nil, nil)
 	descRefused   = prometheus.NewDesc("onair_ingest_publish_refused_total", "Publish attempts refused, by reason.", []string{"reason"}, nil)
@@ -52,7 +53,7 @@ var (
 func (l *Local) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descUp, descSpeed, descDropped, descDelay, descRestarts, descAlert,
 		descBitrate, descFrameRate, descGOP, descDrift, descLoss, descQueueDrop, descPublisher, descRefused,
-		descDestUp, descDestFailed, descDestBytes, descDestRetries, descDestDropped} {
+		descDestUp, descDestFailed, descDestBytes, descDestRetries, descDestDropped, descDestErrors} {
 		ch <- d
 	}
 }
@@ -122,6 +123,8 @@ func (l *Local) Collect(ch chan<- prometheus.Metric) {
 			counter(descDestBytes, float64(s.BytesSent), dl...)
 			counter(descDestRetries, float64(s.Reconnects), dl...)
 			counter(descDestDropped, float64(s.Dropped), dl...)
+			counter(descDestErrors, float64(s.Output4xxErrors), append(dl, "4xx")...)
+			counter(descDestErrors, float64(s.Output5xxErrors), append(dl, "5xx")...)
 		}
 		for _, m := range r.p.meters {
 			sl := append(append([]string(nil), labels...), m.name)
@@ -132,9 +135,7 @@ func (l *Local) Collect(ch chan<- prometheus.Metric) {
 			gauge(descDrift, s.Drift.Seconds(), sl...)
 			counter(descLoss, s.InputLoss.Seconds(), sl...)
 			dropped := map[string]uint64{}
-			for _, rs := range m.hub.Stats() {
-				dropped[readerKind(rs.Name)] += rs.Dropped
-			}
+			addDrops(dropped, m.hub)
 			for kind, n := range dropped {
 				counter(descQueueDrop, float64(n), append(sl, kind)...)
 			}

@@ -1,8 +1,12 @@
 package media
 
 import (
+	"math"
 	"sync"
 	"time"
+
+	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
+	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h265"
 )
 
 // Stats is what a Meter measured of a stream.
@@ -14,8 +18,14 @@ type Stats struct {
 	GOP   time.Duration // between the last two video keyframes
 	Drift time.Duration // the newest video presentation time minus the newest audio's; 0 without both
 	// Over the stream's life:
-	InputLoss time.Duration // time in whole seconds during which nothing arrived while a source was up
-	Units     uint64        // units seen
+	// InputLoss is the time in whole seconds during which nothing arrived,
+	// from the first source on: a publisher gone and not yet back counts,
+	// as MediaLive's InputLossSeconds does; the wait for the first does not.
+	InputLoss time.Duration
+	Units     uint64 // units seen
+	// DeclaredFrameRate is the rate the current video track declares (its SPS's
+	// timing), 0 when it declares none.
+	DeclaredFrameRate float64
 }
 
 // Meter measures a stream from the units its hub is written, as they
@@ -33,7 +43,7 @@ type Meter struct {
 	lastAudio  time.Duration
 	seenVideo  bool
 	seenAudio  bool
-	up         bool      // a source is up
+	up         bool      // a source has begun: loss counts from then on
 	lastArrive time.Time // when the last unit arrived
 	lossFrom   time.Time // counted up to here
 }
@@ -61,12 +71,18 @@ func (m *Meter) Observe(it Item) {
 	now := m.now()
 	switch {
 	case it.Tracks != nil:
+		m.countLoss(now)
+		if !m.up {
+			m.lastArrive, m.lossFrom = now, now
+		}
 		m.video, m.up = it.Tracks.Video(), true
 		m.seenVideo, m.seenAudio = false, false
-		m.lastArrive, m.lossFrom = now, now
+		m.stats.DeclaredFrameRate = 0
+		if m.video >= 0 {
+			m.stats.DeclaredFrameRate = DeclaredFrameRate(it.Tracks[m.video].Codec)
+		}
 	case it.Break:
 		m.countLoss(now)
-		m.up = false
 	case it.Unit != nil:
 		m.countLoss(now)
 		u := it.Unit
@@ -89,8 +105,8 @@ func (m *Meter) Observe(it Item) {
 	}
 }
 
-// countLoss adds the whole seconds since the last arrival, while a source
-// was up, to the input loss; m.mu is held.
+// countLoss adds the whole seconds since the last arrival, once a source
+// began, to the input loss; m.mu is held.
 func (m *Meter) countLoss(now time.Time) {
 	if !m.up {
 		return
@@ -137,4 +153,27 @@ func (m *Meter) Stats() Stats {
 		s.Drift = m.lastVideo - m.lastAudio
 	}
 	return s
+}
+
+// DeclaredFrameRate is the frame rate a video codec's SPS declares in its
+// timing information, 0 when it has none or cannot be read; anything over
+// 300 fps is taken for a misreading.
+func DeclaredFrameRate(c Codec) float64 {
+	var fps float64
+	switch c := c.(type) {
+	case *H264:
+		var sps h264.SPS
+		if sps.Unmarshal(c.SPS) == nil {
+			fps = sps.FPS()
+		}
+	case *H265:
+		var sps h265.SPS
+		if sps.Unmarshal(c.SPS) == nil {
+			fps = sps.FPS()
+		}
+	}
+	if math.IsNaN(fps) || math.IsInf(fps, 0) || fps <= 0 || fps > 300 {
+		return 0
+	}
+	return fps
 }

@@ -6,12 +6,14 @@ import (
 	"crypto/subtle"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"onair/internal/domain"
+	"onair/internal/health"
 )
 
 // metricsAccess keeps /metrics from the public: the metrics name every
@@ -74,4 +76,32 @@ func (c *workflowsCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, st := range domain.Statuses {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[st]), string(st))
 	}
+}
+
+var (
+	descActiveAlerts = prometheus.NewDesc("onair_pipeline_active_alerts", "Alerts open on the pipeline: input loss, a low frame rate, a slow encoder, a destination retrying, the pipeline failing.", []string{"workflow", "pipeline"}, nil)
+	descViewers      = prometheus.NewDesc("onair_origin_viewers", "Distinct players (address and user agent) that fetched the channel's live HLS in the last 30 s.", []string{"workflow"}, nil)
+	descSegments     = prometheus.NewDesc("onair_origin_segment_requests_total", "Live HLS media segments the origin served for the channel since its run started here.", []string{"workflow"}, nil)
+)
+
+// healthCollector exports what the health monitor knows of the runs up
+// on this node: their open alerts and their audiences. Like the engine's,
+// its series go with the run.
+type healthCollector struct{ h *health.Service }
+
+func (c healthCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- descActiveAlerts
+	ch <- descViewers
+	ch <- descSegments
+}
+
+func (c healthCollector) Collect(ch chan<- prometheus.Metric) {
+	c.h.ActiveAlerts(func(ref health.RunRef, pipeline int, n float64) {
+		ch <- prometheus.MustNewConstMetric(descActiveAlerts, prometheus.GaugeValue, n, ref.WorkflowID, strconv.Itoa(pipeline))
+		if pipeline == 0 {
+			a := c.h.Audience.Of(ref.WorkflowID)
+			ch <- prometheus.MustNewConstMetric(descViewers, prometheus.GaugeValue, float64(a.Viewers), ref.WorkflowID)
+			ch <- prometheus.MustNewConstMetric(descSegments, prometheus.CounterValue, float64(a.Segments), ref.WorkflowID)
+		}
+	})
 }

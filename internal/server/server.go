@@ -29,6 +29,7 @@ import (
 	"onair/internal/domain"
 	"onair/internal/engine"
 	"onair/internal/geo"
+	"onair/internal/health"
 	"onair/internal/ingest"
 	"onair/internal/lease"
 	"onair/internal/openapi"
@@ -58,6 +59,8 @@ type Server struct {
 	generatedKey string
 	engine       *engine.Local
 	events       *eventLog
+	health       *health.Service
+	webhooks     *health.Webhooks
 	origin       *origin.Origin
 	provisions   *provision.Service
 	playout      *playout.Service
@@ -137,7 +140,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 // open sets up everything past the store; close releases what it got.
 func (s *Server) open() error {
 	var err error
-	s.events = newEventLog(s.store, s.log)
+	s.webhooks = health.NewWebhooks(s.log.With("component", "alerts"))
+	s.events = newEventLog(s.store, s.log, s.webhooks, s.cfg.AlertWebhook)
 	if s.engine, err = engine.NewLocal(engine.Config{
 		DataDir: s.cfg.Data, FFmpeg: s.cfg.FFmpeg, FFprobe: s.cfg.FFprobe, Log: s.log, OnEvent: s.events.add, OnDestination: s.events.destination, Now: s.now,
 		// A publisher that comes the moment a start returns, before the
@@ -151,6 +155,11 @@ func (s *Server) open() error {
 	}); err != nil {
 		return err
 	}
+	s.health = &health.Service{Store: s.store, Read: s.engine.Readings, Audience: health.NewAudienceMeter(s.now),
+		OnEvent: func(ref health.RunRef, e domain.RunEvent) {
+			s.events.add(engine.RunRef{OrgID: ref.OrgID, WorkflowID: ref.WorkflowID, RunID: ref.RunID}, e)
+		},
+		Now: s.now, Log: s.log.With("component", "health"), Retention: s.cfg.MetricsRetention}
 	s.ctrl = controller.New(s.store, s.engine, controller.Options{Log: s.log, Now: s.now, Resync: s.resync})
 	s.channels = &channels.Service{Store: s.store, Notify: s.ctrl.Notify, NewID: uuid.NewString, Now: s.now}
 	locator, err := geo.Open(s.cfg.GeoHeader, s.cfg.GeoIPDB)
@@ -211,7 +220,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) routes() (http.Handler, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	reg.MustRegister(newWorkflowsCollector(s.store, s.log), s.engine)
+	reg.MustRegister(newWorkflowsCollector(s.store, s.log), s.engine, healthCollector{s.health})
 	metrics := api.NewMetrics(reg)
 
 	a := api.New(api.Options{
@@ -231,6 +240,7 @@ func (s *Server) routes() (http.Handler, error) {
 		Now:        s.now,
 		Metrics:    metrics,
 		Playout:    s.playout,
+		Health:     s.health,
 	})
 	mux := http.NewServeMux()
 	a.Register(mux)
@@ -259,8 +269,9 @@ func (s *Server) routes() (http.Handler, error) {
 	// A provision's playback paths (/live/<scope>/<stream>/...) are its
 	// runs' live directories, behind its georules.
 	// An event with a DRM playout profile plays only through it.
+	// What it serves of /live/ counts the channels' viewers.
 	s.origin.Register(mux, func(route string, h http.Handler) http.Handler {
-		return metrics.Instrument(route, s.playout.Guard(s.provisions.Playback(h)))
+		return metrics.Instrument(route, s.health.Audience.Wrap(s.playout.Guard(s.provisions.Playback(h))))
 	})
 	handle(domain.PlayoutRoot+"/", domain.PlayoutRoot+"/", s.playout)
 	handle(playout.LicensePath, playout.LicensePath, http.HandlerFunc(s.playout.ServeLicense))
@@ -324,6 +335,10 @@ func (s *Server) Run(ctx context.Context) error {
 	go func() { s.provisions.Reap(ctrlCtx, time.Second); close(reapDone) }()
 	syncDone := make(chan struct{})
 	go func() { s.playout.Run(ctrlCtx); close(syncDone) }()
+	healthCtx, stopHealth := context.WithCancel(context.Background())
+	healthDone := make(chan struct{})
+	go func() { s.health.Run(healthCtx); close(healthDone) }()
+	go s.webhooks.Run(eventsCtx)
 	ingestDone := make(chan error, 1)
 	go func() { ingestDone <- s.ingest.Serve(s.rtmpLn) }()
 
@@ -362,6 +377,8 @@ func (s *Server) Run(ctx context.Context) error {
 	<-syncDone
 	s.ingest.Close()
 	s.engine.Shutdown(shutdownCtx)
+	stopHealth()
+	<-healthDone
 	stopEvents()
 	<-eventsDone
 	s.origin.Close()

@@ -5,6 +5,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"onair/internal/domain"
 )
@@ -75,6 +76,7 @@ type Store interface {
 	StreamStore
 	ProvisionStore
 	PlayoutStore
+	MetricStore
 	LeaseStore
 
 	Ping(ctx context.Context) error
@@ -194,6 +196,22 @@ type ProvisionStore interface {
 	// ProvisionOfWorkflow finds, across organizations, the provision one of
 	// whose publish names has this workflow; found is false when none has.
 	ProvisionOfWorkflow(ctx context.Context, workflowID string) (p domain.Provision, found bool, err error)
+}
+
+// MetricStore keeps the health history's points: 10 s and 1 min periods of
+// each pipeline's metrics (package health).
+type MetricStore interface {
+	// SaveMetricPoints writes points of the health history; a point of a
+	// period already stored (same workflow, resolution, time and pipeline)
+	// replaces it. Points of a workflow that no longer exists are dropped.
+	SaveMetricPoints(ctx context.Context, pts []domain.MetricPoint) error
+	// MetricPoints returns a workflow's points of one resolution whose
+	// period starts in [from, to), by time then pipeline.
+	MetricPoints(ctx context.Context, org, workflowID string, res time.Duration, from, to time.Time) ([]domain.MetricPoint, error)
+	// PruneMetricPoints deletes the points of resolution fine from before
+	// fineBefore whose run is no longer active, and the points of every other
+	// resolution from before coarseBefore. It returns how many it deleted.
+	PruneMetricPoints(ctx context.Context, fine time.Duration, fineBefore, coarseBefore time.Time) (int64, error)
 }
 
 // PlayoutStore keeps playout profiles and the manifests that exist on the

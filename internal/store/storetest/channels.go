@@ -151,7 +151,7 @@ func testUpdateChannelRuns(t *testing.T, s store.Store) {
 	ch, err = s.GetChannel(ctx, "org-a", "wf")
 	must(t, err)
 	equal(t, "GetChannel of the running run", ch, running)
-	equal(t, "its alerts", ch.Run.Alerts, []domain.Alert{{Pipeline: 1, Since: at(3), Cause: "ffmpeg was killed"}})
+	equal(t, "its alerts", ch.Run.Alerts, []domain.Alert{{Type: domain.AlertPipelineFailing, Pipeline: 1, Since: at(3), Cause: "ffmpeg was killed"}})
 	equal(t, "its destinations", ch.Run.Destinations, []domain.DestinationStatus{retrying})
 
 	// The current run changes with the workflow, and is updated, not added.

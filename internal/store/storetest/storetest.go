@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteStreamParts", testDeleteStreamParts},
 		{"Provisions", testProvisions},
 		{"Playout", testPlayout},
+		{"MetricPoints", testMetricPoints},
 		{"Organizations", testOrganizations},
 		{"Users", testUsers},
 		{"UpdateUser", testUpdateUser},

@@ -1,0 +1,69 @@
+package engine
+
+import (
+	"onair/internal/health"
+	"onair/internal/media"
+)
+
+// Readings reads every pipeline of the runs started here, for the health
+// monitor: the source's meter, the encoder's progress, each rendition's
+// bitrate, the readers' drops, the destinations and whether the pipeline's
+// alert is open. The counters are the ones the metrics export.
+func (l *Local) Readings() []health.Reading {
+	type row struct {
+		ref health.RunRef
+		p   *pipe
+	}
+	l.mu.Lock()
+	var rows []row
+	for _, rt := range l.runs {
+		if !rt.started {
+			continue
+		}
+		ref := health.RunRef{OrgID: rt.ref.OrgID, WorkflowID: rt.ref.WorkflowID, RunID: rt.ref.RunID}
+		for _, p := range rt.pipes {
+			rows = append(rows, row{ref, p})
+		}
+	}
+	publishers := map[*pipe]bool{}
+	for _, r := range rows {
+		publishers[r.p] = r.p.publisher != nil
+	}
+	l.mu.Unlock()
+	out := make([]health.Reading, 0, len(rows))
+	for _, r := range rows {
+		p := r.p
+		hr := health.Reading{Ref: r.ref, Pipeline: p.index, Publisher: publishers[p], Failing: p.alert.open.Load(),
+			QueueDrops: map[string]uint64{}}
+		for i, m := range p.meters {
+			s := m.meter.Stats()
+			if i == 0 { // the source
+				hr.InBitrate, hr.InFrameRate, hr.SourceFrameRate = s.Bitrate, s.FrameRate, s.DeclaredFrameRate
+				hr.GOP, hr.Drift, hr.InputLoss = s.GOP, s.Drift, s.InputLoss
+			} else {
+				hr.Renditions = append(hr.Renditions, health.RenditionReading{Name: m.name, Bitrate: s.Bitrate})
+			}
+			addDrops(hr.QueueDrops, m.hub)
+		}
+		if e := p.encoder; e != nil {
+			sup := e.Supervisor()
+			pr := sup.Progress()
+			hr.Encoder = &health.EncoderReading{Running: sup.Running(), Instance: pr.Instance, OutTime: pr.OutTime, At: pr.At,
+				DropFrames: pr.DropFrames, Restarts: sup.Restarts()}
+		}
+		for _, w := range p.destinations {
+			s := w.Status()
+			hr.Destinations = append(hr.Destinations, health.DestinationReading{ID: s.ID, State: s.State, LastError: s.LastError,
+				Errors4xx: s.Output4xxErrors, Errors5xx: s.Output5xxErrors})
+		}
+		out = append(out, hr)
+	}
+	return out
+}
+
+// addDrops adds what each kind of reader of a hub dropped.
+func addDrops(to map[string]uint64, h *media.Hub) {
+	for _, rs := range h.Stats() {
+		to[readerKind(rs.Name)] += rs.Dropped
+	}
+}
