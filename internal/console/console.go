@@ -8,7 +8,8 @@
 //	/                    the console page (static/index.html), with its CSP
 //	/console/<file>      the other files of static/: console.css, icon.svg and
 //	                     the modules app.js (the entry), api.js, dom.js,
-//	                     notices.js, workflows.js, channel.js, create.js, actions.js
+//	                     notices.js, workflows.js, channel.js, health.js, create.js,
+//	                     actions.js
 //
 // Every other path answers 404, never the page. Under /api/ the 404 has a JSON
 // body in the API's error shape, so that a missing API route reads as one.
@@ -40,9 +41,10 @@ var static embed.FS
 const Prefix = "/console/"
 
 // policy is the page's Content-Security-Policy: everything from this origin only,
-// no inline script or style, and Trusted Types with no policy, so that the
-// browser itself refuses any string-to-HTML sink such as innerHTML.
-const policy = "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; " +
+// but for images also data: URLs (the health graphs arrive as such), no inline
+// script or style, and Trusted Types with no policy, so that the browser itself
+// refuses any string-to-HTML sink such as innerHTML.
+const policy = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; " +
 	"frame-ancestors 'none'; require-trusted-types-for 'script'; trusted-types 'none'"
 
 // contentTypes are the types of the files the console ships; a file of another

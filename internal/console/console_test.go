@@ -52,6 +52,10 @@ func TestPage(t *testing.T) {
 	if !strings.HasPrefix(csp, "default-src 'self';") || strings.Contains(csp, "unsafe") {
 		t.Errorf("Content-Security-Policy = %q, want default-src 'self' and nothing unsafe", csp)
 	}
+	// Images may also be data: URLs (the health graphs), and nothing else may.
+	if !strings.Contains(csp, "; img-src 'self' data:;") || strings.Count(csp, "data:") != 1 {
+		t.Errorf("Content-Security-Policy = %q, want img-src 'self' data: and data: nowhere else", csp)
+	}
 	if !strings.Contains(page, "<title>onair console</title>") {
 		t.Errorf("GET / is not the console page:\n%.300s", page)
 	}

@@ -1,9 +1,11 @@
 // The channel panel: GET /api/channels/{workflowId} for the selected workflow,
 // with its status, the four request and actual times, the cause of a failure,
-// ingest and playback URLs to copy, and the archives to download.
+// its open alerts, ingest and playback URLs to copy, and the archives to
+// download; its health graphs go in the health section (health.js).
 
 import { request, path } from './api.js';
 import { $, el, badge, time, bytes, duration, safeURL } from './dom.js';
+import { createHealth } from './health.js';
 
 const TIMES = [
   ['startRequestedDateTime', 'Start requested'],
@@ -14,10 +16,28 @@ const TIMES = [
 
 const FAILED = { START_FAILED: 'Start failed', STOP_FAILED: 'Stop failed' };
 
+/** The title of each type of alert, before "since" and its time. */
+const ALERTS = {
+  pipeline_failing: (a) => `Pipeline ${a.pipeline} keeps failing`,
+  input_loss: (a) => `Pipeline ${a.pipeline}: input lost`,
+  low_frame_rate: (a) => `Pipeline ${a.pipeline}: low input frame rate`,
+  slow_encoder: (a) => `Pipeline ${a.pipeline}: encoder too slow`,
+  destination_retrying: (a) => `Pipeline ${a.pipeline}: destination ${a.destination} keeps retrying`,
+};
+
+/** alert shows one open alert: what, since when, and why. Alerts stored without a type keep failing. */
+function alert(a) {
+  const type = a.type || 'pipeline_failing';
+  const title = ALERTS[type]?.(a) ?? `Pipeline ${a.pipeline}: ${type.replaceAll('_', ' ')}`;
+  return el('div', { class: 'cause failed', role: 'alert', dataset: { alertPipeline: String(a.pipeline), alertType: type } },
+    el('strong', {}, title, ' since ', time(a.since)), el('p', {}, a.cause));
+}
+
 /** createChannel wires the panel; onAction(action, workflow) runs Start and Stop. */
 export function createChannel({ notices, onAction }) {
   const body = $('channel-body');
   const heading = $('channel-heading');
+  const health = createHealth();
   let id = '';
   let shownKey = '';
   let current = null;
@@ -77,11 +97,8 @@ export function createChannel({ notices, onAction }) {
     } else if (info.cause) {
       out.push(el('div', { class: 'cause', id: 'channel-cause' }, el('strong', {}, 'Cause'), el('p', {}, info.cause)));
     }
-    // A pipeline that keeps failing while the channel runs: since when, and why.
-    (info.alerts || []).forEach((a) => {
-      out.push(el('div', { class: 'cause failed', role: 'alert', dataset: { alertPipeline: String(a.pipeline) } },
-        el('strong', {}, `Pipeline ${a.pipeline} keeps failing since ${time(a.since)}`), el('p', {}, a.cause)));
-    });
+    // What is wrong with the run's media now: since when, and why.
+    (info.alerts || []).forEach((a) => out.push(alert(a)));
 
     out.push(el('dl', { class: 'times' }, TIMES.map(([field, label]) =>
       el('div', { dataset: { time: field } }, el('dt', {}, label), el('dd', {}, info[field] ? time(info[field]) : '—')))));
@@ -136,6 +153,7 @@ export function createChannel({ notices, onAction }) {
   function message(text) {
     current = null;
     shownKey = '';
+    health.hide();
     body.replaceChildren(el('p', { class: 'empty' }, text));
   }
 
@@ -164,6 +182,7 @@ export function createChannel({ notices, onAction }) {
       }
       if (want !== id) return;
       current = info;
+      health.update(info);
       const key = JSON.stringify(info);
       if (key === shownKey) return;
       shownKey = key;
