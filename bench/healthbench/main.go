@@ -169,7 +169,7 @@ func benchMonitor() {
 	readings := make([]health.Reading, pipes)
 	for i := range readings {
 		readings[i] = health.Reading{Ref: health.RunRef{OrgID: "org", WorkflowID: fmt.Sprint("wf", i), RunID: fmt.Sprint("run", i)},
-			InBitrate: 4e6, InFrameRate: 30, SourceFrameRate: 30, Publisher: true, QueueDrops: map[string]uint64{"hls": 0, "encoder": 0},
+			InBitrate: 4e6, InFrameRate: 30, SourceFrameRate: 30, Publisher: true, QueueDrops: []health.ReaderDrops{{Reader: "source|hls/720p", Kind: "hls"}, {Reader: "source|encoder", Kind: "encoder"}},
 			Renditions:   []health.RenditionReading{{Name: "720p", Bitrate: 3e6}, {Name: "360p", Bitrate: 8e5}},
 			Destinations: []health.DestinationReading{{ID: "cdn", State: domain.DestinationActive}}}
 	}

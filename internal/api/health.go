@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,21 +26,22 @@ type Health interface {
 
 // The health endpoint's bounds.
 const (
-	defaultChartWidth, defaultChartHeight = 600, 400
-	minChartSize, maxChartSize            = 100, 2000
-	defaultHealthPeriod                   = time.Hour
-	maxHealthPeriod                       = 31 * 24 * time.Hour
-	maxJSONPoints                         = 1500
+	defaultHealthPeriod = time.Hour
+	maxHealthPeriod     = 31 * 24 * time.Hour
+	maxJSONPoints       = 1500
 )
+
+// healthQueryNames are the health endpoint's query parameters; any other is refused.
+var healthQueryNames = []string{"metrics", "tz", "width", "height", "start", "end", "period", "format"}
 
 // healthQuery is a health request's parameters, checked.
 type healthQuery struct {
 	metrics       []string
 	loc           *time.Location
-	zone          string // as given, or "UTC"
 	width, height int
 	from, to      time.Time
 	json          bool
+	pipelines     []int // the channel's
 }
 
 // channelHealth answers GET /api/channels/{workflowId}/health: the
@@ -58,7 +60,7 @@ func (s *Server) channelHealth(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	out := HealthCharts{From: q.from.In(q.loc).Format(time.RFC3339), To: q.to.In(q.loc).Format(time.RFC3339),
-		TimeZone: q.zone, ResolutionSeconds: int(step / time.Second), Items: []HealthChart{}}
+		TimeZone: q.loc.String(), ResolutionSeconds: int(step / time.Second), Items: []HealthChart{}}
 	for _, m := range q.metrics {
 		item, err := drawHealth(q, m, series)
 		if err != nil {
@@ -80,14 +82,14 @@ func (s *Server) channelHealthImage(w http.ResponseWriter, r *http.Request) erro
 	if _, known := health.Lookup(name); !known {
 		return badRequest("metric", "unknown metric %q; the metrics are %s", name, strings.Join(health.Names(), ", "))
 	}
-	form := r.URL.Query()
-	form.Set("metrics", name)
-	r2 := r.Clone(r.Context())
-	r2.URL.RawQuery = form.Encode()
-	ch, q, err := s.healthRequest(r2)
+	if r.URL.Query().Has("metrics") || r.URL.Query().Has("format") {
+		return badRequest("metrics", "the path names the graph's metric; metrics and format are for /health")
+	}
+	ch, q, err := s.healthRequest(r)
 	if err != nil {
 		return err
 	}
+	q.metrics = []string{name}
 	series, _, err := s.healthSeries(r.Context(), ch, q)
 	if err != nil {
 		return err
@@ -110,6 +112,9 @@ func (s *Server) healthRequest(r *http.Request) (domain.Channel, healthQuery, er
 		return ch, healthQuery{}, err
 	}
 	q, err := parseHealthQuery(r.URL.Query(), ch.Run, s.now())
+	for p := range ch.Workflow.Blueprint.Settings.Channel.Class.Pipelines() {
+		q.pipelines = append(q.pipelines, p)
+	}
 	return ch, q, err
 }
 
@@ -129,7 +134,12 @@ func (s *Server) healthSeries(ctx context.Context, ch domain.Channel, q healthQu
 // its parameter. Without start, end or period the range is the hour up to
 // now, or up to the end of the channel's last run when it ended.
 func parseHealthQuery(form url.Values, run *domain.Run, now time.Time) (healthQuery, error) {
-	q := healthQuery{metrics: health.DefaultMetrics, loc: time.UTC, zone: "UTC", width: defaultChartWidth, height: defaultChartHeight}
+	q := healthQuery{metrics: health.DefaultMetrics, loc: time.UTC, width: chart.DefaultWidth, height: chart.DefaultHeight}
+	for name := range form {
+		if !slices.Contains(healthQueryNames, name) {
+			return q, badRequest(name, "is not a parameter of the health graphs; they take %s", strings.Join(healthQueryNames, ", "))
+		}
+	}
 	if v := form.Get("metrics"); v != "" {
 		q.metrics = nil
 		for _, name := range strings.Split(v, ",") {
@@ -145,13 +155,13 @@ func parseHealthQuery(form url.Values, run *domain.Run, now time.Time) (healthQu
 		if err != nil {
 			return q, badRequest("tz", "%v", err)
 		}
-		q.loc, q.zone = loc, v
+		q.loc = loc
 	}
 	var err error
-	if q.width, err = chartSize(form, "width", defaultChartWidth); err != nil {
+	if q.width, err = chartSize(form, "width", chart.DefaultWidth); err != nil {
 		return q, err
 	}
-	if q.height, err = chartSize(form, "height", defaultChartHeight); err != nil {
+	if q.height, err = chartSize(form, "height", chart.DefaultHeight); err != nil {
 		return q, err
 	}
 	switch f := form.Get("format"); f {
@@ -208,11 +218,18 @@ func (q *healthQuery) timeRange(form url.Values, run *domain.Run, now time.Time)
 		}
 		start = end.Add(-period)
 	}
+	field := "end"
+	if form.Get("end") == "" {
+		field = "start" // the end is now or start + period: the start is what is off
+	}
+	if period != 0 {
+		field = "period"
+	}
 	switch {
 	case !end.After(start):
-		return badRequest("end", "must be after start (%s)", start.Format(time.RFC3339))
+		return badRequest(field, "the range must end after it starts, got %s to %s", start.Format(time.RFC3339), end.Format(time.RFC3339))
 	case end.Sub(start) > maxHealthPeriod:
-		return badRequest("period", "spans %s, more than the %d days kept", end.Sub(start).Round(time.Second), int(maxHealthPeriod.Hours()/24))
+		return badRequest(field, "the range spans %s, more than %d days", end.Sub(start).Round(time.Second), int(maxHealthPeriod.Hours()/24))
 	}
 	q.from, q.to = start.UTC(), end.UTC()
 	return nil
@@ -225,8 +242,8 @@ func chartSize(form url.Values, name string, def int) (int, error) {
 		return def, nil
 	}
 	n, err := strconv.Atoi(v)
-	if err != nil || n < minChartSize || n > maxChartSize {
-		return 0, badRequest(name, "must be a whole number of pixels from %d to %d, got %q", minChartSize, maxChartSize, v)
+	if err != nil || n < chart.MinSize || n > chart.MaxSize {
+		return 0, badRequest(name, "must be a whole number of pixels from %d to %d, got %q", chart.MinSize, chart.MaxSize, v)
 	}
 	return n, nil
 }
@@ -243,7 +260,7 @@ func parseZone(v string) (*time.Location, error) {
 	if m := offsetZone.FindStringSubmatch(v); m != nil {
 		h, _ := strconv.Atoi(m[2])
 		min, _ := strconv.Atoi(m[3])
-		if h > 14 || min > 59 {
+		if h > 14 || min > 59 || h == 14 && min > 0 {
 			return nil, fmt.Errorf("offset %q is out of range (-14:00 to +14:00)", v)
 		}
 		off := h*3600 + min*60
@@ -328,15 +345,13 @@ func drawHealth(q healthQuery, metric string, series []health.Series) (HealthCha
 	if err != nil {
 		return HealthChart{}, fmt.Errorf("drawing %s: %w", metric, err)
 	}
-	item := HealthChart{Metric: metric, Unit: c.Unit, Pipelines: []int{}, Series: []HealthSeriesStats{}, AxisLabels: chart.AxisLabels(c),
+	m, _ := health.Lookup(metric)
+	item := HealthChart{Metric: metric, Unit: c.Unit, Pipelines: pipelinesOf(q, m), Series: []HealthSeriesStats{}, AxisLabels: chart.AxisLabels(c),
 		Image: "data:image/png;base64," + base64.StdEncoding.EncodeToString(png)}
 	var all []health.Point
 	for _, sr := range series {
 		if sr.Metric.Name != metric {
 			continue
-		}
-		if len(item.Pipelines) == 0 || item.Pipelines[len(item.Pipelines)-1] != sr.Pipeline {
-			item.Pipelines = append(item.Pipelines, sr.Pipeline)
 		}
 		item.Series = append(item.Series, HealthSeriesStats{Name: seriesName(sr), Pipeline: sr.Pipeline, Label: sr.Label, Stats: statsOf(sr.Points)})
 		all = append(all, sr.Points...)
@@ -348,7 +363,18 @@ func drawHealth(q healthQuery, metric string, series []health.Series) (HealthCha
 	return item, nil
 }
 
-// statsOf is the minimum, maximum, mean and latest of points; nil for none.
+// pipelinesOf are the pipelines a metric's graph shows: the channel's, or
+// pipeline 0 alone for the channel's own metrics (its viewers).
+func pipelinesOf(q healthQuery, m health.Metric) []int {
+	if m.Channel || len(q.pipelines) == 0 {
+		return []int{0}
+	}
+	return q.pipelines
+}
+
+// statsOf is the minimum, maximum, mean and latest of points (of the
+// latest period; the highest of that period's values across lines); nil
+// for none.
 func statsOf(points []health.Point) *HealthStats {
 	if len(points) == 0 {
 		return nil
@@ -359,8 +385,11 @@ func statsOf(points []health.Point) *HealthStats {
 	for _, p := range points {
 		st.Min, st.Max = min(st.Min, p.V), max(st.Max, p.V)
 		sum += p.V
-		if !p.T.Before(last) {
+		switch {
+		case p.T.After(last):
 			last, st.Last = p.T, p.V
+		case p.T.Equal(last):
+			st.Last = max(st.Last, p.V)
 		}
 	}
 	st.Avg = sum / float64(len(points))
@@ -371,7 +400,7 @@ func statsOf(points []health.Point) *HealthStats {
 // requested zone.
 func healthSeriesList(q healthQuery, series []health.Series, step time.Duration) HealthSeriesList {
 	out := HealthSeriesList{From: q.from.In(q.loc).Format(time.RFC3339), To: q.to.In(q.loc).Format(time.RFC3339),
-		TimeZone: q.zone, ResolutionSeconds: int(step / time.Second), Items: []HealthSeries{}}
+		TimeZone: q.loc.String(), ResolutionSeconds: int(step / time.Second), Items: []HealthSeries{}}
 	for _, name := range q.metrics {
 		m, _ := health.Lookup(name)
 		found := false
@@ -387,7 +416,9 @@ func healthSeriesList(q healthQuery, series []health.Series, step time.Duration)
 			out.Items = append(out.Items, item)
 		}
 		if !found {
-			out.Items = append(out.Items, HealthSeries{Metric: name, Unit: m.Unit, Aggregation: m.Agg.String(), Points: []HealthPoint{}})
+			for _, p := range pipelinesOf(q, m) {
+				out.Items = append(out.Items, HealthSeries{Metric: name, Unit: m.Unit, Aggregation: m.Agg.String(), Pipeline: p, Points: []HealthPoint{}})
+			}
 		}
 	}
 	return out

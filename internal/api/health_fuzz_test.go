@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"onair/internal/health"
+	"onair/internal/health/chart"
 )
 
 // FuzzHealthQuery: whatever query string a client sends, the health
@@ -34,7 +35,7 @@ func FuzzHealthQuery(f *testing.F) {
 			}
 			return
 		}
-		if q.width < minChartSize || q.width > maxChartSize || q.height < minChartSize || q.height > maxChartSize {
+		if q.width < chart.MinSize || q.width > chart.MaxSize || q.height < chart.MinSize || q.height > chart.MaxSize {
 			t.Fatalf("%q: %dx%d", raw, q.width, q.height)
 		}
 		if !q.to.After(q.from) || q.to.Sub(q.from) > maxHealthPeriod || q.loc == nil || len(q.metrics) == 0 {

@@ -21,6 +21,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"onair/internal/domain"
+	"onair/internal/health"
 )
 
 // Config is every server setting. Workflows, channels and schedules are data in
@@ -79,11 +80,9 @@ func Defaults() Config {
 		LogFormat: "text",
 		Standby:   true,
 		// A body is at most 1 MiB: 30 s is time enough on the slowest link.
-		BodyReadTimeout: 30 * time.Second,
-		ProvisionGrace:  30 * time.Second,
-		// Thirty days, as the health graphs of IOIO and MediaLive's
-		// CloudWatch at 1 min offer.
-		MetricsRetention: 30 * 24 * time.Hour,
+		BodyReadTimeout:  30 * time.Second,
+		ProvisionGrace:   30 * time.Second,
+		MetricsRetention: health.DefaultRetention,
 	}
 }
 

@@ -150,6 +150,25 @@ func (r *Run) AlertOpen(typ string, pipeline int, destination string) bool {
 	return slices.ContainsFunc(r.Alerts, func(a Alert) bool { return a.is(typ, pipeline, destination) })
 }
 
+// AlertChanges are the alerts that differ between before and after:
+// raised (in after only) and cleared (in before only).
+func AlertChanges(before, after []Alert) (raised, cleared []Alert) {
+	in := func(list []Alert, a Alert) bool {
+		return slices.ContainsFunc(list, func(b Alert) bool { return b.is(a.Kind(), a.Pipeline, a.Destination) })
+	}
+	for _, a := range after {
+		if !in(before, a) {
+			raised = append(raised, a)
+		}
+	}
+	for _, b := range before {
+		if !in(after, b) {
+			cleared = append(cleared, b)
+		}
+	}
+	return raised, cleared
+}
+
 // The states of a destination worker.
 const (
 	DestinationConnecting = "CONNECTING" // connecting for the first time, or again at once

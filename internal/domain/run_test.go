@@ -90,3 +90,14 @@ func TestRunAlertsCloseWhenTheRunEnds(t *testing.T) {
 		t.Errorf("alerts after DONE: %+v", ch.Run.Alerts)
 	}
 }
+
+func TestAlertChanges(t *testing.T) {
+	loss := domain.Alert{Type: domain.AlertInputLoss, Pipeline: 0}
+	failing := domain.Alert{Pipeline: 1} // stored before alerts had types: pipeline_failing
+	failingTyped := domain.Alert{Type: domain.AlertPipelineFailing, Pipeline: 1, Cause: "new cause"}
+	cdn := domain.Alert{Type: domain.AlertDestinationRetrying, Pipeline: 0, Destination: "cdn"}
+	raised, cleared := domain.AlertChanges([]domain.Alert{loss, failing}, []domain.Alert{failingTyped, cdn})
+	if !reflect.DeepEqual(raised, []domain.Alert{cdn}) || !reflect.DeepEqual(cleared, []domain.Alert{loss}) {
+		t.Errorf("raised %+v, cleared %+v", raised, cleared)
+	}
+}

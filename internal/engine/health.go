@@ -2,17 +2,17 @@ package engine
 
 import (
 	"onair/internal/health"
-	"onair/internal/media"
 )
 
 // Readings reads every pipeline of the runs started here, for the health
 // monitor: the source's meter, the encoder's progress, each rendition's
-// bitrate, the readers' drops, the destinations and whether the pipeline's
-// alert is open. The counters are the ones the metrics export.
+// bitrate, each reader's drops, the destinations and whether the
+// pipeline's alert is open. The counters are the ones the metrics export.
 func (l *Local) Readings() []health.Reading {
 	type row struct {
-		ref health.RunRef
-		p   *pipe
+		ref       health.RunRef
+		p         *pipe
+		publisher bool
 	}
 	l.mu.Lock()
 	var rows []row
@@ -22,19 +22,14 @@ func (l *Local) Readings() []health.Reading {
 		}
 		ref := health.RunRef{OrgID: rt.ref.OrgID, WorkflowID: rt.ref.WorkflowID, RunID: rt.ref.RunID}
 		for _, p := range rt.pipes {
-			rows = append(rows, row{ref, p})
+			rows = append(rows, row{ref, p, p.publisher != nil})
 		}
-	}
-	publishers := map[*pipe]bool{}
-	for _, r := range rows {
-		publishers[r.p] = r.p.publisher != nil
 	}
 	l.mu.Unlock()
 	out := make([]health.Reading, 0, len(rows))
 	for _, r := range rows {
 		p := r.p
-		hr := health.Reading{Ref: r.ref, Pipeline: p.index, Publisher: publishers[p], Failing: p.alert.open.Load(),
-			QueueDrops: map[string]uint64{}}
+		hr := health.Reading{Ref: r.ref, Pipeline: p.index, Publisher: r.publisher, Failing: p.alert.open.Load()}
 		for i, m := range p.meters {
 			s := m.meter.Stats()
 			if i == 0 { // the source
@@ -43,7 +38,9 @@ func (l *Local) Readings() []health.Reading {
 			} else {
 				hr.Renditions = append(hr.Renditions, health.RenditionReading{Name: m.name, Bitrate: s.Bitrate})
 			}
-			addDrops(hr.QueueDrops, m.hub)
+			for _, rs := range m.hub.Stats() {
+				hr.QueueDrops = append(hr.QueueDrops, health.ReaderDrops{Reader: m.name + "|" + rs.Name, Kind: health.ReaderKind(rs.Name), Dropped: rs.Dropped})
+			}
 		}
 		if e := p.encoder; e != nil {
 			sup := e.Supervisor()
@@ -59,11 +56,4 @@ func (l *Local) Readings() []health.Reading {
 		out = append(out, hr)
 	}
 	return out
-}
-
-// addDrops adds what each kind of reader of a hub dropped.
-func addDrops(to map[string]uint64, h *media.Hub) {
-	for _, rs := range h.Stats() {
-		to[readerKind(rs.Name)] += rs.Dropped
-	}
 }

@@ -2,12 +2,12 @@ package engine
 
 import (
 	"strconv"
-	"strings"
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"onair/internal/domain"
+	"onair/internal/health"
 	"onair/internal/media"
 )
 
@@ -135,7 +135,9 @@ func (l *Local) Collect(ch chan<- prometheus.Metric) {
 			gauge(descDrift, s.Drift.Seconds(), sl...)
 			counter(descLoss, s.InputLoss.Seconds(), sl...)
 			dropped := map[string]uint64{}
-			addDrops(dropped, m.hub)
+			for _, rs := range m.hub.Stats() {
+				dropped[health.ReaderKind(rs.Name)] += rs.Dropped
+			}
 			for kind, n := range dropped {
 				counter(descQueueDrop, float64(n), append(sl, kind)...)
 			}
@@ -153,13 +155,4 @@ func b2f(b bool) float64 {
 		return 1
 	}
 	return 0
-}
-
-// readerKind is the bounded label of a hub reader: its name up to the first
-// slash or space (hls, archive, encoder, destination, meter).
-func readerKind(name string) string {
-	if i := strings.IndexAny(name, "/ "); i >= 0 {
-		return name[:i]
-	}
-	return name
 }

@@ -4,9 +4,12 @@ import (
 	"hash/maphash"
 	"net"
 	"net/http"
-	"strings"
+	"path"
 	"sync"
 	"time"
+
+	"onair/internal/httpx"
+	"onair/internal/pipeline"
 )
 
 // viewerWindow is how long a player counts as watching after its last request.
@@ -17,15 +20,15 @@ const viewerWindow = 30 * time.Second
 // not counted until old ones age out.
 const maxViewers = 200_000
 
-// AudienceMeter counts, per workflow, the distinct players that fetched its
-// live HLS in the last 30 s (a player is its address and user agent), and
-// the media segments served.
+// AudienceMeter counts, per workflow whose run is up here, the distinct
+// players that fetched its live HLS in the last 30 s (a player is its
+// address and user agent), and the media segments served.
 type AudienceMeter struct {
 	now  func() time.Time
 	seed maphash.Seed
 
 	mu    sync.Mutex
-	chans map[string]*audience
+	chans map[string]*audience // by workflow: only those of SetLive
 }
 
 type audience struct {
@@ -50,9 +53,9 @@ func (a *AudienceMeter) Wrap(h http.Handler) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
-		sw := &codeWriter{ResponseWriter: w, code: http.StatusOK}
+		sw := httpx.NewStatusWriter(w)
 		h.ServeHTTP(sw, r)
-		if sw.code < 300 {
+		if sw.Status < 300 {
 			a.Seen(wf, clientOf(r), segment)
 		}
 	})
@@ -67,8 +70,7 @@ func (a *AudienceMeter) Seen(workflowID, client string, segment bool) {
 	defer a.mu.Unlock()
 	c := a.chans[workflowID]
 	if c == nil {
-		c = &audience{seen: map[uint64]time.Time{}}
-		a.chans[workflowID] = c
+		return // no run of it is up here: a playlist left behind, or a provision's path
 	}
 	if _, known := c.seen[id]; known || len(c.seen) < maxViewers {
 		c.seen[id] = now
@@ -96,26 +98,32 @@ func (a *AudienceMeter) Of(workflowID string) Audience {
 	return Audience{Viewers: len(c.seen), Segments: c.segments}
 }
 
-// Forget drops a workflow's audience (its run ended).
-func (a *AudienceMeter) Forget(workflowID string) {
+// SetLive names the workflows whose runs are up here: their audiences are
+// counted from now on, and the others' are dropped.
+func (a *AudienceMeter) SetLive(workflowIDs map[string]bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	delete(a.chans, workflowID)
+	for wf := range a.chans {
+		if !workflowIDs[wf] {
+			delete(a.chans, wf)
+		}
+	}
+	for wf := range workflowIDs {
+		if a.chans[wf] == nil {
+			a.chans[wf] = &audience{seen: map[uint64]time.Time{}}
+		}
+	}
 }
 
 // livePath reads /live/<workflow>/...: the workflow, and whether the file
 // is a media segment (.ts, .m4s, .aac; not a playlist, key or init).
 func livePath(p string) (workflowID string, segment, ok bool) {
-	rest, ok := strings.CutPrefix(p, "/live/")
-	if !ok {
+	root, workflowID, file, ok := pipeline.WorkflowOfPath(p)
+	if !ok || root != pipeline.LiveRoot || file == "" {
 		return "", false, false
 	}
-	workflowID, file, ok := strings.Cut(rest, "/")
-	if !ok || workflowID == "" {
-		return "", false, false
-	}
-	switch {
-	case strings.HasSuffix(file, ".ts"), strings.HasSuffix(file, ".m4s"), strings.HasSuffix(file, ".aac"):
+	switch path.Ext(file) {
+	case ".ts", ".m4s", ".aac":
 		return workflowID, true, true
 	}
 	return workflowID, false, true
@@ -129,20 +137,3 @@ func clientOf(r *http.Request) string {
 	}
 	return host + "\x00" + r.UserAgent()
 }
-
-// codeWriter remembers the status code a handler wrote.
-type codeWriter struct {
-	http.ResponseWriter
-	code    int
-	written bool
-}
-
-func (w *codeWriter) WriteHeader(code int) {
-	if !w.written {
-		w.code, w.written = code, true
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (w *codeWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

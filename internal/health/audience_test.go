@@ -12,6 +12,7 @@ import (
 func TestAudience30Seconds(t *testing.T) {
 	clk := testclock.New(t0)
 	a := NewAudienceMeter(clk.Now)
+	a.SetLive(map[string]bool{"wf": true, "other": true})
 	h := a.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/live/wf/missing.ts" {
 			http.NotFound(w, r)
@@ -28,6 +29,7 @@ func TestAudience30Seconds(t *testing.T) {
 	get("/live/wf/missing.ts", "10.0.0.9:1", "curl")              // a 404 counts no one
 	get("/live/other/master.m3u8", "10.0.0.2:1", "vlc")
 	get("/archive/wf/run/0/index.m3u8", "10.0.0.3:1", "vlc") // not live
+	get("/live/ended/master.m3u8", "10.0.0.4:1", "vlc")      // no run up here
 	if got := a.Of("wf"); got.Viewers != 2 || got.Segments != 2 {
 		t.Errorf("wf: %+v, want 2 viewers and 2 segments", got)
 	}
@@ -40,9 +42,12 @@ func TestAudience30Seconds(t *testing.T) {
 	if got := a.Of("wf"); got.Viewers != 1 || got.Segments != 3 {
 		t.Errorf("35 s on: %+v, want the one player seen 15 s ago", got)
 	}
-	a.Forget("wf")
+	if got := a.Of("ended"); got != (Audience{}) {
+		t.Errorf("a workflow with no run up: %+v", got)
+	}
+	a.SetLive(map[string]bool{"other": true})
 	if got := a.Of("wf"); got != (Audience{}) {
-		t.Errorf("after Forget: %+v", got)
+		t.Errorf("once its run ended: %+v", got)
 	}
 }
 

@@ -1,6 +1,7 @@
 package health
 
 import (
+	"maps"
 	"math"
 	"sync"
 	"time"
@@ -127,7 +128,7 @@ func (h *History) Frames(workflowID string, from, to time.Time) (byPipeline map[
 		ok = true
 		for _, f := range p.frames {
 			if !f.T.Before(from) && f.T.Before(to) {
-				byPipeline[k.pipeline] = append(byPipeline[k.pipeline], Frame{T: f.T, Values: copyValues(f.Values)})
+				byPipeline[k.pipeline] = append(byPipeline[k.pipeline], Frame{T: f.T, Values: maps.Clone(f.Values)})
 			}
 		}
 	}
@@ -165,15 +166,15 @@ func (b *bucket) flush() (Frame, bool) {
 	if len(b.frames) == 0 {
 		return Frame{}, false
 	}
-	out := Frame{T: b.start, Values: Fold(b.frames)}
+	out := Frame{T: b.start, Values: foldValues(b.frames)}
 	b.frames = nil
 	return out, true
 }
 
-// Fold makes one period's values out of the values of its parts (frames,
+// foldValues makes one period's values out of the values of its parts (frames,
 // or shorter periods), each series as its metric aggregates: a sum, a mean
 // or the highest. A series absent from some parts folds the others.
-func Fold(parts []map[string]float64) map[string]float64 {
+func foldValues(parts []map[string]float64) map[string]float64 {
 	type acc struct {
 		v float64
 		n int
@@ -204,14 +205,6 @@ func Fold(parts []map[string]float64) map[string]float64 {
 		if aggOf(k) == Avg {
 			v /= float64(a.n)
 		}
-		out[k] = v
-	}
-	return out
-}
-
-func copyValues(m map[string]float64) map[string]float64 {
-	out := make(map[string]float64, len(m))
-	for k, v := range m {
 		out[k] = v
 	}
 	return out

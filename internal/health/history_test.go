@@ -6,15 +6,15 @@ import (
 	"time"
 )
 
-func TestFold(t *testing.T) {
-	got := Fold([]map[string]float64{
+func TestFoldValues(t *testing.T) {
+	got := foldValues([]map[string]float64{
 		{"NetworkIn": 1000, "InputLossSeconds": 1, "ActiveAlerts": 0, "OutputBitrate/720p": 3000},
 		{"NetworkIn": 3000, "InputLossSeconds": 0, "ActiveAlerts": 2},
 		{"NetworkIn": 2000, "InputLossSeconds": 1, "ActiveAlerts": 1, "OutputBitrate/720p": 1000},
 	})
 	want := map[string]float64{"NetworkIn": 2000, "InputLossSeconds": 2, "ActiveAlerts": 2, "OutputBitrate/720p": 2000}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("Fold = %v, want %v (a mean for rates, a sum for counts, the highest for levels; a series missing from a part averages the others)", got, want)
+		t.Errorf("foldValues = %v, want %v (a mean for rates, a sum for counts, the highest for levels; a series missing from a part averages the others)", got, want)
 	}
 }
 

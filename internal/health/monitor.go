@@ -31,12 +31,28 @@ type Reading struct {
 	// Encoder is nil for a pipeline that packages its source as it is.
 	Encoder      *EncoderReading
 	Renditions   []RenditionReading
-	QueueDrops   map[string]uint64 // cumulative, by reader kind
-	Failing      bool              // the pipeline's pipeline_failing alert is open
+	QueueDrops   []ReaderDrops
+	Failing      bool // the pipeline's pipeline_failing alert is open
 	Destinations []DestinationReading
 	// The origin's audience of the channel, given with pipeline 0 only:
 	// distinct players of the last 30 s, and segments served (cumulative).
 	Audience *Audience
+}
+
+// ReaderDrops is what one reader of the pipeline's streams dropped, cumulative.
+type ReaderDrops struct {
+	Reader  string // unique in the pipeline
+	Kind    string // what QueueDrops is labelled by: hls, archive, encoder, destination
+	Dropped uint64
+}
+
+// ReaderKind is the bounded label of a hub reader: its name up to the first
+// slash or space (hls, archive, encoder, destination, meter).
+func ReaderKind(name string) string {
+	if i := strings.IndexAny(name, "/ "); i >= 0 {
+		return name[:i]
+	}
+	return name
 }
 
 // EncoderReading is the pipeline's encoder: its ffmpeg's latest -progress
@@ -110,6 +126,8 @@ type pipeState struct {
 	// retrying is since when each destination has failed without being
 	// ACTIVE since; zero while it works.
 	retrying map[string]time.Time
+	active   map[string]bool   // the destinations that pushed once
+	drops    map[string]uint64 // each reader's drops at the last reading
 	open     map[alertKey]bool
 	// unsure are the alerts an earlier server may have left open in the
 	// run (it was resumed here): the first time one is found clear, it is
@@ -132,7 +150,8 @@ func (m *Monitor) Observe(now time.Time, r Reading) (Frame, []domain.RunEvent) {
 	k := pipeKey{r.Ref.RunID, r.Pipeline}
 	s := m.pipes[k]
 	if s == nil {
-		s = &pipeState{retrying: map[string]time.Time{}, open: map[alertKey]bool{}, unsure: map[alertKey]bool{}}
+		s = &pipeState{retrying: map[string]time.Time{}, active: map[string]bool{}, drops: map[string]uint64{},
+			open: map[alertKey]bool{}, unsure: map[alertKey]bool{}}
 		for _, typ := range []string{domain.AlertInputLoss, domain.AlertLowFrameRate, domain.AlertSlowEncoder} {
 			s.unsure[alertKey{typ: typ}] = true
 		}
@@ -170,16 +189,27 @@ func (m *Monitor) Observe(now time.Time, r Reading) (Frame, []domain.RunEvent) {
 		}
 		events = append(events, e)
 	}
-	set(domain.AlertInputLoss, "", inLoss && now.Sub(s.lossSince) > inputLossAfter,
-		fmt.Sprintf("no input from the publisher for over %s (since %s)", inputLossAfter, s.lossSince.UTC().Format(time.TimeOnly)))
+	// A run resumed here may have an input_loss an earlier server left open:
+	// it is cleared once input flows, not while none is measured yet.
+	lossOpen := inLoss && now.Sub(s.lossSince) > inputLossAfter
+	if lossOpen || !inLoss && r.InBitrate > 0 || !s.unsure[alertKey{typ: domain.AlertInputLoss}] {
+		set(domain.AlertInputLoss, "", lossOpen,
+			fmt.Sprintf("no input from the publisher for over %s (since %s)", inputLossAfter, s.lossSince.UTC().Format(time.TimeOnly)))
+	}
 	s.frameRate(r, inLoss, set)
 	s.encoder(now, r, inLoss, v, set)
 	for _, rd := range r.Renditions {
 		v[Key("OutputBitrate", rd.Name)] = rd.Bitrate / 1000
 	}
-	for kind, n := range r.QueueDrops {
-		v[Key("QueueDrops", kind)] = float64(delta(n, s.prev.QueueDrops[kind]))
+	// Per reader: a reader that went (a destination's connection) takes
+	// its count with it, and a new one counts from 0.
+	drops := make(map[string]uint64, len(r.QueueDrops))
+	for _, d := range r.QueueDrops {
+		k := Key("QueueDrops", d.Kind)
+		v[k] += float64(delta(d.Dropped, s.drops[d.Reader]))
+		drops[d.Reader] = d.Dropped
 	}
+	s.drops = drops
 	s.destinations(now, r, v, set)
 	if a := r.Audience; a != nil {
 		v["Viewers"] = float64(a.Viewers)
@@ -285,6 +315,9 @@ func (s *pipeState) encoder(now time.Time, r Reading, inLoss bool, v map[string]
 		if span := last.at.Sub(first.at); span >= speedWindow/2 {
 			speed = float64(last.out-first.out) / float64(span)
 		}
+		if e.Running && now.Sub(last.at) > speedWindow {
+			speed = 0 // ffmpeg runs but reports nothing: it is stuck
+		}
 	}
 	if !math.IsNaN(speed) {
 		v["EncoderSpeed"] = speed
@@ -328,7 +361,14 @@ func (s *pipeState) destinations(now time.Time, r Reading, v map[string]float64,
 				s.retrying[d.ID] = now
 			}
 		case domain.DestinationConnecting:
-			// between two attempts of an outage, or the first connection
+			// Between two attempts of an outage; or the first connection,
+			// which may hang as well.
+			if !s.active[d.ID] && s.retrying[d.ID].IsZero() {
+				s.retrying[d.ID] = now
+			}
+		case domain.DestinationActive:
+			s.active[d.ID] = true
+			delete(s.retrying, d.ID)
 		default:
 			delete(s.retrying, d.ID)
 		}
@@ -363,19 +403,6 @@ func (m *Monitor) End(runID string, now time.Time) []domain.RunEvent {
 		return cmp.Or(a.Pipeline-b.Pipeline, strings.Compare(a.Alert, b.Alert), strings.Compare(a.Destination, b.Destination))
 	})
 	return events
-}
-
-// Runs are the runs the monitor has read.
-func (m *Monitor) Runs() []string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []string
-	for k := range m.pipes {
-		if !slices.Contains(out, k.run) {
-			out = append(out, k.run)
-		}
-	}
-	return out
 }
 
 // delta is how far a counter went since before; a counter that went back

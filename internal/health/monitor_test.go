@@ -283,10 +283,75 @@ func TestEndClearsOpenAlerts(t *testing.T) {
 		return Reading{Ref: ref, InputLoss: loss}
 	})
 	events := m.End(ref.RunID, t0.Add(time.Minute))
-	if fmt.Sprint(kinds(events)) != "[alert_cleared:input_loss]" || len(m.Runs()) != 0 {
-		t.Errorf("End: %v, runs left %v", kinds(events), m.Runs())
+	if fmt.Sprint(kinds(events)) != "[alert_cleared:input_loss]" || len(m.pipes) != 0 {
+		t.Errorf("End: %v, %d pipelines left", kinds(events), len(m.pipes))
 	}
 	if again := m.End(ref.RunID, t0.Add(time.Minute)); len(again) != 0 {
 		t.Errorf("a second End cleared %v", kinds(again))
+	}
+}
+
+func TestResumedRunKeepsInputLossUntilInputFlows(t *testing.T) {
+	m := NewMonitor()
+	var cleared []time.Duration
+	for sec := range 20 {
+		r := Reading{Ref: ref} // resumed: the new meter has seen no source yet
+		if sec >= 15 {
+			r = publishing()
+		}
+		_, evs := m.Observe(t0.Add(time.Duration(sec)*time.Second), r)
+		for _, e := range evs {
+			if e.Alert == domain.AlertInputLoss {
+				cleared = append(cleared, e.Time.Sub(t0))
+			}
+		}
+	}
+	if fmt.Sprint(cleared) != "[15s]" {
+		t.Errorf("input_loss cleared at %v, want once, at 15 s when the input flows", cleared)
+	}
+}
+
+func TestQueueDropsOfAReaderThatWent(t *testing.T) {
+	steps := [][]ReaderDrops{
+		{{Reader: "src|destination/a", Kind: "destination", Dropped: 5}, {Reader: "src|hls/180p", Kind: "hls", Dropped: 1}},
+		{{Reader: "src|destination/a", Kind: "destination", Dropped: 7}, {Reader: "src|hls/180p", Kind: "hls", Dropped: 1}},
+		{{Reader: "src|hls/180p", Kind: "hls", Dropped: 1}},                                                                 // a's connection ended
+		{{Reader: "src|destination/a", Kind: "destination", Dropped: 3}, {Reader: "src|hls/180p", Kind: "hls", Dropped: 1}}, // a new one
+	}
+	frames, _ := feed(NewMonitor(), len(steps), func(sec int) Reading {
+		r := publishing()
+		r.QueueDrops = steps[sec]
+		return r
+	})
+	var got []float64
+	for _, f := range frames {
+		got = append(got, f.Values["QueueDrops/destination"])
+	}
+	if fmt.Sprint(got) != "[5 2 0 3]" {
+		t.Errorf("QueueDrops/destination %v, want [5 2 0 3]", got)
+	}
+}
+
+func TestStuckEncoderIsSlow(t *testing.T) {
+	// ffmpeg keeps up for 10 s, then runs without a progress block.
+	frames, events := feed(NewMonitor(), 40, func(sec int) Reading {
+		r := publishing()
+		at := min(sec, 10)
+		r.Encoder = &EncoderReading{Running: true, Instance: 1, OutTime: time.Duration(at) * time.Second, At: t0.Add(time.Duration(at) * time.Second)}
+		return r
+	})
+	if fmt.Sprint(kinds(events)) != "[alert_raised:slow_encoder]" || frames[30].Values["EncoderSpeed"] != 0 {
+		t.Errorf("events %v, EncoderSpeed %v once stuck", kinds(events), frames[30].Values["EncoderSpeed"])
+	}
+}
+
+func TestDestinationThatNeverConnects(t *testing.T) {
+	_, events := feed(NewMonitor(), 40, func(int) Reading {
+		r := publishing()
+		r.Destinations = []DestinationReading{{ID: "cdn", State: domain.DestinationConnecting}}
+		return r
+	})
+	if fmt.Sprint(kinds(events)) != "[alert_raised:destination_retryingcdn]" || events[0].Time.Sub(t0) != 31*time.Second {
+		t.Errorf("a first connection hanging: %v", kinds(events))
 	}
 }

@@ -3,6 +3,7 @@ package health
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -19,14 +20,19 @@ type Store interface {
 	PruneMetricPoints(ctx context.Context, fine time.Duration, fineBefore, coarseBefore time.Time) (int64, error)
 }
 
-// DefaultRetention is how long the 1 min points are kept.
+// DefaultRetention is how long the 1 min points are kept: thirty days, as
+// CloudWatch keeps MediaLive's 1 min metrics.
 const DefaultRetention = 30 * 24 * time.Hour
 
-// fineGrace is how long a run's 10 s points outlive it.
+// fineGrace is how long a run's 10 s points outlive its end.
 const fineGrace = time.Hour
 
-// maxPending bounds the points kept for a store that cannot be written.
-const maxPending = 100_000
+// maxPending bounds the points kept for a store that cannot be written;
+// writeChunk is how many go in one transaction.
+const (
+	maxPending = 100_000
+	writeChunk = 500
+)
 
 // Service is this node's health history and alerting: once a second it
 // reads every started pipeline, keeps the frames, raises and clears the
@@ -105,11 +111,14 @@ func (s *Service) Tick(ctx context.Context) {
 	s.init()
 	now := s.Now()
 	readings := s.Read()
-	live := map[string]bool{}
+	live, workflows := map[string]bool{}, map[string]bool{}
+	for _, r := range readings {
+		live[r.Ref.RunID], workflows[r.Ref.WorkflowID] = true, true
+	}
+	s.Audience.SetLive(workflows)
 	var pts []domain.MetricPoint
 	newest := map[pipeKey]latest{}
 	for _, r := range readings {
-		live[r.Ref.RunID] = true
 		if r.Pipeline == 0 {
 			a := s.Audience.Of(r.Ref.WorkflowID)
 			r.Audience = &a
@@ -138,7 +147,6 @@ func (s *Service) end(ref RunRef) []domain.MetricPoint {
 	for _, e := range s.monitor.End(ref.RunID, s.Now()) {
 		s.OnEvent(ref, e)
 	}
-	s.Audience.Forget(ref.WorkflowID)
 	return s.history.End(ref.RunID)
 }
 
@@ -162,16 +170,24 @@ func (s *Service) flush(ctx context.Context, pts []domain.MetricPoint) {
 	if len(pts) == 0 {
 		return
 	}
-	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := s.Store.SaveMetricPoints(wctx, pts); err != nil {
-		s.Log.Warn("writing the health history; keeping it for the next try", "points", len(pts), "err", err)
-		if n := len(pts) - maxPending; n > 0 {
-			pts = pts[n:]
+	// In chunks, each with its own time: a backlog after an outage of the
+	// store drains a chunk at a time.
+	for len(pts) > 0 {
+		chunk := pts[:min(len(pts), writeChunk)]
+		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := s.Store.SaveMetricPoints(wctx, chunk)
+		cancel()
+		if err != nil {
+			s.Log.Warn("writing the health history; keeping it for the next try", "points", len(pts), "err", err)
+			if n := len(pts) - maxPending; n > 0 {
+				pts = pts[n:]
+			}
+			s.mu.Lock()
+			s.pending = append(pts, s.pending...)
+			s.mu.Unlock()
+			return
 		}
-		s.mu.Lock()
-		s.pending = append(pts, s.pending...)
-		s.mu.Unlock()
+		pts = pts[len(chunk):]
 	}
 }
 
@@ -191,8 +207,9 @@ func (s *Service) prune(ctx context.Context) {
 func (s *Service) ActiveAlerts(visit func(ref RunRef, pipeline int, n float64)) {
 	s.init()
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	for k, l := range s.latest {
+	latest := maps.Clone(s.latest)
+	s.mu.Unlock()
+	for k, l := range latest {
 		visit(l.ref, k.pipeline, l.frame.Values["ActiveAlerts"])
 	}
 }
@@ -237,12 +254,17 @@ func (s *Service) Series(ctx context.Context, q Query) ([]Series, time.Duration,
 	complete := inMemory && span <= Recent && !since.After(q.From.Add(Fine))
 	if inMemory && span <= Recent && !complete {
 		// Memory began after the range did: it holds the whole range when
-		// the store has nothing earlier (the run began in it).
-		earlier, err := s.Store.MetricPoints(ctx, q.OrgID, q.WorkflowID, Fine, q.From.Truncate(Fine), since.Truncate(Fine))
-		if err != nil {
-			return nil, 0, err
+		// the store has nothing earlier (the run began in it), at either
+		// resolution (an earlier run's 10 s points may be gone).
+		complete = true
+		for _, res := range []time.Duration{Fine, Coarse} {
+			// Periods that begin before the one memory's first frame is in.
+			earlier, err := s.Store.MetricPoints(ctx, q.OrgID, q.WorkflowID, res, q.From.Truncate(res), since.Truncate(res))
+			if err != nil {
+				return nil, 0, err
+			}
+			complete = complete && len(earlier) == 0
 		}
-		complete = len(earlier) == 0
 	}
 	switch {
 	case complete:
@@ -267,12 +289,7 @@ func (s *Service) Series(ctx context.Context, q Query) ([]Series, time.Duration,
 			rows[p] = appendRecent(rows[p], fs, res)
 		}
 	}
-	step := res
-	if q.MaxPoints > 0 {
-		for span/step > time.Duration(q.MaxPoints) {
-			step *= 2
-		}
-	}
+	step := stepFor(span, res, q.MaxPoints)
 	for p, fs := range rows {
 		if step != res {
 			rows[p] = fold(fs, step, time.Time{})
@@ -287,6 +304,24 @@ func (s *Service) Series(ctx context.Context, q Query) ([]Series, time.Duration,
 		out = append(out, seriesOf(m, rows)...)
 	}
 	return out, step, nil
+}
+
+// steps are the periods a series is folded into beyond its resolution.
+var steps = []time.Duration{2 * time.Second, 5 * time.Second, 10 * time.Second, 20 * time.Second, 30 * time.Second,
+	time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 30 * time.Minute, time.Hour, 2 * time.Hour, 6 * time.Hour}
+
+// stepFor is the shortest round period, a multiple of res, that makes no
+// more than maxPoints of span; res itself when it does, or maxPoints is 0.
+func stepFor(span, res time.Duration, maxPoints int) time.Duration {
+	if maxPoints <= 0 || span/res <= time.Duration(maxPoints) {
+		return res
+	}
+	for _, step := range steps {
+		if step > res && step%res == 0 && span/step <= time.Duration(maxPoints) {
+			return step
+		}
+	}
+	return steps[len(steps)-1]
 }
 
 // stored reads the store's points of a resolution, by pipeline.
@@ -319,7 +354,7 @@ func fold(frames []Frame, step time.Duration, after time.Time) []Frame {
 	var start time.Time
 	emit := func() {
 		if len(parts) > 0 && (after.IsZero() || start.After(after)) {
-			out = append(out, Frame{T: start, Values: Fold(parts)})
+			out = append(out, Frame{T: start, Values: foldValues(parts)})
 		}
 		parts = nil
 	}

@@ -103,7 +103,27 @@ func TestSeriesFoldsToMaxPoints(t *testing.T) {
 	for _, p := range series[0].Points {
 		total += p.V
 	}
-	if res != 8*time.Second || len(series[0].Points) > 100 || total != 600 {
-		t.Errorf("600 s into at most 100 points: %d points of %s, summing %v s; want 8 s periods summing 600", len(series[0].Points), res, total)
+	if res != 10*time.Second || len(series[0].Points) > 100 || total != 600 {
+		t.Errorf("600 s into at most 100 points: %d points of %s, summing %v s; want 10 s periods summing 600", len(series[0].Points), res, total)
+	}
+}
+
+// TestRecentRangeOfARunThatBeganInIt: a 5 minute range of a run that began
+// two minutes ago, past a minute's end, reads memory a point a second: the
+// stored periods are the run's own.
+func TestRecentRangeOfARunThatBeganInIt(t *testing.T) {
+	st := openStore(t, filepath.Join(t.TempDir(), "onair.db"))
+	t.Cleanup(func() { st.Close() })
+	ref := withWorkflow(t, st)
+	start := time.Date(2026, 12, 2, 10, 0, 25, 0, time.UTC)
+	clk := testclock.New(start)
+	s := &health.Service{Store: st, Now: clk.Now, Read: func() []health.Reading { return []health.Reading{{Ref: ref, InBitrate: 1e6}} }}
+	for range 120 {
+		s.Tick(t.Context())
+		clk.Advance(time.Second)
+	}
+	series, res, err := s.Series(t.Context(), health.Query{OrgID: "org", WorkflowID: "wf", From: clk.Now().Add(-5 * time.Minute), To: clk.Now(), Metrics: []string{"NetworkIn"}})
+	if err != nil || res != time.Second || len(series) != 1 || len(series[0].Points) != 120 {
+		t.Fatalf("%v at %s (%v), want the 120 seconds from memory", series, res, err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"onair/internal/domain"
@@ -26,54 +27,76 @@ type Notice struct {
 	ActiveAlerts int          `json:"activeAlerts"` // the run's open alerts after the change
 }
 
-// Webhooks posts notices to their URLs from one goroutine, in order, each
-// tried up to five times with a growing pause: a 2xx answer is delivered; a
-// 4xx other than 408 and 429 will not heal and is not tried again.
+// Webhooks posts notices to their URLs: each URL from its own goroutine
+// and queue, in order, so that a webhook that is down holds up no other.
+// Each notice is tried up to five times with a growing pause: a 2xx answer
+// is delivered; a 4xx other than 408 and 429 will not heal and is not
+// tried again.
 type Webhooks struct {
 	Client *http.Client
 	Log    *slog.Logger
 	// Backoff is the first pause between tries (1 s when 0); each doubles it.
 	Backoff time.Duration
 
-	queue chan delivery
+	mu     sync.Mutex
+	ctx    context.Context // set by Start; nil drops what is sent
+	queues map[string]chan Notice
 }
 
-type delivery struct {
-	url    string
-	notice Notice
-}
+const (
+	webhookTries  = 5
+	webhookQueue  = 200 // notices waiting per URL
+	maxWebhookURL = 100 // URLs with a queue at once
+)
 
-const webhookTries = 5
-
-// NewWebhooks returns a sender with a queue of 1000 notices.
+// NewWebhooks returns a sender; Start starts its deliveries.
 func NewWebhooks(log *slog.Logger) *Webhooks {
-	return &Webhooks{Client: &http.Client{Timeout: 10 * time.Second}, Log: log, queue: make(chan delivery, 1000)}
+	return &Webhooks{Client: &http.Client{Timeout: 10 * time.Second}, Log: log, queues: map[string]chan Notice{}}
+}
+
+// Start delivers what is sent from now on, until ctx ends.
+func (w *Webhooks) Start(ctx context.Context) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.ctx = ctx
 }
 
 // Send queues a notice for url; a full queue drops it, so that a webhook
 // that is down never holds up the event log.
 func (w *Webhooks) Send(url string, n Notice) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	q := w.queues[url]
+	if q == nil && w.ctx != nil && len(w.queues) < maxWebhookURL {
+		q = make(chan Notice, webhookQueue)
+		w.queues[url] = q
+		go w.run(url, q)
+	}
+	if q == nil {
+		w.Log.Warn("alert webhook not started, or too many webhook URLs; dropping a notice", "url", domain.MaskURL(url), "workflow", n.WorkflowID, "alert", n.Alert.Type)
+		return
+	}
 	select {
-	case w.queue <- delivery{url, n}:
+	case q <- n:
 	default:
-		w.Log.Warn("alert webhook queue is full; dropping a notice", "workflow", n.WorkflowID, "alert", n.Alert.Type)
+		w.Log.Warn("alert webhook queue is full; dropping a notice", "url", domain.MaskURL(url), "workflow", n.WorkflowID, "alert", n.Alert.Type)
 	}
 }
 
-// Run delivers queued notices until ctx ends.
-func (w *Webhooks) Run(ctx context.Context) {
+// run delivers one URL's notices until the context ends.
+func (w *Webhooks) run(url string, q chan Notice) {
 	for {
 		select {
-		case <-ctx.Done():
+		case <-w.ctx.Done():
 			return
-		case d := <-w.queue:
-			w.deliver(ctx, d)
+		case n := <-q:
+			w.deliver(w.ctx, url, n)
 		}
 	}
 }
 
-func (w *Webhooks) deliver(ctx context.Context, d delivery) {
-	body, err := json.Marshal(d.notice)
+func (w *Webhooks) deliver(ctx context.Context, url string, n Notice) {
+	body, err := json.Marshal(n)
 	if err != nil {
 		w.Log.Error("alert webhook notice", "err", err)
 		return
@@ -83,12 +106,12 @@ func (w *Webhooks) deliver(ctx context.Context, d delivery) {
 		pause = time.Second
 	}
 	for try := 1; ; try++ {
-		err := w.post(ctx, d.url, body)
+		err := w.post(ctx, url, body)
 		if err == nil {
 			return
 		}
 		if errors.As(err, new(permanent)) || try == webhookTries || ctx.Err() != nil {
-			w.Log.Warn("alert webhook failed; giving up on this notice", "url", domain.MaskURL(d.url), "tries", try, "err", err)
+			w.Log.Warn("alert webhook failed; giving up on this notice", "url", domain.MaskURL(url), "tries", try, "err", err)
 			return
 		}
 		select {
@@ -124,29 +147,4 @@ func (w *Webhooks) post(ctx context.Context, url string, body []byte) error {
 	default:
 		return fmt.Errorf("the webhook answered %s", resp.Status)
 	}
-}
-
-// Changes are the alerts that differ between before and after: raised
-// (in after only) and cleared (in before only).
-func Changes(before, after []domain.Alert) (raised, cleared []domain.Alert) {
-	key := func(a domain.Alert) string { return fmt.Sprint(a.Kind(), "/", a.Pipeline, "/", a.Destination) }
-	in := func(list []domain.Alert, a domain.Alert) bool {
-		for _, b := range list {
-			if key(a) == key(b) {
-				return true
-			}
-		}
-		return false
-	}
-	for _, a := range after {
-		if !in(before, a) {
-			raised = append(raised, a)
-		}
-	}
-	for _, b := range before {
-		if !in(after, b) {
-			cleared = append(cleared, b)
-		}
-	}
-	return raised, cleared
 }

@@ -79,7 +79,7 @@ func (m *Meter) Observe(it Item) {
 		m.seenVideo, m.seenAudio = false, false
 		m.stats.DeclaredFrameRate = 0
 		if m.video >= 0 {
-			m.stats.DeclaredFrameRate = DeclaredFrameRate(it.Tracks[m.video].Codec)
+			m.stats.DeclaredFrameRate = declaredFrameRate(it.Tracks[m.video].Codec)
 		}
 	case it.Break:
 		m.countLoss(now)
@@ -155,10 +155,10 @@ func (m *Meter) Stats() Stats {
 	return s
 }
 
-// DeclaredFrameRate is the frame rate a video codec's SPS declares in its
+// declaredFrameRate is the frame rate a video codec's SPS declares in its
 // timing information, 0 when it has none or cannot be read; anything over
 // 300 fps is taken for a misreading.
-func DeclaredFrameRate(c Codec) float64 {
+func declaredFrameRate(c Codec) float64 {
 	var fps float64
 	switch c := c.(type) {
 	case *H264:

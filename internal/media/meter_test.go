@@ -72,11 +72,11 @@ func TestMeterWaitsForTheFirstSource(t *testing.T) {
 func TestDeclaredFrameRate(t *testing.T) {
 	// libx264's SPS for 320x180 at 30 fps (ffmpeg -f lavfi -i testsrc=rate=30).
 	sps := []byte{0x67, 0xf4, 0x00, 0x0d, 0x91, 0x9b, 0x28, 0x28, 0x33, 0xf1, 0xb8, 0x08, 0x80, 0x00, 0x00, 0x03, 0x00, 0x80, 0x00, 0x00, 0x1e, 0x07, 0x8a, 0x14, 0xcb}
-	if got := DeclaredFrameRate(&H264{SPS: sps}); got != 30 {
+	if got := declaredFrameRate(&H264{SPS: sps}); got != 30 {
 		t.Errorf("libx264's 30 fps SPS: %v", got)
 	}
 	for name, c := range map[string]Codec{"no timing": testTracks[0].Codec, "truncated": &H264{SPS: sps[:6]}, "audio": &AAC{}} {
-		if got := DeclaredFrameRate(c); got != 0 {
+		if got := declaredFrameRate(c); got != 0 {
 			t.Errorf("%s: %v, want 0", name, got)
 		}
 	}

@@ -18,6 +18,20 @@ const (
 	KeysDir = "keys"
 )
 
+// WorkflowOfPath reads a playback URL path by the data directory's layout:
+// /live/<workflow>/<file> or /archive/<workflow>/<file>. It returns the
+// root (LiveRoot or ArchiveRoot), the workflow and the rest of the path;
+// ok is false for any other path.
+func WorkflowOfPath(p string) (root, workflowID, file string, ok bool) {
+	for _, root := range []string{LiveRoot, ArchiveRoot} {
+		if rest, found := strings.CutPrefix(p, "/"+root+"/"); found {
+			workflowID, file, _ = strings.Cut(rest, "/")
+			return root, workflowID, file, workflowID != ""
+		}
+	}
+	return "", "", "", false
+}
+
 // LiveDir is where pipeline p of a workflow's channel writes its live HLS: the
 // workflow's directory, or its pipeline subdirectory (0/, 1/) in a STANDARD channel.
 func LiveDir(workflowID string, class domain.ChannelClass, p int) string {

@@ -2,7 +2,6 @@ package playout
 
 import (
 	"net/http"
-	"strings"
 
 	"onair/internal/pipeline"
 )
@@ -15,7 +14,7 @@ import (
 // change; at once for a change through the API).
 func (s *Service) Guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if id := workflowOf(r.URL.Path); id != "" {
+		if _, id, _, ok := pipeline.WorkflowOfPath(r.URL.Path); ok {
 			if _, protected := s.drm.Load(id); protected {
 				w.Header().Set("Access-Control-Allow-Origin", "*")
 				http.Error(w, "this event has a DRM playout profile: it plays only through the profile's manifests (GET /api/workflows/"+id+" lists them)",
@@ -34,17 +33,4 @@ func (s *Service) protect(workflowID string, drm bool) {
 	} else {
 		s.drm.Delete(workflowID)
 	}
-}
-
-// workflowOf is the workflow a live or archive path belongs to, by the
-// pipeline's layout: its first directory.
-func workflowOf(p string) string {
-	rest, ok := strings.CutPrefix(p, "/"+pipeline.LiveRoot+"/")
-	if !ok {
-		if rest, ok = strings.CutPrefix(p, "/"+pipeline.ArchiveRoot+"/"); !ok {
-			return ""
-		}
-	}
-	id, _, _ := strings.Cut(rest, "/")
-	return id
 }

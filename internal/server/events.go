@@ -103,7 +103,7 @@ func (e *eventLog) write(it runEvent) {
 	})
 	switch {
 	case err == nil:
-		e.notify(ch, before)
+		e.notify(ch, before, it.ev.Time)
 	case !errors.Is(err, errOtherRun) && !errors.Is(err, errNothingToClear) && !errors.Is(err, domain.ErrNotFound):
 		e.log.Warn("recording a run event", "workflow", it.ref.WorkflowID, "err", err)
 	}
@@ -111,7 +111,7 @@ func (e *eventLog) write(it runEvent) {
 
 // notify sends the alerts that the run's last event raised or cleared to
 // its webhook.
-func (e *eventLog) notify(ch domain.Channel, before []domain.Alert) {
+func (e *eventLog) notify(ch domain.Channel, before []domain.Alert, at time.Time) {
 	url := ch.Workflow.Blueprint.Settings.AlertWebhook
 	if url == "" {
 		url = e.webhook
@@ -119,10 +119,11 @@ func (e *eventLog) notify(ch domain.Channel, before []domain.Alert) {
 	if url == "" || e.webhooks == nil {
 		return
 	}
-	raised, cleared := health.Changes(before, ch.Run.Alerts)
+	raised, cleared := domain.AlertChanges(before, ch.Run.Alerts)
 	send := func(typ string, alerts []domain.Alert) {
 		for _, a := range alerts {
-			e.webhooks.Send(url, health.Notice{Type: typ, Time: time.Now().UTC(), WorkflowID: ch.Workflow.ID, WorkflowName: ch.Workflow.Name,
+			a.Type = a.Kind()
+			e.webhooks.Send(url, health.Notice{Type: typ, Time: at.UTC(), WorkflowID: ch.Workflow.ID, WorkflowName: ch.Workflow.Name,
 				RunID: ch.Run.ID, Alert: a, ActiveAlerts: len(ch.Run.Alerts)})
 		}
 	}

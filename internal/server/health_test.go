@@ -84,8 +84,9 @@ func TestChannelHealth(t *testing.T) {
 	first.Wait()
 	time.Sleep(10 * time.Second)
 	e2e.Publish(t, ingest, 60)
-	e2e.WaitFor(t, "the input_loss alert to clear", 20*time.Second, func() bool { return e2e.HasEvent(n.Channel(id), domain.EventAlertCleared) })
-	time.Sleep(5 * time.Second)
+	e2e.WaitFor(t, "the input_loss alert to clear", 20*time.Second, func() bool {
+		return hasAlertEvent(n.Channel(id), domain.EventAlertCleared, domain.AlertInputLoss)
+	})
 	e2e.WaitFor(t, "the destination_retrying alert", 30*time.Second, func() bool {
 		for _, a := range n.Channel(id).Alerts {
 			if a.Type == domain.AlertDestinationRetrying && a.Destination == "cdn" {
@@ -100,7 +101,11 @@ func TestChannelHealth(t *testing.T) {
 	for _, agent := range []string{"player-a", "player-b"} {
 		watch(t, master, agent, agent == "player-a")
 	}
-	time.Sleep(2 * time.Second) // a tick reads the audience
+	e2e.WaitFor(t, "the two viewers in the history", 10*time.Second, func() bool {
+		var v api.HealthSeriesList
+		n.Call("GET", "/api/channels/"+id+"/health?format=json&period=1m&metrics=Viewers", nil, &v)
+		return len(v.Items) == 1 && len(v.Items[0].Points) > 0 && v.Items[0].Points[len(v.Items[0].Points)-1].Value == 2
+	})
 
 	// The series, a point a second.
 	var series api.HealthSeriesList
@@ -220,13 +225,16 @@ func TestChannelHealth(t *testing.T) {
 
 	// Bad parameters are refused by name, and change nothing.
 	for query, field := range map[string]string{
-		"width=0":              "width",
-		"height=5000":          "height",
-		"tz=Mars/Olympus":      "tz",
-		"metrics=NetworkIn,Hz": "metrics",
-		"period=soon":          "period",
-		"start=yesterday":      "start",
-		"format=gif":           "format",
+		"width=0":                    "width",
+		"height=5000":                "height",
+		"tz=Mars/Olympus":            "tz",
+		"metrics=NetworkIn,Hz":       "metrics",
+		"period=soon":                "period",
+		"start=yesterday":            "start",
+		"format=gif":                 "format",
+		"colour=red":                 "colour",
+		"start=2099-01-01T00:00:00Z": "start",
+		"tz=%2B1430":                 "tz",
 	} {
 		var e api.ErrorBody
 		if code := n.Call("GET", "/api/channels/"+id+"/health?"+query, nil, &e); code != 400 || !strings.Contains(e.Message, field) {

@@ -329,6 +329,7 @@ func (s *Server) Run(ctx context.Context) error {
 	schedDone := make(chan error, 1)
 	go func() { schedDone <- s.sched.Run(ctrlCtx) }()
 	eventsCtx, stopEvents := context.WithCancel(context.Background())
+	s.webhooks.Start(eventsCtx)
 	eventsDone := make(chan struct{})
 	go func() { s.events.run(eventsCtx); close(eventsDone) }()
 	reapDone := make(chan struct{})
@@ -338,7 +339,6 @@ func (s *Server) Run(ctx context.Context) error {
 	healthCtx, stopHealth := context.WithCancel(context.Background())
 	healthDone := make(chan struct{})
 	go func() { s.health.Run(healthCtx); close(healthDone) }()
-	go s.webhooks.Run(eventsCtx)
 	ingestDone := make(chan error, 1)
 	go func() { ingestDone <- s.ingest.Serve(s.rtmpLn) }()
 
@@ -375,10 +375,13 @@ func (s *Server) Run(ctx context.Context) error {
 	<-schedDone
 	<-reapDone
 	<-syncDone
-	s.ingest.Close()
-	s.engine.Shutdown(shutdownCtx)
+	// The health history stops first: the engine's shutdown takes the runs
+	// down, which the monitor would take for their end and clear their
+	// alerts, while they go on at the next start.
 	stopHealth()
 	<-healthDone
+	s.ingest.Close()
+	s.engine.Shutdown(shutdownCtx)
 	stopEvents()
 	<-eventsDone
 	s.origin.Close()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"time"
 
 	"onair/internal/domain"
@@ -19,7 +20,7 @@ func (s *sqlStore) SaveMetricPoints(ctx context.Context, pts []domain.MetricPoin
 	}
 	return s.inTx(ctx, func(c conn) error {
 		for _, p := range pts {
-			vals, err := json.Marshal(p.Values)
+			vals, err := json.Marshal(finite(p.Values))
 			if err != nil {
 				return fmt.Errorf("metric point of run %q at %s: %w", p.RunID, p.Time, err)
 			}
@@ -68,9 +69,9 @@ func ceilUnix(t time.Time) int64 {
 
 func (s *sqlStore) PruneMetricPoints(ctx context.Context, fine time.Duration, fineBefore, coarseBefore time.Time) (int64, error) {
 	active := activeStatuses()
-	args := append([]any{int64(fine / time.Second), fineBefore.Unix()}, active...)
-	res, err := s.conn().exec(ctx, `DELETE FROM metric_points WHERE resolution = ? AND t < ?
-		AND run_id NOT IN (SELECT id FROM runs WHERE status IN (`+placeholders(len(active))+`))`, args...)
+	args := append(append([]any{int64(fine / time.Second)}, active...), s.d.time(fineBefore))
+	res, err := s.conn().exec(ctx, `DELETE FROM metric_points WHERE resolution = ? AND run_id IN
+		(SELECT id FROM runs WHERE status NOT IN (`+placeholders(len(active))+`) AND (stopped IS NULL OR stopped < ?))`, args...)
 	if err != nil {
 		return 0, err
 	}
@@ -81,4 +82,20 @@ func (s *sqlStore) PruneMetricPoints(ctx context.Context, fine time.Duration, fi
 	}
 	m, _ := res.RowsAffected()
 	return n + m, nil
+}
+
+// finite is values without NaN and infinities, which JSON cannot hold.
+func finite(values map[string]float64) map[string]float64 {
+	for _, v := range values {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			out := make(map[string]float64, len(values))
+			for k, v := range values {
+				if !math.IsNaN(v) && !math.IsInf(v, 0) {
+					out[k] = v
+				}
+			}
+			return out
+		}
+	}
+	return values
 }

@@ -208,9 +208,10 @@ type MetricStore interface {
 	// MetricPoints returns a workflow's points of one resolution whose
 	// period starts in [from, to), by time then pipeline.
 	MetricPoints(ctx context.Context, org, workflowID string, res time.Duration, from, to time.Time) ([]domain.MetricPoint, error)
-	// PruneMetricPoints deletes the points of resolution fine from before
-	// fineBefore whose run is no longer active, and the points of every other
-	// resolution from before coarseBefore. It returns how many it deleted.
+	// PruneMetricPoints deletes the points of resolution fine of the runs
+	// that are no longer active and stopped before fineBefore, and the points
+	// of every other resolution from before coarseBefore. It returns how
+	// many it deleted.
 	PruneMetricPoints(ctx context.Context, fine time.Duration, fineBefore, coarseBefore time.Time) (int64, error)
 }
 

@@ -7,7 +7,6 @@
 import { request, path } from './api.js';
 import { $, el } from './dom.js';
 
-const METRICS = ['NetworkIn', 'InputVideoFrameRate', 'InputLossSeconds', 'DroppedFrames', 'EncoderSpeed', 'ActiveAlerts'];
 const PERIODS = ['15m', '1h', '6h', '24h'];
 const ACTIVE = new Set(['PROVISIONING', 'STARTING', 'RUNNING', 'STOPPING']);
 const EVERY_MS = 10000;
@@ -121,7 +120,8 @@ export function createHealth() {
     last = performance.now();
     const sc = scope();
     graphs.setAttribute('aria-busy', 'true');
-    const q = new URLSearchParams({ period, width: s.width, height: s.height, tz: ZONE, metrics: METRICS.join(',') });
+    // The server's six default graphs.
+    const q = new URLSearchParams({ period, width: s.width, height: s.height, tz: ZONE });
     try {
       const answer = await request('GET', `${path`/api/channels/${want.id}/health`}?${q}`);
       const cards = answer.items.map((item) => card(item, s));

@@ -31,12 +31,12 @@ type Series struct {
 // Chart is one metric's chart.
 type Chart struct {
 	Title    string // the metric, "NetworkIn"
-	Unit     string // "kbps", "fps", "s", "ms", "x", "count", "viewers", "requests/s"; shown on the y axis / title
-	Width    int    // pixels, 100..2000 (callers validate; you may clamp defensively)
+	Unit     string // "kbps", "fps", "s", "ms", "x", "count", "viewers", "requests/s"; shown in the title
+	Width    int    // pixels, MinSize..MaxSize; clamped into it
 	Height   int
 	Location *time.Location // time zone of the time-axis labels; nil = UTC
 	From, To time.Time      // the time range of the x axis (points outside are ignored)
-	Series   []Series       // each series' points are sorted by T; all series share the same T values (one step), but do not rely on it: align them yourself onto a common time grid
+	Series   []Series       // each series' points sorted by T; the series may have different times: they are aligned onto one time grid
 	// Integer: the values are whole counts (errors, alerts, seconds lost),
 	// so the value axis steps by whole numbers.
 	Integer bool
@@ -44,13 +44,14 @@ type Chart struct {
 
 // Size limits and defaults of a chart in pixels.
 const (
-	minSize       = 100
-	maxSize       = 2000
-	defaultWidth  = 600
-	defaultHeight = 400
+	MinSize       = 100
+	MaxSize       = 2000
+	DefaultWidth  = 600
+	DefaultHeight = 400
 )
 
-// PNG draws c. It never panics (recover the library's panics into an error) and returns a PNG of exactly Width x Height pixels.
+// PNG draws c as a PNG of exactly Width x Height pixels. It never panics:
+// a panic of the chart library comes back as an error.
 //
 // A Width or Height outside 100..2000 is clamped into it (0 means the
 // default 600x400), a nil Location means UTC, and an empty time range is
@@ -93,8 +94,8 @@ func AxisLabels(c Chart) (labels []string) {
 
 // normalize applies the defensive defaults that PNG documents.
 func normalize(c Chart) Chart {
-	c.Width = clampSize(c.Width, defaultWidth)
-	c.Height = clampSize(c.Height, defaultHeight)
+	c.Width = clampSize(c.Width, DefaultWidth)
+	c.Height = clampSize(c.Height, DefaultHeight)
 	if c.Location == nil {
 		c.Location = time.UTC
 	}
@@ -110,10 +111,10 @@ func measurer() *charts.Painter {
 	return charts.NewPainter(charts.PainterOptions{Width: 1, Height: 1, Font: fontFace})
 }
 
-// clampSize keeps a pixel size within minSize..maxSize, with def for unset.
+// clampSize keeps a pixel size within MinSize..MaxSize, with def for unset.
 func clampSize(v, def int) int {
 	if v <= 0 {
 		return def
 	}
-	return min(max(v, minSize), maxSize)
+	return min(max(v, MinSize), MaxSize)
 }

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -67,11 +68,12 @@ func testMetricPoints(t *testing.T, s store.Store) {
 	}
 
 	again := point(time.Minute, 0, 0)
-	again.Values = map[string]float64{"NetworkIn": -1}
+	again.Values = map[string]float64{"NetworkIn": -1, "EncoderSpeed": math.NaN(), "AvDriftMs": math.Inf(1)}
 	must(t, s.SaveMetricPoints(ctx, []domain.MetricPoint{again}))
 	first, err := s.MetricPoints(ctx, "org-a", "wf", time.Minute, start, start.Add(time.Minute))
 	must(t, err)
-	equal(t, "a point written again", first, []domain.MetricPoint{again, point(time.Minute, 0, 1)})
+	again.Values = map[string]float64{"NetworkIn": -1}
+	equal(t, "a point written again, without its NaN and infinity", first, []domain.MetricPoint{again, point(time.Minute, 0, 1)})
 
 	// While the run is active, its 10 s points stay; the 1 min points of the
 	// first 12 h are past their age.
@@ -82,7 +84,13 @@ func testMetricPoints(t *testing.T, s store.Store) {
 	}
 	_, err = s.UpdateChannel(ctx, "org-a", "wf", func(c *domain.Channel) error { return c.SetStatus(domain.StatusStartFailed, "test", at(2)) })
 	must(t, err)
-	n, err = s.PruneMetricPoints(ctx, 10*time.Second, end.Add(time.Hour), start.Add(12*time.Hour))
+	// Ended, but not long enough ago: its 10 s points stay.
+	n, err = s.PruneMetricPoints(ctx, 10*time.Second, at(1), start.Add(12*time.Hour))
+	must(t, err)
+	if n != 0 {
+		t.Errorf("pruning a run that ended after fineBefore deleted %d points", n)
+	}
+	n, err = s.PruneMetricPoints(ctx, 10*time.Second, at(3), start.Add(12*time.Hour))
 	must(t, err)
 	left, err := s.MetricPoints(ctx, "org-a", "wf", 10*time.Second, start, end)
 	must(t, err)
