@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // ExplainListWorkflows returns the database's plan for the statement that
@@ -25,6 +26,17 @@ func ExplainListChannels(ctx context.Context, st Store, org string, f RunFilter)
 	})
 }
 
+// ExplainMetricPoints is ExplainListWorkflows for MetricPoints: the plan of
+// reading a workflow's health history.
+func ExplainMetricPoints(ctx context.Context, st Store, org, workflowID string, res time.Duration, from, to time.Time) (string, error) {
+	s, ok := st.(*sqlStore)
+	if !ok {
+		return "", fmt.Errorf("store: %T has no SQL to explain", st)
+	}
+	q, args := metricPointsQuery(org, workflowID, res, from, to)
+	return explain(ctx, s, q, args)
+}
+
 func explainList(ctx context.Context, st Store, limit int, build func(conn, int) (string, []any, error)) (string, error) {
 	s, ok := st.(*sqlStore)
 	if !ok {
@@ -38,6 +50,11 @@ func explainList(ctx context.Context, st Store, limit int, build func(conn, int)
 	if err != nil {
 		return "", err
 	}
+	return explain(ctx, s, q, args)
+}
+
+// explain runs EXPLAIN on a query and returns its plan, a step a line.
+func explain(ctx context.Context, s *sqlStore, q string, args []any) (string, error) {
 	explain := "EXPLAIN "
 	if s.d.name == sqliteDialect.name {
 		explain = "EXPLAIN QUERY PLAN "

@@ -40,7 +40,7 @@ func (s *sqlStore) SaveMetricPoints(ctx context.Context, pts []domain.MetricPoin
 }
 
 func (s *sqlStore) MetricPoints(ctx context.Context, org, workflowID string, res time.Duration, from, to time.Time) ([]domain.MetricPoint, error) {
-	seconds := int64(res / time.Second)
+	q, args := metricPointsQuery(org, workflowID, res, from, to)
 	return queryList(ctx, s.conn(), func(r scanner) (domain.MetricPoint, error) {
 		p := domain.MetricPoint{OrgID: org, WorkflowID: workflowID, Resolution: res}
 		var t int64
@@ -53,9 +53,14 @@ func (s *sqlStore) MetricPoints(ctx context.Context, org, workflowID string, res
 			return p, fmt.Errorf("metric point of run %q at %s: %w", p.RunID, p.Time, err)
 		}
 		return p, nil
-	}, `SELECT t, pipeline, run_id, vals FROM metric_points
+	}, q, args...)
+}
+
+// metricPointsQuery is MetricPoints' statement: one range of the primary key.
+func metricPointsQuery(org, workflowID string, res time.Duration, from, to time.Time) (string, []any) {
+	return `SELECT t, pipeline, run_id, vals FROM metric_points
 		WHERE workflow_id = ? AND resolution = ? AND t >= ? AND t < ? AND org_id = ?
-		ORDER BY t, pipeline`, workflowID, seconds, from.Unix(), ceilUnix(to), org)
+		ORDER BY t, pipeline`, []any{workflowID, int64(res / time.Second), from.Unix(), ceilUnix(to), org}
 }
 
 // ceilUnix is the first whole second at or after t.
