@@ -9,27 +9,15 @@ import (
 // bitrate, each reader's drops, the destinations and whether the
 // pipeline's alert is open. The counters are the ones the metrics export.
 func (l *Local) Readings() []health.Reading {
-	type row struct {
-		ref       health.RunRef
-		p         *pipe
-		publisher bool
-	}
-	l.mu.Lock()
-	var rows []row
-	for _, rt := range l.runs {
-		if !rt.started {
-			continue
-		}
-		ref := health.RunRef{OrgID: rt.ref.OrgID, WorkflowID: rt.ref.WorkflowID, RunID: rt.ref.RunID}
-		for _, p := range rt.pipes {
-			rows = append(rows, row{ref, p, p.publisher != nil})
-		}
-	}
-	l.mu.Unlock()
+	rows := l.pipeRows()
 	out := make([]health.Reading, 0, len(rows))
 	for _, r := range rows {
+		if !r.started {
+			continue
+		}
 		p := r.p
-		hr := health.Reading{Ref: r.ref, Pipeline: p.index, Publisher: r.publisher, Failing: p.alert.open.Load()}
+		ref := health.RunRef{OrgID: r.ref.OrgID, WorkflowID: r.ref.WorkflowID, RunID: r.ref.RunID}
+		hr := health.Reading{Ref: ref, Pipeline: p.index, Publisher: r.publisher, Failing: p.alert.open.Load()}
 		for i, m := range p.meters {
 			s := m.meter.Stats()
 			if i == 0 { // the source

@@ -65,24 +65,33 @@ type meteredStream struct {
 	meter *media.Meter
 }
 
+// pipeRow is one pipeline of a run here, as a scrape or a health reading
+// sees it.
+type pipeRow struct {
+	ref       RunRef
+	p         *pipe
+	started   bool // the run's media graph is up: its pipe's meters, encoder and destinations are set
+	publisher bool
+}
+
+// pipeRows lists every pipeline of the runs here.
+func (l *Local) pipeRows() []pipeRow {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var rows []pipeRow
+	for _, rt := range l.runs {
+		for _, p := range rt.pipes {
+			rows = append(rows, pipeRow{ref: rt.ref, p: p, started: rt.started, publisher: p.publisher != nil})
+		}
+	}
+	return rows
+}
+
 // Collect implements prometheus.Collector: it reads each pipeline's meters and
 // ffmpeg's latest -progress block at scrape time, so that nothing polls in
 // between. Series exist only for the runs up on this node.
 func (l *Local) Collect(ch chan<- prometheus.Metric) {
-	type row struct {
-		wf        string
-		p         *pipe
-		started   bool
-		publisher bool
-	}
-	l.mu.Lock()
-	var rows []row
-	for _, rt := range l.runs {
-		for _, p := range rt.pipes {
-			rows = append(rows, row{wf: rt.ref.WorkflowID, p: p, started: rt.started, publisher: p.publisher != nil})
-		}
-	}
-	l.mu.Unlock()
+	rows := l.pipeRows()
 	publishers := 0
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
@@ -97,7 +106,7 @@ func (l *Local) Collect(ch chan<- prometheus.Metric) {
 		if !r.started {
 			continue // held until its start
 		}
-		labels := []string{r.wf, strconv.Itoa(r.p.index)}
+		labels := []string{r.ref.WorkflowID, strconv.Itoa(r.p.index)}
 		up := 1.0
 		if e := r.p.encoder; e != nil {
 			sup := e.Supervisor()

@@ -111,6 +111,26 @@ func (h *History) Runs() []RunRef {
 	return out
 }
 
+// Latest visits each pipeline's newest frame, outside the history's lock.
+func (h *History) Latest(visit func(ref RunRef, pipeline int, f Frame)) {
+	type newest struct {
+		ref      RunRef
+		pipeline int
+		frame    Frame
+	}
+	h.mu.Lock()
+	var all []newest
+	for k, p := range h.pipes {
+		if n := len(p.frames); n > 0 {
+			all = append(all, newest{p.ref, k.pipeline, p.frames[n-1]})
+		}
+	}
+	h.mu.Unlock()
+	for _, n := range all {
+		visit(n.ref, n.pipeline, n.frame)
+	}
+}
+
 // Frames are a workflow's frames from from (inclusive) to to (exclusive),
 // by pipeline, and since when the memory holds them: frames before that are
 // only in the store. ok is false when it holds none of the workflow's.

@@ -3,7 +3,6 @@ package health
 import (
 	"context"
 	"log/slog"
-	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -53,18 +52,11 @@ type Service struct {
 
 	mu      sync.Mutex
 	pending []domain.MetricPoint // not written yet
-	latest  map[pipeKey]latest   // each pipeline's newest frame, for /metrics
-}
-
-type latest struct {
-	ref   RunRef
-	frame Frame
 }
 
 func (s *Service) init() {
 	s.once.Do(func() {
 		s.history, s.monitor = NewHistory(), NewMonitor()
-		s.latest = map[pipeKey]latest{}
 		if s.Now == nil {
 			s.Now = time.Now
 		}
@@ -117,7 +109,6 @@ func (s *Service) Tick(ctx context.Context) {
 	}
 	s.Audience.SetLive(workflows)
 	var pts []domain.MetricPoint
-	newest := map[pipeKey]latest{}
 	for _, r := range readings {
 		if r.Pipeline == 0 {
 			a := s.Audience.Of(r.Ref.WorkflowID)
@@ -128,16 +119,12 @@ func (s *Service) Tick(ctx context.Context) {
 			s.OnEvent(r.Ref, e)
 		}
 		pts = append(pts, s.history.Add(r.Ref, r.Pipeline, frame)...)
-		newest[pipeKey{r.Ref.RunID, r.Pipeline}] = latest{r.Ref, frame}
 	}
 	for _, ref := range s.history.Runs() {
 		if !live[ref.RunID] {
 			pts = append(pts, s.end(ref)...)
 		}
 	}
-	s.mu.Lock()
-	s.latest = newest
-	s.mu.Unlock()
 	s.flush(ctx, pts)
 }
 
@@ -206,12 +193,7 @@ func (s *Service) prune(ctx context.Context) {
 // frame, for the metrics.
 func (s *Service) ActiveAlerts(visit func(ref RunRef, pipeline int, n float64)) {
 	s.init()
-	s.mu.Lock()
-	latest := maps.Clone(s.latest)
-	s.mu.Unlock()
-	for k, l := range latest {
-		visit(l.ref, k.pipeline, l.frame.Values["ActiveAlerts"])
-	}
+	s.history.Latest(func(ref RunRef, pipeline int, f Frame) { visit(ref, pipeline, f.Values["ActiveAlerts"]) })
 }
 
 // Series is one line of a health graph: a metric of one pipeline (and one
