@@ -64,7 +64,13 @@ func (s *Server) getChannel(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.channelInfo(ch.Workflow.ChannelWorkflow(), ch.Run))
+	info := s.channelInfo(ch.Workflow.ChannelWorkflow(), ch.Run)
+	if u := s.storagePreview(ch.Workflow.ID); info.PlayerPreview == nil && u != "" && ch.Workflow.Blueprint.Settings.PushesToStorage() {
+		// The guide's "the Live Service automatically assembles the url":
+		// the CDN in front of the storage, where the channel pushes.
+		info.PlayerPreview = &domain.PlayerPreview{URL: u}
+	}
+	writeJSON(w, http.StatusOK, info)
 	return nil
 }
 
@@ -134,13 +140,8 @@ func (s *Server) channelInfo(wf domain.ChannelWorkflow, run *domain.Run) Channel
 		}
 	}
 	for _, a := range run.Archives {
-		ai := ArchiveInfo{ID: a.ID, FileSize: a.FileSize, Duration: a.Duration}
-		if a.Playlist != "" {
-			ai.PlaylistURL = s.PublicURL + "/archive/" + a.Playlist
-		}
-		if a.MP4 != "" && a.FileSize > 0 {
-			ai.DownloadURL = s.PublicURL + "/archive/" + a.MP4
-		}
+		ai := ArchiveInfo{ID: a.ID, FileSize: a.FileSize, Duration: a.Duration, Location: a.Location}
+		ai.PlaylistURL, ai.DownloadURL = s.archiveURLs(a)
 		info.Archives = append(info.Archives, ai)
 	}
 	return info

@@ -118,16 +118,32 @@ func TestGuideBlueprints(t *testing.T) {
 		t.Errorf("the Akamai destination as the API shows it: %+v", d)
 	}
 
+	// The guide's CloudFront/MediaStore destinations, verbatim, pushed to by
+	// an HLS group: the server assembles their URL from its storage.
 	cloudfront := guideWorkflow(t, func(s map[string]any) {
 		var dests any
 		json.Unmarshal([]byte(guideCloudfront), &dests)
 		s["destinations"] = dests
+		s["outputGroups"] = append(s["outputGroups"].([]any), map[string]any{"name": "Cloudfront", "type": "HLS", "destinationId": "Cloudfront",
+			"hls": map[string]any{"segmentSeconds": 6, "windowSeconds": 60}})
 	})
-	if code := e.do("POST", "/api/workflows", cloudfront, &eb); code != 400 || !strings.Contains(eb.Message, "mediaPackageSettings") {
-		t.Errorf("the CloudFront blueprint: %d %+v", code, eb)
+	var cloudfrontID struct{ ID string }
+	if code := e.do("POST", "/api/workflows", cloudfront, &cloudfrontID); code != 201 {
+		t.Errorf("the CloudFront blueprint: %d", code)
+	}
+	packaged := guideWorkflow(t, func(s map[string]any) {
+		var dests []any
+		json.Unmarshal([]byte(guideCloudfront), &dests)
+		dests[0].(map[string]any)["mediaPackageSettings"] = []any{map[string]any{"id": "endpoint"}}
+		s["destinations"] = dests
+		s["outputGroups"] = append(s["outputGroups"].([]any), map[string]any{"name": "Cloudfront", "type": "HLS", "destinationId": "Cloudfront",
+			"hls": map[string]any{"segmentSeconds": 6, "windowSeconds": 60}})
+	})
+	if code := e.do("POST", "/api/workflows", packaged, &eb); code != 400 || !strings.Contains(eb.Field, "mediaPackageSettings") {
+		t.Errorf("a CloudFront blueprint with MediaPackage settings: %d %+v", code, eb)
 	}
 	var list api.WorkflowList
-	if e.do("GET", "/api/workflows", nil, &list); len(list.Items) != 2 {
+	if e.do("GET", "/api/workflows", nil, &list); len(list.Items) != 3 {
 		t.Errorf("refused bodies created workflows: %+v", list.Items)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"onair/internal/catalog"
 	"onair/internal/channels"
 	"onair/internal/openapi"
+	"onair/internal/storage"
 	"onair/internal/store"
 )
 
@@ -55,6 +56,12 @@ type Options struct {
 	// StopWait bounds how long DELETE /api/streams/{id} waits for a stopped
 	// stream's last session to finish its archive; DefaultStopWait when 0.
 	StopWait time.Duration
+	// Storage is where archives are kept (the data directory, or a bucket
+	// over it); the data directory alone when nil.
+	Storage *storage.Set
+	// CDNBaseURL is the CDN in front of the storage bucket's prefix, for the
+	// preview of channels that push to it; the bucket's own URL when empty.
+	CDNBaseURL string
 }
 
 // DefaultStopWait is how long a stream's delete waits for its last session
@@ -84,6 +91,11 @@ func New(o Options) *Server {
 	}
 	if o.Limiter == nil {
 		o.Limiter = auth.NewLimiter(5, 15*time.Minute, o.Now)
+	}
+	if o.Storage == nil && o.DataDir != "" {
+		if disk, err := storage.NewDisk(o.DataDir); err == nil {
+			o.Storage, _ = storage.NewSet(disk, storage.Location{}, storage.S3Config{})
+		}
 	}
 	s := &Server{Options: o, log: o.Log.With("component", "api")}
 	s.channels = o.Channels

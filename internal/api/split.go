@@ -1,6 +1,9 @@
 package api
 
 import (
+	"context"
+	"errors"
+	"io"
 	"net/http"
 	"os"
 	"path"
@@ -10,6 +13,8 @@ import (
 	"onair/internal/domain"
 	"onair/internal/openapi"
 	"onair/internal/pipeline"
+	"onair/internal/recorder"
+	"onair/internal/storage"
 	"onair/internal/store"
 )
 
@@ -84,10 +89,17 @@ func (s *Server) splitStream(w http.ResponseWriter, r *http.Request) error {
 	if len(archives) == 0 {
 		return &domain.ConflictError{Message: "the stream's blueprint records no archive to split"}
 	}
-	playlist := archives[0].Playlist()
-	raw, err := os.ReadFile(filepath.Join(s.DataDir, playlist))
+	a := archives[0]
+	files, err := s.Storage.Archives(a.Location)
 	if err != nil {
+		return err
+	}
+	raw, err := storage.ReadAll(ctx, files, a.Playlist(), clip.MaxPlaylistBytes)
+	if errors.Is(err, storage.ErrNotFound) {
 		return badRequest("session_id", "session %s has no recording yet", body.SessionID)
+	}
+	if err != nil {
+		return err
 	}
 	segs, _, err := clip.Parse(raw)
 	if err != nil {
@@ -101,21 +113,88 @@ func (s *Server) splitStream(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Join(s.DataDir, path.Dir(playlist))
-	if err := clip.WritePlaylists(dir, clips); err != nil {
+	work, done, err := s.clipWorkdir(ctx, files, a.Dir, clips)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if err := clip.WritePlaylists(work, clips); err != nil {
 		return err
 	}
 	out := SplitResult{Indexes: []string{}, Clips: []ClipInfo{}}
-	base := s.PublicURL + "/" + path.Dir(playlist) + "/"
+	base := s.PublicURL + "/" + a.Dir + "/"
+	if a.Location.IsBucket() {
+		base = s.Storage.ObjectURL(files.Location(a.Dir)) + "/"
+	}
 	for _, c := range clips {
-		if err := clip.MakeMP4(ctx, s.FFmpeg, dir, c.Playlist, c.MP4, c.Offset, c.Length()); err != nil {
+		if err := clip.MakeMP4(ctx, s.FFmpeg, work, c.Playlist, c.MP4, c.Offset, c.Length()); err != nil {
 			return err
+		}
+		for _, name := range []string{c.Playlist, c.MP4} {
+			key := path.Join(a.Dir, name)
+			if err := files.PutFile(ctx, key, filepath.Join(work, name), storage.MediaMeta(key)); err != nil {
+				return err
+			}
 		}
 		out.Indexes = append(out.Indexes, base+c.Playlist)
 		out.Clips = append(out.Clips, ClipInfo{Index: base + c.Playlist, MP4: base + c.MP4, Start: c.Section.Start, End: c.Section.End})
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// clipWorkdir is the directory clips of an archive are cut in: the
+// archive's own in the data directory, where its segments are while it
+// records (and for good without a bucket); else a temporary one, into which
+// only the segments the clips take are read from the bucket. done removes
+// a temporary directory.
+func (s *Server) clipWorkdir(ctx context.Context, st storage.Storage, dir string, clips []clip.Clip) (string, func(), error) {
+	local := s.Storage.Disk
+	if _, err := local.Stat(ctx, path.Join(dir, recorder.Playlist)); err == nil {
+		return local.Path(dir), func() {}, nil
+	}
+	tmp, err := os.MkdirTemp("", "onair-clip-")
+	if err != nil {
+		return "", nil, err
+	}
+	done := func() { os.RemoveAll(tmp) }
+	fetched := map[string]bool{}
+	for _, c := range clips {
+		segs, _, err := clip.Parse(c.Body)
+		if err != nil {
+			done()
+			return "", nil, err
+		}
+		for _, g := range segs {
+			if fetched[g.URI] {
+				continue
+			}
+			fetched[g.URI] = true
+			if err := fetch(ctx, st, path.Join(dir, g.URI), filepath.Join(tmp, g.URI)); err != nil {
+				done()
+				return "", nil, err
+			}
+		}
+	}
+	return tmp, done, nil
+}
+
+// fetch copies an object to a file.
+func fetch(ctx context.Context, st storage.Storage, key, file string) error {
+	o, err := st.Open(ctx, key)
+	if err != nil {
+		return err
+	}
+	defer o.Close()
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, o); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // sessionRun finds the run a session is: the workflow's current run, or an

@@ -346,6 +346,9 @@ func (s *Server) startStream(w http.ResponseWriter, r *http.Request) error {
 	if h := ch.Workflow.Blueprint.Settings.OriginHLS(); h != nil {
 		segment = h.SegmentSeconds
 	}
+	if body.Path, err = s.streamPath(body.Path); err != nil {
+		return err
+	}
 	opts, err := body.Resolve(segment)
 	if err != nil {
 		return err

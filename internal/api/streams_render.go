@@ -23,7 +23,7 @@ type StreamInfo struct {
 	RTMP2                    string            `json:"rtmp2" doc:"The backup endpoint, for the same signal from a second encoder."`
 	ViewerEndpoint           string            `json:"viewer_endpoint" doc:"The HLS master playlist on this server's origin."`
 	ViewerEndpointCloudfront string            `json:"viewer_endpoint_cloudfront" doc:"The same playlist through the CDN of the server's live domain (https); the origin's URL when none is configured."`
-	ArchivesPath             map[string]string `json:"archives_path" doc:"Each session id and its archive directory, relative to the archive root (served under /archive/<directory>/)."`
+	ArchivesPath             map[string]string `json:"archives_path" doc:"Each session id and its archive directory: relative to the archive root (served under /archive/<directory>/), or s3://bucket/prefix/archive/<directory> when the server keeps archives in a bucket, as the trackit document shows them."`
 	LastUpdate               string            `json:"last_update" doc:"When the stream last changed: Unix time in seconds, as a string."`
 	LastStarted              *string           `json:"last_started" doc:"Unix time in seconds, as a string; null before the first start."`
 	LastStopped              *string           `json:"last_stopped" doc:"Unix time in seconds, as a string; null before the first stop."`
@@ -73,7 +73,7 @@ func (s *Server) streamInfo(ctx context.Context, st domain.Stream) (StreamInfo, 
 func (s *Server) renderStream(ctx context.Context, st domain.Stream, ch *domain.Channel) (StreamInfo, error) {
 	info := StreamInfo{
 		Name: st.Name, Description: st.Description, ID: st.ID,
-		ArchivesPath: st.ArchivesPath, LastUpdate: epoch(st.LastUpdate),
+		ArchivesPath: s.archivesPath(st.ArchivesPath), LastUpdate: epoch(st.LastUpdate),
 		LastStarted: epochPtr(st.LastStarted), LastStopped: epochPtr(st.LastStopped),
 		Started:       domain.StreamStarted(ch),
 		LiveChannelID: st.WorkflowID, LiveInputID: st.InputID, PackageChannelID: st.WorkflowID,

@@ -110,7 +110,8 @@ type ArchiveInfo struct {
 	FileSize    int64   `json:"fileSize" doc:"Bytes; 0 when no input arrived."`
 	Duration    float64 `json:"duration" doc:"Seconds."`
 	DownloadURL string  `json:"downloadUrl,omitempty" doc:"The MP4; absent when fileSize is 0."`
-	PlaylistURL string  `json:"playlistUrl,omitempty" doc:"The HLS VOD playlist."`
+	PlaylistURL string  `json:"playlistUrl,omitempty" doc:"The HLS VOD playlist: served under /archive/, or, for an archive in a bucket of its own, that bucket's object."`
+	Location    string  `json:"location,omitempty" doc:"Where the playlist is kept when that is a bucket: s3://bucket/key. Its segments are beside it, and the MP4 (when merged) is the directory's name with .mp4."`
 }
 
 // ChannelList is GET /api/channels: runs, newest first.

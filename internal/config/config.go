@@ -22,6 +22,7 @@ import (
 
 	"onair/internal/domain"
 	"onair/internal/health"
+	"onair/internal/storage"
 )
 
 // Config is every server setting. Workflows, channels and schedules are data in
@@ -49,6 +50,13 @@ type Config struct {
 	// The health history and its alerts.
 	MetricsRetention time.Duration `yaml:"metricsRetention" flag:"metrics-retention" usage:"how long the channels' health history is kept at 1 min (10 s points are kept for a run's life), a duration such as 720h"`
 	AlertWebhook     string        `yaml:"alertWebhook" flag:"alert-webhook" usage:"http(s) URL that receives each alert raised or cleared as JSON (a blueprint's alertWebhook goes first)"`
+	// Object storage: where archives go, and where bucket destinations push.
+	Storage         string        `yaml:"storage" flag:"storage" usage:"where archives and clips are kept: local (the data directory) or s3://bucket/prefix on an S3-compatible service, with the standard AWS credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, ~/.aws/credentials, or an instance role)"`
+	S3Endpoint      string        `yaml:"s3Endpoint" flag:"s3-endpoint" usage:"URL of the S3-compatible service, such as http://127.0.0.1:7070 (addressed path-style); AWS S3 when empty"`
+	ArchiveDownload string        `yaml:"archiveDownload" flag:"archive-download" usage:"how /archive/ serves what is in a bucket: proxy (read through onair) or redirect (to a signed URL of the bucket; playlists are always read through)"`
+	DownloadTTL     time.Duration `yaml:"downloadTtl" flag:"download-ttl" usage:"how long a signed download URL works, with --archive-download redirect"`
+	CDNBaseURL      string        `yaml:"cdnBaseUrl" flag:"cdn-base-url" usage:"base URL of the CDN in front of the storage bucket's prefix (a CloudFront distribution); channels that push to the storage (mediastoressl://) show <base>/live/<workflowId>/<pipeline>/master.m3u8 as their playerPreview"`
+	RetentionDryRun bool          `yaml:"retentionDryRun" flag:"retention-dry-run" usage:"the archive cleaner logs what blueprints' archiveRetentionDays would delete, and deletes nothing"`
 	// Stream Manager provisions.
 	ProvisionGrace        time.Duration `yaml:"provisionGrace" flag:"provision-grace" usage:"how long a provision's run waits for its publisher to come back before it stops and its archive is finalized, a duration such as 30s"`
 	ProvisionsRequireAuth bool          `yaml:"provisionsRequireAuth" flag:"provisions-require-auth" usage:"refuse the publishers of provisions that have no authentication (which otherwise take any publisher, as in Red5)"`
@@ -83,6 +91,9 @@ func Defaults() Config {
 		BodyReadTimeout:  30 * time.Second,
 		ProvisionGrace:   30 * time.Second,
 		MetricsRetention: health.DefaultRetention,
+		Storage:          storage.Local,
+		ArchiveDownload:  "proxy",
+		DownloadTTL:      time.Hour,
 	}
 }
 
@@ -253,6 +264,25 @@ func (c *Config) Validate() error {
 	if c.AlertWebhook != "" {
 		if err := domain.CheckWebhookURL(c.AlertWebhook); err != nil {
 			bad("alertWebhook", "%v", err)
+		}
+	}
+	if _, err := storage.ParseLocation(c.Storage); err != nil {
+		bad("storage", "%v", err)
+	}
+	if c.ArchiveDownload != "proxy" && c.ArchiveDownload != "redirect" {
+		bad("archiveDownload", "must be proxy or redirect, got %q", c.ArchiveDownload)
+	}
+	if c.DownloadTTL < time.Minute || c.DownloadTTL > 7*24*time.Hour {
+		bad("downloadTtl", "must be from 1m to 168h (what S3 signs at most), got %v", c.DownloadTTL)
+	}
+	if c.S3Endpoint != "" {
+		if u, err := url.Parse(c.S3Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Trim(u.Path, "/") != "" {
+			bad("s3Endpoint", "must be http(s)://host[:port], got %q", c.S3Endpoint)
+		}
+	}
+	if c.CDNBaseURL != "" {
+		if u, err := url.Parse(c.CDNBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+			bad("cdnBaseUrl", "must be an http(s):// URL, got %q", c.CDNBaseURL)
 		}
 	}
 	if c.BodyReadTimeout < time.Second {

@@ -22,6 +22,7 @@ import (
 
 	"onair/internal/domain"
 	"onair/internal/media"
+	"onair/internal/storage"
 )
 
 // Backoff bounds the wait between two connection attempts.
@@ -80,6 +81,8 @@ func New(cfg Config) (*Worker, error) {
 		return nil, fmt.Errorf("destination %s: URL: %w", cfg.ID, err)
 	}
 	switch {
+	case cfg.HLS != nil && cfg.HLS.Bucket != nil:
+		// A bucket push: the URL only names it.
 	case cfg.HLS != nil && u.Scheme != "http" && u.Scheme != "https":
 		return nil, fmt.Errorf("destination %s: %s:// is not HTTP, which HLS push needs", cfg.ID, u.Scheme)
 	case cfg.HLS == nil && u.Scheme != "rtmp" && u.Scheme != "rtmps":
@@ -250,6 +253,9 @@ func denied(err error) bool {
 	}
 	if se := new(StatusError); errors.As(err, &se) {
 		return se.Code == 401 || se.Code == 403
+	}
+	if storage.Denied(err) {
+		return true
 	}
 	msg := err.Error()
 	return strings.Contains(msg, "authentication error") || strings.Contains(msg, "credentials are required")

@@ -11,11 +11,13 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"onair/internal/domain"
+	"onair/internal/storage"
 )
 
 // HLSPush is what an HLS push destination uploads: the live HLS that the
@@ -31,6 +33,11 @@ type HLSPush struct {
 	Username   string
 	Password   string
 	Method     string // PUT (the default) or POST
+	// Bucket, when set, is where the files go instead of the URL's host:
+	// under Key, each with its content type and cache policy; segments that
+	// left the window are deleted.
+	Bucket storage.Storage
+	Key    string
 }
 
 // How the pusher follows the playlists and retries, after Akamai's ingest
@@ -137,6 +144,48 @@ type followed struct {
 	seen       map[string]time.Time // segments listed, since when
 	uploaded   map[string]bool      // sent, or given up on
 	wait       time.Duration        // before the next try of a playlist that failed
+	// behind are the segments that left the playlist, to be deleted from a
+	// bucket once players that loaded the playlist before have read them.
+	behind []left
+}
+
+// left is a segment that left the playlist, and when.
+type left struct {
+	name string
+	at   time.Time
+}
+
+// deleteGrace is how long a segment that left a bucket's playlist stays:
+// a player that loaded the playlist just before may still ask for it.
+func (h *hlsPusher) deleteGrace() time.Duration { return 2 * h.cfg.Segment }
+
+// deleteBehind deletes from a bucket the segments that left its playlist
+// more than deleteGrace ago; what it cannot delete it tries again at the
+// next change.
+func (h *hlsPusher) deleteBehind(ctx context.Context, f *followed, dir string, dropped []string) {
+	if h.cfg.Bucket == nil {
+		return
+	}
+	now := h.w.cfg.Now()
+	for _, d := range dropped {
+		f.behind = append(f.behind, left{name: path.Join(h.cfg.Key, dir, d), at: now})
+	}
+	n := 0
+	for n < len(f.behind) && now.Sub(f.behind[n].at) >= h.deleteGrace() {
+		n++
+	}
+	if n == 0 {
+		return
+	}
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = f.behind[i].name
+	}
+	if err := h.cfg.Bucket.Delete(ctx, keys...); err != nil {
+		h.w.cfg.Log.Warn("HLS push: deleting segments behind the window failed", "destination", h.w.cfg.ID, "err", err)
+		return
+	}
+	f.behind = f.behind[n:]
 }
 
 // sync uploads what changed in a followed playlist, and says when to look
@@ -165,7 +214,8 @@ func (h *hlsPusher) sync(ctx context.Context, f *followed) (time.Duration, error
 			}
 			f.uploaded[uri] = true
 		}
-		forget(f.uploaded, f.seen, uris)
+		dropped := forget(f.uploaded, f.seen, uris)
+		h.deleteBehind(ctx, f, dir, dropped)
 	}
 	if err := h.upload(ctx, f.name, body); err != nil {
 		if denied(err) || ctx.Err() != nil {
@@ -225,6 +275,10 @@ func (h *hlsPusher) segment(ctx context.Context, name string, deadline time.Time
 // upload sends one file: answering the destination's authentication
 // challenge, and making the WebDAV collections a PUT needs on a 409.
 func (h *hlsPusher) upload(ctx context.Context, name string, body []byte) error {
+	if h.cfg.Bucket != nil {
+		key := path.Join(h.cfg.Key, name)
+		return h.cfg.Bucket.Put(ctx, key, bytes.NewReader(body), int64(len(body)), storage.MediaMeta(key))
+	}
 	for try := 0; ; try++ {
 		code, err := h.send(ctx, h.cfg.Method, h.path(name), body)
 		switch {
@@ -332,13 +386,8 @@ func (h *hlsPusher) active() {
 }
 
 func contentType(name string) string {
-	switch path.Ext(name) {
-	case ".m3u8":
-		return "application/vnd.apple.mpegurl"
-	case ".ts":
-		return "video/mp2t"
-	case ".m4s", ".mp4":
-		return "video/mp4"
+	if t := storage.MediaMeta(name).ContentType; t != "" {
+		return t
 	}
 	return "application/octet-stream"
 }
@@ -365,16 +414,21 @@ func playlistURIs(body []byte) []string {
 }
 
 // forget drops what the playlist no longer lists from the maps of segments
-// seen and uploaded, so that they stay as long as the window.
-func forget(uploaded map[string]bool, seen map[string]time.Time, uris []string) {
+// seen and uploaded, so that they stay as long as the window, and returns
+// what it dropped.
+func forget(uploaded map[string]bool, seen map[string]time.Time, uris []string) []string {
 	listed := map[string]bool{}
 	for _, uri := range uris {
 		listed[uri] = true
 	}
+	var dropped []string
 	for uri := range uploaded {
 		if !listed[uri] {
 			delete(uploaded, uri)
 			delete(seen, uri)
+			dropped = append(dropped, uri)
 		}
 	}
+	slices.Sort(dropped)
+	return dropped
 }

@@ -26,6 +26,9 @@ type BlueprintSettings struct {
 	Destinations  []Destination   `json:"destinations,omitempty" doc:"Push targets referenced by output groups through destinationId."`
 	PlayerPreview *PlayerPreview  `json:"playerPreview,omitempty" doc:"A playback URL entered by hand for previews."`
 	AlertWebhook  string          `json:"alertWebhook,omitempty" doc:"An http(s) URL that receives each alert of the channel's runs, raised or cleared, as JSON (POST, retried); the server's --alert-webhook when empty."`
+	// ArchiveRetentionDays has the archive cleaner delete the runs' archives
+	// (and their clips) so many days after the run stopped.
+	ArchiveRetentionDays int `json:"archiveRetentionDays,omitempty" doc:"Delete each run's archives and clips this many days after the run stopped (1-36500); kept for ever when 0."`
 }
 
 // Input is where a run gets its signal: a fresh input per run, or a managed one.
@@ -188,12 +191,15 @@ type Destination struct {
 	PlaybackURLTemplate string `json:"playbackUrlTemplate,omitempty" doc:"HLS push: the CDN's playback URL of what this destination receives, (event_name) replaced as in url. A channel shows it as its playerPreview when the blueprint sets none; Akamai's playback URLs depend on each account's setup, so onair cannot guess it."`
 	// Method is how an HLS push destination takes files.
 	Method string `json:"method,omitempty" enum:"PUT,POST" doc:"HLS push: the HTTP method each segment and playlist is uploaded with; PUT when empty."`
+	// MediaPackageSettings is the guide's CloudFront/MediaStore field,
+	// accepted empty: onair packages the HLS itself.
+	MediaPackageSettings []any `json:"mediaPackageSettings,omitempty" doc:"The guide's CloudFront/MediaStore field: only [] is accepted, as onair packages the HLS itself."`
 }
 
 // DestinationSetting is one pipeline's target: an RTMP(S) URL with a key, or an HTTP
 // HLS ingest with basic or digest credentials (Akamai MSL4 style).
 type DestinationSetting struct {
-	URL           string `json:"url" doc:"rtmp:// or rtmps:// for an RTMP output; http:// or https:// for an HLS push output, under which each rendition's playlist and segments go, and the master playlist. (event_name) in it is replaced by the workflow's name, made URL-safe. Answers mask what it carries besides the server: a userinfo password, query values, an RTMP stream name in the path."`
+	URL           string `json:"url" doc:"rtmp:// or rtmps:// for an RTMP output; for an ARCHIVE group, the bucket it records into, s3://bucket/prefix (no merged MP4 there, as the guide says); for an HLS push output, mediastoressl:// (or s3://) alone to push to the server's storage under live/<workflowId>/<pipeline>/, s3://bucket/prefix for a bucket of its own, or http:// or https://, under which each rendition's playlist and segments go, and the master playlist. (event_name) in it is replaced by the workflow's name, made URL-safe. Answers mask what it carries besides the server: a userinfo password, query values, an RTMP stream name in the path."`
 	StreamName    string `json:"streamName,omitempty" doc:"RTMP stream key, appended to url. Write-only: answers show ********, and ******** or nothing sent back keeps it."`
 	Username      string `json:"username,omitempty" doc:"HLS push: the user of the ingest's Basic or Digest (MD5) authentication (Akamai MSL4)."`
 	PasswordParam string `json:"passwordParam,omitempty" doc:"HLS push: that user's password. Write-only, as streamName."`

@@ -27,10 +27,6 @@ func validateSupport(p *problems, prefix string, s *BlueprintSettings) {
 			} else if g.HLS != nil && g.HLS.LowLatency {
 				p.add(join(at, "hls.lowLatency"), "LL-HLS is for the origin's players (blocking playlist reload); an HLS push destination is sent whole segments: remove lowLatency")
 			}
-		case OutputArchive:
-			if g.DestinationID != "" {
-				p.add(join(at, "destinationId"), "an archive is recorded on this server (served under /archive/) and cannot go to a destination: remove destinationId")
-			}
 		}
 		if g.HLS != nil && g.Type != OutputHLS {
 			p.add(join(at, "hls"), "is read only for type HLS, and this group is %s: remove it", g.Type)
@@ -46,17 +42,24 @@ func validateSupport(p *problems, prefix string, s *BlueprintSettings) {
 	for i, d := range s.Destinations {
 		at := index(join(prefix, "destinations"), i)
 		if d.ID != "" && !used[d.ID] {
-			p.add(join(at, "id"), "no output group uses destination %q: name it in an RTMP group's destinationId, or remove it", d.ID)
+			p.add(join(at, "id"), "no output group uses destination %q: name it in an output group's destinationId (RTMP, HLS push or ARCHIVE), or remove it", d.ID)
 		}
 		for j, ds := range d.Settings {
 			sat := index(join(at, "settings"), j)
-			if u, err := url.Parse(ds.URL); err == nil && (u.Scheme == "rtmp" || u.Scheme == "rtmps") {
-				const why = "is for HLS push over HTTP (Akamai style); an RTMP destination takes its credentials in url or streamName"
+			_, _, bucket := BucketURL(ds.URL)
+			if u, err := url.Parse(ds.URL); err == nil && (u.Scheme == "rtmp" || u.Scheme == "rtmps") || bucket {
+				why := "is for HLS push over HTTP (Akamai style); an RTMP destination takes its credentials in url or streamName"
+				if bucket {
+					why = "is for HLS push over HTTP (Akamai style); a bucket is written with the server's S3 credentials"
+				}
 				if ds.Username != "" {
-					p.add(join(sat, "username"), why)
+					p.add(join(sat, "username"), "%s", why)
 				}
 				if ds.PasswordParam != "" {
-					p.add(join(sat, "passwordParam"), why)
+					p.add(join(sat, "passwordParam"), "%s", why)
+				}
+				if bucket && ds.StreamName != "" {
+					p.add(join(sat, "streamName"), "is for RTMP; a bucket destination has none")
 				}
 			}
 		}

@@ -229,8 +229,24 @@ func TestBlueprintFieldSupport(t *testing.T) {
 			}},
 		{field: "settings.outputGroups[1].archive.nameModifier", effect: argvChanges, where: "the archive's directory", change: func(b *domain.Blueprint) { g(b, 1).Archive.NameModifier = "0/main" }},
 		{field: "settings.outputGroups[1].archive.segmentSeconds", effect: argvChanges, where: "the recorder's segment length", change: func(b *domain.Blueprint) { g(b, 1).Archive.SegmentSeconds = 10 }},
-		{field: "settings.outputGroups[1].destinationId (ARCHIVE)", effect: refused, where: "archives are recorded on this server",
-			change: func(b *domain.Blueprint) { g(b, 1).DestinationID = "yt" }, refuse: groups + "[1].destinationId", words: "cannot go to a destination"},
+		{field: "settings.outputGroups[1].destinationId (ARCHIVE to RTMP)", effect: refused, where: "an archive goes to a bucket, not an RTMP server",
+			change: func(b *domain.Blueprint) { g(b, 1).DestinationID = "yt" }, refuse: "blueprint.settings.destinations[0].settings[0].url", words: "must name the archive's bucket"},
+		{field: "settings.outputGroups[1].destinationId (ARCHIVE to a bucket)", effect: other, where: "pipeline.SpecFor records the archive into the destination's bucket, unmerged",
+			change: func(b *domain.Blueprint) {
+				g(b, 1).DestinationID = "vault"
+				s(b).Destinations = append(s(b).Destinations, domain.Destination{ID: "vault", Settings: []domain.DestinationSetting{
+					{URL: "s3://other-bucket/records/main"}, {URL: "s3://other-bucket/records/backup"}}})
+			},
+			check: func(b domain.Blueprint) bool {
+				a := pipeline.SpecFor(&domain.Workflow{ID: "wf", Blueprint: b, CreateArchives: true}, &domain.Run{ID: "run"}, 1).Archives[0]
+				return a.Location.String() == "s3://other-bucket/records/backup" && !a.Merge
+			}},
+		{field: "settings.destinations[0].settings[0].url (ARCHIVE to a bucket without one)", effect: refused, where: "an archive's bucket is named",
+			change: func(b *domain.Blueprint) {
+				g(b, 1).DestinationID = "vault"
+				s(b).Destinations = append(s(b).Destinations, domain.Destination{ID: "vault", Settings: []domain.DestinationSetting{{URL: "mediastoressl://"}, {URL: "s3://b-bucket"}}})
+			},
+			refuse: "blueprint.settings.destinations[1].settings[0].url", words: "must name the archive's bucket"},
 		{field: "settings.outputGroups[1].hls (ARCHIVE)", effect: refused, where: "an archive has no HLS settings of its own",
 			change: func(b *domain.Blueprint) { g(b, 1).HLS = &domain.HLSSettings{SegmentSeconds: 6, WindowSeconds: 60} }, refuse: groups + "[1].hls", words: "only for type HLS"},
 		{field: "settings.outputGroups[3] (a second archive into the same directory)", effect: refused, where: "it would overwrite the first",
@@ -273,6 +289,16 @@ func TestBlueprintFieldSupport(t *testing.T) {
 			change: func(b *domain.Blueprint) { s(b).AlertWebhook = "https://alerts.example.com/onair" }},
 		{field: "settings.alertWebhook", effect: refused, where: "not an http(s) URL", refuse: "blueprint.settings.alertWebhook", words: "must use one of http, https",
 			change: func(b *domain.Blueprint) { s(b).AlertWebhook = "ftp://alerts.example.com/" }},
+		{field: "settings.archiveRetentionDays", effect: kept, where: "the archive cleaner (server.retention) deletes the runs' archives, not the media",
+			change: func(b *domain.Blueprint) { s(b).ArchiveRetentionDays = 30 }},
+		{field: "settings.archiveRetentionDays", effect: refused, where: "a negative number of days", refuse: "blueprint.settings.archiveRetentionDays", words: "between 1 and 36500",
+			change: func(b *domain.Blueprint) { s(b).ArchiveRetentionDays = -1 }},
+		{field: "settings.destinations[0].mediaPackageSettings", effect: kept, where: "the guide's CloudFront blueprints send [], accepted",
+			change: func(b *domain.Blueprint) { s(b).Destinations[0].MediaPackageSettings = []any{} }},
+		{field: "settings.destinations[0].mediaPackageSettings", effect: refused, where: "onair has no MediaPackage channels", refuse: "blueprint.settings.destinations[0].mediaPackageSettings", words: "must be empty",
+			change: func(b *domain.Blueprint) {
+				s(b).Destinations[0].MediaPackageSettings = []any{map[string]any{"id": "x"}}
+			}},
 	}
 	base := auditBlueprint()
 	if err := domain.ValidateBlueprint("blueprint", &base); err != nil {

@@ -52,6 +52,9 @@ func validateSettings(p *problems, prefix string, s *BlueprintSettings) {
 	if s.AlertWebhook != "" {
 		checkURL(p, join(prefix, "alertWebhook"), s.AlertWebhook, "http", "https")
 	}
+	if s.ArchiveRetentionDays != 0 {
+		checkRange(p, join(prefix, "archiveRetentionDays"), s.ArchiveRetentionDays, 1, 36500)
+	}
 }
 
 // CheckWebhookURL checks a webhook's URL: absolute, http or https.
@@ -202,8 +205,16 @@ func validateDestinations(p *problems, prefix string, dests []Destination, pipel
 		if len(d.Settings) != pipelines {
 			p.add(join(at, "settings"), "needs one setting per pipeline: %d, got %d", pipelines, len(d.Settings))
 		}
+		if len(d.MediaPackageSettings) > 0 {
+			p.add(join(at, "mediaPackageSettings"), "must be empty ([]): onair packages the HLS itself, with no MediaPackage channel")
+		}
 		for j, s := range d.Settings {
-			checkURL(p, join(index(join(at, "settings"), j), "url"), s.URL, "rtmp", "rtmps", "http", "https")
+			field := join(index(join(at, "settings"), j), "url")
+			if _, _, ok := BucketURL(s.URL); ok {
+				checkBucketURL(p, field, s.URL, false)
+				continue
+			}
+			checkURL(p, field, s.URL, "rtmp", "rtmps", "http", "https", SchemeS3, SchemeMediaStoreSSL)
 		}
 	}
 	return byID
@@ -253,7 +264,9 @@ func validateOutputGroups(p *problems, prefix string, s *BlueprintSettings, ladd
 				case g.Type == OutputRTMP && !rtmp:
 					p.add(at, "must be rtmp:// or rtmps:// for an RTMP output")
 				case g.Type == OutputHLS && rtmp:
-					p.add(at, "must be http:// or https:// for an HLS push output (Akamai MSL4 style)")
+					p.add(at, "must be http:// or https:// for an HLS push output (Akamai MSL4 style), or a bucket (mediastoressl://, s3://bucket/prefix)")
+				case g.Type == OutputArchive:
+					checkBucketURL(p, at, ds.URL, true)
 				}
 			}
 		}

@@ -262,6 +262,9 @@ type Archive struct {
 	MP4      string  `json:"mp4,omitempty"` // the whole recording; empty when no input arrived
 	FileSize int64   `json:"fileSize"`      // bytes of the MP4; 0 when no input arrived
 	Duration float64 `json:"duration"`      // seconds
+	// Location is where the playlist is kept when that is a bucket,
+	// s3://bucket/key; empty in the data directory.
+	Location string `json:"location,omitempty"`
 }
 
 // Channel is a workflow with its current run, the unit that the channel API and

@@ -50,6 +50,25 @@ func (w *Workflow) ChannelWorkflow() ChannelWorkflow {
 	}
 }
 
+// PushesToStorage reports whether an HLS group pushes to a bucket the
+// server assembles the URL of (mediastoressl://, s3:// alone).
+func (s BlueprintSettings) PushesToStorage() bool {
+	for _, g := range s.OutputGroups {
+		if g.Type != OutputHLS || g.DestinationID == "" {
+			continue
+		}
+		for _, d := range s.Destinations {
+			if d.ID != g.DestinationID || len(d.Settings) == 0 {
+				continue
+			}
+			if bucket, _, ok := BucketURL(d.Settings[0].URL); ok && bucket == "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // PlayerPreview is the workflow's preview playback URL for front ends: the
 // blueprint's playerPreview, or else the playback URL template of its first
 // HLS push destination that has one, (event_name) replaced; "" for none.
@@ -64,4 +83,14 @@ func (w *Workflow) PlayerPreview() string {
 		}
 	}
 	return ""
+}
+
+// ArchivesExpire is when a run's archives are due for deletion, with the
+// workflow's retention; ok is false when they are kept: no retention, or a
+// run that has not stopped.
+func ArchivesExpire(retentionDays int, run Run) (at time.Time, ok bool) {
+	if retentionDays <= 0 || run.Stopped == nil || run.Status.Active() {
+		return time.Time{}, false
+	}
+	return run.Stopped.Add(time.Duration(retentionDays) * 24 * time.Hour), true
 }

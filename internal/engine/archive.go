@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"onair/internal/clip"
 	"onair/internal/domain"
 	"onair/internal/pipeline"
 	"onair/internal/recorder"
@@ -23,15 +24,38 @@ import (
 // configuration half-way) is the MP4 made from the playlist with a stream
 // copy. An archive that never received media has no playlist and no MP4,
 // and fileSize 0.
-func (l *Local) finalizeArchive(ctx context.Context, a pipeline.ArchiveOutput, rec *recorder.Recorder, pipe, n int, runID string) (domain.Archive, error) {
+//
+// An archive with a mirror goes to its bucket: the rest of its segments and
+// its ended playlist, then its MP4 in parts, after which the data
+// directory's copy is deleted. One in a bucket of its own is not merged:
+// it has no MP4, and its fileSize is its segments'.
+func (l *Local) finalizeArchive(ctx context.Context, a pipeline.ArchiveOutput, rec *recorder.Recorder, mirror *recorder.Mirror, pipe, n int, runID string) (domain.Archive, error) {
 	rel := strings.TrimPrefix(a.Dir, pipeline.ArchiveRoot+"/")
 	arch := domain.Archive{ID: fmt.Sprintf("%s-%d", runID, n), Pipeline: pipe}
 	playlist := filepath.Join(l.cfg.DataDir, a.Playlist())
+	dir := filepath.Join(l.cfg.DataDir, a.Dir)
 	if !hasSegments(playlist) {
+		if mirror != nil {
+			return arch, l.dropLocal(dir) // nothing to keep
+		}
 		return arch, nil
 	}
 	arch.Playlist = path.Join(rel, recorder.Playlist)
-	mp4 := recorder.MP4Of(filepath.Join(l.cfg.DataDir, a.Dir))
+	if !a.Merge {
+		size, err := mirror.Finish(ctx, "")
+		if err != nil {
+			return arch, fmt.Errorf("archive %s: %w", rel, err)
+		}
+		remote, err := l.cfg.Storage.Remote(a.Location)
+		if err != nil {
+			return arch, err
+		}
+		arch.FileSize, arch.Duration = size, recordedSeconds(playlist)
+		arch.Location = remote.Location(a.Playlist())
+		os.Remove(recorder.MP4Of(dir)) // what the recorder built as it went: no merge here
+		return arch, l.dropLocal(dir)
+	}
+	mp4 := recorder.MP4Of(dir)
 	dur, built := rec.MP4()
 	if !built {
 		tmp := mp4 + ".tmp"
@@ -57,7 +81,49 @@ func (l *Local) finalizeArchive(ctx context.Context, a pipeline.ArchiveOutput, r
 	arch.MP4 = rel + ".mp4"
 	arch.FileSize = st.Size()
 	arch.Duration = dur.Seconds()
-	return arch, nil
+	if mirror == nil {
+		return arch, nil
+	}
+	if _, err := mirror.Finish(ctx, a.Dir+".mp4"); err != nil {
+		return arch, fmt.Errorf("archive %s: %w", rel, err)
+	}
+	remote, err := l.cfg.Storage.Remote(a.Location)
+	if err != nil {
+		return arch, err
+	}
+	arch.Location = remote.Location(a.Playlist())
+	if err := l.dropLocal(dir); err != nil {
+		return arch, err
+	}
+	return arch, os.Remove(mp4)
+}
+
+// dropLocal deletes the data directory's copy of an archive that is whole
+// in its bucket, and the directories above it that it leaves empty.
+func (l *Local) dropLocal(dir string) error {
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("deleting the uploaded archive's local copy: %w", err)
+	}
+	root := filepath.Join(l.cfg.DataDir, pipeline.ArchiveRoot)
+	for d := filepath.Dir(dir); strings.HasPrefix(d, root+string(filepath.Separator)); d = filepath.Dir(d) {
+		if os.Remove(d) != nil {
+			break // not empty
+		}
+	}
+	return nil
+}
+
+// recordedSeconds is how long the segments of an archive's playlist last.
+func recordedSeconds(playlist string) float64 {
+	b, err := os.ReadFile(playlist)
+	if err != nil {
+		return 0
+	}
+	segs, _, err := clip.Parse(b)
+	if err != nil {
+		return 0
+	}
+	return clip.Total(segs)
 }
 
 // hasSegments reports whether a playlist lists at least one segment.

@@ -71,6 +71,14 @@ func (l *Local) startDestinations(p *pipe) error {
 				Master: pipeline.LivePlaylist, Renditions: liveRenditions(p.plan), Playlist: hls.Playlist,
 				Segment: o.Segment, Username: d.Username, Password: d.Password, Method: d.Method,
 			}
+			if d.Bucket != nil {
+				bucket, key, err := l.bucketOf(d)
+				if err != nil {
+					return err
+				}
+				cfg.HLS.Bucket, cfg.HLS.Key = bucket, key
+				cfg.URL = bucket.Location(key) // the URL assembled, as its status shows it
+			}
 		}
 		w, err := destination.New(cfg)
 		if err != nil {

@@ -25,6 +25,7 @@ import (
 	"onair/internal/ingest"
 	"onair/internal/pipeline"
 	"onair/internal/recorder"
+	"onair/internal/storage"
 )
 
 // Config sets up a Local engine.
@@ -63,6 +64,9 @@ type Config struct {
 	// up (default 300 ms): ffmpeg blocks on its input before it opens any
 	// output, so only an exec failure or a bad argument ends it sooner.
 	Settle time.Duration
+	// Storage is where archives go besides the data directory, and where
+	// bucket destinations push; nil: the data directory only.
+	Storage *storage.Set
 }
 
 // RunRef names a run across organizations.
@@ -157,6 +161,9 @@ func (l *Local) Provision(ctx context.Context, ch domain.Channel) ([]domain.Inge
 		if err := l.mkdirs(pipeline.SpecFor(&ch.Workflow, ch.Run, p)); err != nil {
 			return nil, err
 		}
+	}
+	if err := l.checkStorage(ctx, ch, ingests); err != nil {
+		return nil, err
 	}
 	if _, err := l.hold(ch, ingests); err != nil {
 		return nil, err
@@ -328,17 +335,20 @@ func (l *Local) Stop(ctx context.Context, ch domain.Channel) ([]domain.Archive, 
 			// The pipeline's recorder; or, for a run that did not come up on
 			// this server again (stopped right after a restart), one opened
 			// on what the earlier server left, which it completes.
-			rec := runtimePipe(rt, p).recorder(i)
+			rec, mirror := runtimePipe(rt, p).recorder(i), runtimePipe(rt, p).mirror(i)
 			if rec == nil {
 				var err error
 				if rec, err = recorder.Open(filepath.Join(l.cfg.DataDir, a.Dir), a.Segment, l.log); err != nil {
+					return nil, err
+				}
+				if mirror, err = l.mirrorOf(a, l.log); err != nil {
 					return nil, err
 				}
 			}
 			if err := rec.Finish(); err != nil {
 				return nil, fmt.Errorf("pipeline %d: finishing an archive: %w", p, err)
 			}
-			arch, err := l.finalizeArchive(ctx, a, rec, p, len(archives), ch.Run.ID)
+			arch, err := l.finalizeArchive(ctx, a, rec, mirror, p, len(archives), ch.Run.ID)
 			if err != nil {
 				return nil, err
 			}

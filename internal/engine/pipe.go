@@ -45,6 +45,10 @@ type pipe struct {
 	// live HLS outputs, one per spec.Live; opened with the pipe, so that a
 	// resumed run's timeline goes on after what they hold.
 	recorders []*recorder.Recorder
+	// mirrors copy each archive to its bucket as it grows, by
+	// spec.Archives; nil for one that stays in the data directory.
+	mirrors   []*recorder.Mirror
+	mirroring sync.WaitGroup
 	live      []*liveOutput
 
 	// Set by startPipe, guarded by Local.mu's happens-before (written before
@@ -100,7 +104,15 @@ func (l *Local) hold(ch domain.Channel, ingests []domain.Ingest) (*runtime, erro
 			if err != nil {
 				return nil, fmt.Errorf("pipeline %d: %w", in.Pipeline, err)
 			}
+			m, err := l.mirrorOf(a, p.log)
+			if err != nil {
+				return nil, fmt.Errorf("pipeline %d: %w", in.Pipeline, err)
+			}
+			if m != nil {
+				r.OnSegment(m.Notify)
+			}
 			p.recorders = append(p.recorders, r)
+			p.mirrors = append(p.mirrors, m)
 		}
 		var keys hls.KeySource
 		if spec.KeyDir != "" {
@@ -180,6 +192,14 @@ func (l *Local) startPipe(ctx context.Context, p *pipe) error {
 	for i, rec := range p.recorders {
 		r := p.hubs[p.plan.Archives[i]].Subscribe("archive/"+strconv.Itoa(i), media.ReaderQueue)
 		p.goWork(func() error { return rec.Run(work, r) }, "archive "+p.spec.Archives[i].Dir)
+		if m := p.mirrors[i]; m != nil {
+			// Not a hub reader: it runs until the teardown, after them.
+			p.mirroring.Add(1)
+			go func() {
+				defer p.mirroring.Done()
+				m.Run(work)
+			}()
+		}
 	}
 	if err := l.startDestinations(p); err != nil {
 		p.teardown()
@@ -258,6 +278,7 @@ func (p *pipe) teardown() {
 	if p.stop != nil {
 		p.stop()
 	}
+	p.mirroring.Wait()
 }
 
 // stopUploads stops the HLS push destinations, each once it uploaded what
@@ -341,6 +362,15 @@ func (p *pipe) liveOutputs() []*liveOutput {
 		return nil
 	}
 	return p.live
+}
+
+// mirror is the pipe's mirror of archive i; nil for no pipe, or an
+// archive that stays in the data directory.
+func (p *pipe) mirror(i int) *recorder.Mirror {
+	if p == nil || i >= len(p.mirrors) {
+		return nil
+	}
+	return p.mirrors[i]
 }
 
 // recorder is the pipe's recorder of archive i; nil for no pipe.

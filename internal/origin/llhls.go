@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"onair/internal/hls"
+	"onair/internal/storage"
 )
 
 // Waiter holds LL-HLS requests until the live media they ask for exists
@@ -130,7 +131,7 @@ func (o *Origin) hold(w http.ResponseWriter, r *http.Request, name string, playl
 	case errors.Is(err, hls.ErrTooFar):
 		http.Error(w, err.Error(), http.StatusBadRequest)
 	case errors.Is(err, hls.ErrHoldTimeout):
-		w.Header().Set("Cache-Control", playlistCache)
+		w.Header().Set("Cache-Control", storage.MediaMeta(name).CacheControl)
 		http.Error(w, err.Error(), http.StatusServiceUnavailable)
 	case r.Context().Err() != nil:
 		// The player went away: nobody to answer.

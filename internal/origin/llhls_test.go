@@ -159,10 +159,10 @@ func TestBlockingReload(t *testing.T) {
 		t.Fatalf("the blocking reload answered without part %d of segment %d:\n%s", nextPart, msn, got.body)
 	}
 	part := answered(t, "the hinted part", hinted)
-	if part.code != 200 || part.ctype != "video/iso.segment" || part.cache != segmentCache || len(part.body) < 100 {
+	if part.code != 200 || part.ctype != "video/iso.segment" || part.cache != "public, max-age=31536000, immutable" || len(part.body) < 100 {
 		t.Fatalf("hinted part: %d %q %q, %d bytes", part.code, part.ctype, part.cache, len(part.body))
 	}
-	if init := fetch(base + after.Segments[0].Map); init.code != 200 || init.ctype != "video/mp4" || init.cache != segmentCache {
+	if init := fetch(base + after.Segments[0].Map); init.code != 200 || init.ctype != "video/mp4" || init.cache != "public, max-age=31536000, immutable" {
 		t.Errorf("init section: %d %q %q", init.code, init.ctype, init.cache)
 	}
 

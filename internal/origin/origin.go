@@ -12,36 +12,15 @@ import (
 	"os"
 	"path"
 	"strings"
+	"time"
 
 	"onair/internal/hls"
+	"onair/internal/pipeline"
+	"onair/internal/storage"
 )
 
 // Roots served, matching the data directory's layout.
 var roots = []string{"live", "archive"}
-
-// mediaTypes are the only files the origin serves, with their content types.
-var mediaTypes = map[string]string{
-	".m3u8": "application/vnd.apple.mpegurl",
-	".ts":   "video/mp2t",
-	".mp4":  "video/mp4",
-	".m4s":  "video/iso.segment",
-	".aac":  "audio/aac",
-	".vtt":  "text/vtt; charset=utf-8",
-	".key":  "application/octet-stream", // a live HLS AES-128 key, only from a keys/ directory (see servable)
-}
-
-// Cache lifetimes: playlists change every segment, segments never change, an
-// archive's MP4 is final once its run is DONE. A key never changes either, but
-// it is what the encryption rests on: a shared cache or CDN that kept it would
-// hand it to whoever reaches the cache, the very path the segments travel, and
-// a browser's disk cache would keep it past the run. Players hold the keys they
-// use in memory, so no-store costs one 16-byte request per key per player.
-const (
-	playlistCache = "no-cache"
-	segmentCache  = "public, max-age=31536000, immutable"
-	mp4Cache      = "public, max-age=3600"
-	keyCache      = "no-store"
-)
 
 // keysDir is the directory name the live HLS keys sit in (live/<wf>[/<p>]/keys/,
 // as the pipeline lays them out); a .key file anywhere else is not served.
@@ -55,6 +34,21 @@ const pushDir = "push"
 type Origin struct {
 	root   *os.Root
 	waiter Waiter // nil: no LL-HLS blocking
+	// archives is where archive/ is read from when it is not the data
+	// directory alone (a bucket under it); redirect sends a download to a
+	// signed URL of the bucket for ttl instead of reading it through.
+	archives storage.Storage
+	redirect bool
+	ttl      time.Duration
+}
+
+// ServeArchives has archive/ read from st: the data directory over a
+// bucket. With redirect, segments and MP4s that are not in the data
+// directory are answered with a redirect to a signed URL of the bucket,
+// valid for ttl; playlists are always read through, so that the segment
+// URIs they list resolve here.
+func (o *Origin) ServeArchives(st storage.Storage, redirect bool, ttl time.Duration) {
+	o.archives, o.redirect, o.ttl = st, redirect, ttl
 }
 
 // New opens the data directory. Close releases it.
@@ -91,9 +85,13 @@ func (o *Origin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	name, ok := clean(r.URL.Path)
 	ext := path.Ext(name)
-	ctype := mediaTypes[ext]
-	if !ok || ctype == "" || !servable(name) {
+	meta := storage.MediaMeta(name)
+	if !ok || meta.ContentType == "" || !servable(name) {
 		http.NotFound(w, r)
+		return
+	}
+	if o.archives != nil && strings.HasPrefix(name, pipeline.ArchiveRoot+"/") {
+		o.serveArchive(w, r, name, meta)
 		return
 	}
 	if ext == ".m3u8" {
@@ -127,24 +125,47 @@ func (o *Origin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	h.Set("Content-Type", ctype)
+	mediaHeaders(h, meta)
+	http.ServeContent(w, r, "", st.ModTime(), f)
+}
+
+func mediaHeaders(h http.Header, meta storage.Meta) {
+	h.Set("Content-Type", meta.ContentType)
+	h.Set("Cache-Control", meta.CacheControl)
 	h.Set("Access-Control-Expose-Headers", "Content-Length, Content-Range")
 	h.Set("X-Content-Type-Options", "nosniff")
-	switch ext {
-	case ".m3u8":
-		h.Set("Cache-Control", playlistCache)
-	case ".mp4":
-		h.Set("Cache-Control", mp4Cache)
-		if strings.HasPrefix(name, "live/") {
-			// A live CMAF init section, named by its content: it never changes.
-			h.Set("Cache-Control", segmentCache)
+}
+
+// serveArchive serves an archive file from the archives' storage: read
+// through (with byte ranges), or redirected to a signed URL.
+func (o *Origin) serveArchive(w http.ResponseWriter, r *http.Request, name string, meta storage.Meta) {
+	ctx := r.Context()
+	if o.redirect && path.Ext(name) != ".m3u8" {
+		if _, err := o.root.Stat(name); IsNotExist(err) {
+			u, err := o.archives.SignedURL(ctx, name, o.ttl)
+			if err == nil {
+				w.Header().Set("Cache-Control", "no-store") // the URL expires
+				http.Redirect(w, r, u, http.StatusFound)
+				return
+			}
+			if !errors.Is(err, storage.ErrUnsupported) {
+				http.Error(w, "the archive's storage cannot be read now", http.StatusBadGateway)
+				return
+			}
 		}
-	case ".key":
-		h.Set("Cache-Control", keyCache)
-	default:
-		h.Set("Cache-Control", segmentCache)
 	}
-	http.ServeContent(w, r, "", st.ModTime(), f)
+	f, err := o.archives.Open(ctx, name)
+	if errors.Is(err, storage.ErrNotFound) {
+		http.NotFound(w, r)
+		return
+	}
+	if err != nil {
+		http.Error(w, "the archive's storage cannot be read now", http.StatusBadGateway)
+		return
+	}
+	defer f.Close()
+	mediaHeaders(w.Header(), meta)
+	http.ServeContent(w, r, "", f.Info().Modified, f)
 }
 
 // Readable opens a playback answer to any page (CORS) and reports whether

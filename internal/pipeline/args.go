@@ -15,6 +15,7 @@ import (
 
 	"onair/internal/domain"
 	"onair/internal/recorder"
+	"onair/internal/storage"
 )
 
 // Spec is everything one pipeline's ffmpeg is built from. Paths are relative to
@@ -44,6 +45,16 @@ type DestinationOutput struct {
 	HLS                *LiveOutput
 	Username, Password string
 	Method             string
+	// Bucket is where a bucket destination's HLS push goes; nil for any
+	// other destination.
+	Bucket *BucketTarget
+}
+
+// BucketTarget is where a bucket destination writes: a location (the
+// server's storage when zero) and a key prefix under it.
+type BucketTarget struct {
+	Location storage.Location
+	Key      string
 }
 
 // LiveOutput is one origin HLS output group resolved for a pipeline: each
@@ -66,6 +77,11 @@ type ArchiveOutput struct {
 	Settings domain.ArchiveSettings
 	Dir      string        // e.g. archive/<workflowId>/<runId>/1280x720VBR
 	Segment  time.Duration // its segments' length: its own, or the origin HLS's
+	// Location is the bucket the archive goes to: the server's storage
+	// when zero, or the bucket its group's destination names, where it is
+	// not merged into one MP4 (Merge false), as the guide says.
+	Location storage.Location
+	Merge    bool
 }
 
 // Playlist is the archive's HLS VOD playlist inside its directory.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"onair/internal/domain"
+	"onair/internal/storage"
 )
 
 // Data directory layout, relative to the data directory.
@@ -110,11 +111,19 @@ func SpecFor(wf *domain.Workflow, run *domain.Run, p int) Spec {
 			if hls := s.OriginHLS(); seconds == 0 && hls != nil {
 				seconds = hls.SegmentSeconds
 			}
-			spec.Archives = append(spec.Archives, ArchiveOutput{
+			a := ArchiveOutput{
 				Settings: *g.Archive,
 				Dir:      path.Join(archiveBase, name),
 				Segment:  time.Duration(seconds) * time.Second,
-			})
+				Merge:    true,
+			}
+			if d, ok := dests[g.DestinationID]; ok && p < len(d.Settings) {
+				// A bucket of its own: segments and playlist, and no merge,
+				// as the guide has it.
+				a.Location, _ = storage.ParseLocation(d.Settings[p].URL)
+				a.Merge = false
+			}
+			spec.Archives = append(spec.Archives, a)
 		case domain.OutputRTMP:
 			d := dests[g.DestinationID]
 			if p < len(d.Settings) {
@@ -136,8 +145,17 @@ func SpecFor(wf *domain.Workflow, run *domain.Run, p int) Spec {
 			}
 			spec.Live = append(spec.Live, out)
 			ds := d.Settings[p]
-			spec.Destinations = append(spec.Destinations, DestinationOutput{ID: d.ID, URL: domain.ExpandEvent(ds.URL, wf.Name), HLS: &out,
-				Username: ds.Username, Password: ds.PasswordParam, Method: d.Method})
+			dest := DestinationOutput{ID: d.ID, URL: domain.ExpandEvent(ds.URL, wf.Name), HLS: &out,
+				Username: ds.Username, Password: ds.PasswordParam, Method: d.Method}
+			if bucket, prefix, ok := domain.BucketURL(dest.URL); ok {
+				dest.Bucket = &BucketTarget{Location: storage.Location{Bucket: bucket, Prefix: prefix}}
+				if bucket == "" {
+					// The guide's "the Live Service automatically assembles
+					// the url": the server's storage, under live/.
+					dest.Bucket = &BucketTarget{Key: path.Join(LiveRoot, wf.ID, strconv.Itoa(p))}
+				}
+			}
+			spec.Destinations = append(spec.Destinations, dest)
 		}
 	}
 	return spec

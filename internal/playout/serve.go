@@ -6,11 +6,9 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +19,7 @@ import (
 	"onair/internal/domain"
 	"onair/internal/origin"
 	"onair/internal/pipeline"
+	"onair/internal/storage"
 )
 
 // The origin side: /playout/<manifest>.isml/<what>, where <what> is
@@ -96,7 +95,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) fail(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, errNotServed) || errors.Is(err, os.ErrNotExist) || errors.Is(err, domain.ErrNotFound) {
+	if errors.Is(err, errNotServed) || errors.Is(err, os.ErrNotExist) || errors.Is(err, storage.ErrNotFound) || errors.Is(err, domain.ErrNotFound) {
 		s.cfg.Log.Debug("playout: not served", "path", r.URL.Path, "err", err)
 		http.NotFound(w, r)
 		return
@@ -271,8 +270,8 @@ func (s *Service) archive(ch domain.Channel) (domain.Archive, bool) {
 		}
 		// Only a file that is not there keeps it unserved: any other error
 		// shows when it is served.
-		_, err := os.Stat(filepath.Join(s.cfg.DataDir, pipeline.ArchiveRoot, a.MP4))
-		return a, !errors.Is(err, fs.ErrNotExist)
+		_, err := s.cfg.Archives.Stat(context.Background(), path.Join(pipeline.ArchiveRoot, a.MP4))
+		return a, !errors.Is(err, storage.ErrNotFound)
 	}
 	return domain.Archive{}, false
 }
@@ -285,7 +284,7 @@ func (s *Service) archiveRendition(ch domain.Channel) (*rendition, error) {
 	if !ok {
 		return nil, errNotServed
 	}
-	ix, err := s.archives.index(filepath.Join(s.cfg.DataDir, pipeline.ArchiveRoot, a.MP4), s.archiveSegments)
+	ix, err := s.archives.index(s.cfg.Archives, path.Join(pipeline.ArchiveRoot, a.MP4), s.archiveSegments)
 	if err != nil {
 		return nil, err
 	}

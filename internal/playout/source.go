@@ -1,6 +1,7 @@
 package playout
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"onair/internal/domain"
 	"onair/internal/hls"
 	"onair/internal/pipeline"
+	"onair/internal/storage"
 )
 
 // What a manifest is made from: the renditions of the event's live CMAF (or
@@ -150,20 +152,22 @@ func (r *rendition) find(name string) (segment, bool) {
 // archiveIndex is where the init section and each fragment of an
 // archive's fragmented MP4 are: the archive is final, so it is read once.
 type archiveIndex struct {
-	file  string
-	rend  *rendition // its segments, one per fragment
-	init  [2]int64   // offset, length of ftyp+moov
-	frags [][2]int64 // offset, length of each moof+mdat (with any styp, sidx before it)
+	file  string          // its key in store
+	store storage.Storage // where the archives are: the data directory, or a bucket over it
+	rend  *rendition      // its segments, one per fragment
+	init  [2]int64        // offset, length of ftyp+moov
+	frags [][2]int64      // offset, length of each moof+mdat (with any styp, sidx before it)
 }
 
-// indexMP4 walks the top-level boxes of a fragmented MP4.
-func indexMP4(file string) (*archiveIndex, error) {
-	f, err := os.Open(file)
+// indexMP4 walks the top-level boxes of a fragmented MP4, reading only
+// their headers (ranges of an object in a bucket).
+func indexMP4(st storage.Storage, file string) (*archiveIndex, error) {
+	f, err := st.Open(context.Background(), file)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	ix := &archiveIndex{file: file}
+	ix := &archiveIndex{file: file, store: st}
 	var off int64
 	start := int64(-1) // where the current fragment starts
 	hdr := make([]byte, 16)
@@ -182,11 +186,7 @@ func indexMP4(file string) (*archiveIndex, error) {
 			}
 			size = int64(binary.BigEndian.Uint64(hdr[8:16]))
 		case 0:
-			st, err := f.Stat()
-			if err != nil {
-				return nil, err
-			}
-			size = st.Size() - off
+			size = f.Info().Size - off
 		}
 		if size < 8 {
 			return nil, fmt.Errorf("%s: a %q box of %d bytes at %d", file, typ, size, off)
@@ -221,7 +221,7 @@ func (ix *archiveIndex) read(name string) ([]byte, error) {
 		}
 		at = ix.frags[n]
 	}
-	f, err := os.Open(ix.file)
+	f, err := ix.store.Open(context.Background(), ix.file)
 	if err != nil {
 		return nil, err
 	}
@@ -239,13 +239,13 @@ type archives struct {
 
 // index is the index of an archive's file, made (with lay, which lays its
 // fragments out as segments) on first use.
-func (a *archives) index(file string, lay func(*archiveIndex) (*rendition, error)) (*archiveIndex, error) {
+func (a *archives) index(st storage.Storage, file string, lay func(*archiveIndex) (*rendition, error)) (*archiveIndex, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if ix := a.m[file]; ix != nil {
 		return ix, nil
 	}
-	ix, err := indexMP4(file)
+	ix, err := indexMP4(st, file)
 	if err != nil {
 		return nil, err
 	}

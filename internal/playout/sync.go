@@ -25,6 +25,7 @@ import (
 
 	"onair/internal/domain"
 	"onair/internal/pipeline"
+	"onair/internal/storage"
 	"onair/internal/store"
 )
 
@@ -45,6 +46,10 @@ type Config struct {
 	Store Store
 	// DataDir is the data directory the live outputs and archives are in.
 	DataDir string
+	// Archives is where the archives are read from: the data directory
+	// over a bucket when the server keeps them in one; the data directory
+	// when nil.
+	Archives storage.Storage
 	// Secrets keeps the VUALTO content keys (sealed) and the playback
 	// tokens' signing key.
 	Secrets Secrets
@@ -100,6 +105,11 @@ func New(cfg Config) *Service {
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = http.DefaultClient
+	}
+	if cfg.Archives == nil {
+		if disk, err := storage.NewDisk(cfg.DataDir); err == nil {
+			cfg.Archives = disk
+		}
 	}
 	if cfg.TokenTTL <= 0 {
 		cfg.TokenTTL = DefaultTokenTTL

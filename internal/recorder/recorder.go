@@ -51,6 +51,7 @@ type Recorder struct {
 	finished  bool
 	mp4       *mp4Writer    // the MP4 built as the run goes
 	lastFrame time.Duration // how long the last frame recorded lasts
+	onSegment func()        // called when the playlist lists a new segment
 }
 
 // entry is one listed segment.
@@ -92,6 +93,14 @@ func Open(dir string, target time.Duration, log *slog.Logger) (*Recorder, error)
 		return nil, fmt.Errorf("recorder %s: %w", dir, err)
 	}
 	return r, nil
+}
+
+// OnSegment has f called each time the playlist lists a segment that
+// closed (a Mirror's Notify). f must not block.
+func (r *Recorder) OnSegment(f func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.onSegment = f
 }
 
 // MP4Of is the MP4 of the archive in dir: next to it, dir + ".mp4".
@@ -275,7 +284,13 @@ func (r *Recorder) closeSegment(duration int64) error {
 	r.entries = append(r.entries, entry{name: filepath.Base(seg.file), duration: float64(duration) / clockRate, discontinuity: r.broken})
 	r.lastFrame = PTSTime(duration - since(seg.start, seg.last))
 	r.broken = false
-	return r.writePlaylist()
+	if err := r.writePlaylist(); err != nil {
+		return err
+	}
+	if r.onSegment != nil {
+		r.onSegment()
+	}
+	return nil
 }
 
 // endSource closes the open segment at the end of a source, lasting to its

@@ -36,7 +36,9 @@ import (
 	"onair/internal/origin"
 	"onair/internal/playout"
 	"onair/internal/provision"
+	"onair/internal/retention"
 	"onair/internal/scheduler"
+	"onair/internal/storage"
 	"onair/internal/store"
 )
 
@@ -62,6 +64,7 @@ type Server struct {
 	health       *health.Service
 	webhooks     *health.Webhooks
 	origin       *origin.Origin
+	storage      *storage.Set
 	provisions   *provision.Service
 	playout      *playout.Service
 	ingest       *ingest.Server
@@ -142,7 +145,11 @@ func (s *Server) open() error {
 	var err error
 	s.webhooks = health.NewWebhooks(s.log.With("component", "alerts"))
 	s.events = newEventLog(s.store, s.log, s.webhooks, s.cfg.AlertWebhook)
+	if s.storage, err = openStorage(s.cfg); err != nil {
+		return err
+	}
 	if s.engine, err = engine.NewLocal(engine.Config{
+		Storage: s.storage,
 		DataDir: s.cfg.Data, FFmpeg: s.cfg.FFmpeg, FFprobe: s.cfg.FFprobe, Log: s.log, OnEvent: s.events.add, OnDestination: s.events.destination, Now: s.now,
 		// A publisher that comes the moment a start returns, before the
 		// controller got to the run, is found through the store and held.
@@ -171,7 +178,11 @@ func (s *Server) open() error {
 		RequireAuth: s.cfg.ProvisionsRequireAuth, Grace: s.cfg.ProvisionGrace, Locator: locator,
 		DataDir: s.cfg.Data, NewID: uuid.NewString, Now: s.now, Log: s.log.With("component", "provisions"),
 	}
-	s.playout = playout.New(playout.Config{Store: s.store, Secrets: s.store, DataDir: s.cfg.Data, PublicURL: s.cfg.PublicURL,
+	archives, err := s.storage.Archives(storage.Location{})
+	if err != nil {
+		return err
+	}
+	s.playout = playout.New(playout.Config{Store: s.store, Secrets: s.store, DataDir: s.cfg.Data, Archives: archives, PublicURL: s.cfg.PublicURL,
 		KeyProvider: s.cfg.PlayoutKeyProvider,
 		Now:         s.now, Log: s.log.With("component", "playout")})
 	s.sched = scheduler.New(s.store, s.channels, scheduler.Options{Log: s.log, Now: s.now, Resync: s.resync})
@@ -184,6 +195,9 @@ func (s *Server) open() error {
 	}
 	// LL-HLS blocking reloads wait on the engine's live variants.
 	s.origin.SetWaiter(s.engine)
+	if s.storage.Default.IsBucket() {
+		s.origin.ServeArchives(archives, s.storage.Redirect, s.storage.DownloadTTL)
+	}
 	if s.httpLn, err = net.Listen("tcp", s.cfg.HTTP); err != nil {
 		return fmt.Errorf("http listener: %w", err)
 	}
@@ -203,6 +217,9 @@ func (s *Server) close() {
 	}
 	if s.origin != nil {
 		s.origin.Close()
+	}
+	if s.storage != nil {
+		s.storage.Disk.Close()
 	}
 	s.releaseLease()
 	s.store.Close()
@@ -241,6 +258,8 @@ func (s *Server) routes() (http.Handler, error) {
 		Metrics:    metrics,
 		Playout:    s.playout,
 		Health:     s.health,
+		Storage:    s.storage,
+		CDNBaseURL: s.cfg.CDNBaseURL,
 	})
 	mux := http.NewServeMux()
 	a.Register(mux)
@@ -336,6 +355,9 @@ func (s *Server) Run(ctx context.Context) error {
 	go func() { s.provisions.Reap(ctrlCtx, time.Second); close(reapDone) }()
 	syncDone := make(chan struct{})
 	go func() { s.playout.Run(ctrlCtx); close(syncDone) }()
+	cleanDone := make(chan struct{})
+	cleaner := &retention.Cleaner{Store: s.store, Storage: s.storage, Now: s.now, Log: s.log.With("component", "retention"), DryRun: s.cfg.RetentionDryRun}
+	go func() { cleaner.Run(ctrlCtx); close(cleanDone) }()
 	healthCtx, stopHealth := context.WithCancel(context.Background())
 	healthDone := make(chan struct{})
 	go func() { s.health.Run(healthCtx); close(healthDone) }()
@@ -375,6 +397,7 @@ func (s *Server) Run(ctx context.Context) error {
 	<-schedDone
 	<-reapDone
 	<-syncDone
+	<-cleanDone
 	// The health history stops first: the engine's shutdown takes the runs
 	// down, which the monitor would take for their end and clear their
 	// alerts, while they go on at the next start.

@@ -1,0 +1,207 @@
+package recorder
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path"
+	"sync"
+	"time"
+
+	"onair/internal/clip"
+	"onair/internal/storage"
+)
+
+// Mirror copies an archive that a recorder writes in the data directory to
+// remote storage as it grows: each segment as soon as the playlist lists it
+// (it is closed then), and the playlist after the segments it lists. It is
+// level-triggered: each pass compares what the playlist lists with what the
+// bucket holds, so that a failed upload is retried by the next pass, and a
+// Mirror that starts over an archive a dead process left (a kill -9, a
+// restart) uploads what that process had not.
+type Mirror struct {
+	disk   *storage.Disk
+	remote storage.Storage
+	dir    string // the archive's key, archive/<wf>/<run>/<name>
+	log    *slog.Logger
+
+	wake chan struct{}
+
+	passing  sync.Mutex       // one pass at a time; guards uploaded and sent
+	uploaded map[string]int64 // segment name → size in the bucket; nil until listed
+	sent     []byte           // the playlist the bucket has
+
+	mu      sync.Mutex
+	failure error     // the last pass's, nil once one goes through
+	failing time.Time // since when passes fail
+}
+
+// Backoff between failed passes: a storage that is down is tried again
+// soon, and then every few seconds.
+const (
+	mirrorMinBackoff = 500 * time.Millisecond
+	mirrorMaxBackoff = 5 * time.Second
+	mirrorIdle       = 10 * time.Second // a pass even when nothing woke it
+)
+
+// NewMirror returns the mirror of the archive whose key is dir.
+func NewMirror(disk *storage.Disk, remote storage.Storage, dir string, log *slog.Logger) *Mirror {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Mirror{disk: disk, remote: remote, dir: dir, log: log, wake: make(chan struct{}, 1)}
+}
+
+// Notify wakes the mirror: a segment closed. It never blocks.
+func (m *Mirror) Notify() {
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run passes over the archive each time it is woken, and on failure again
+// with backoff, until ctx ends.
+func (m *Mirror) Run(ctx context.Context) {
+	wait := mirrorMinBackoff
+	for {
+		next := mirrorIdle
+		if err := m.pass(ctx); err != nil && ctx.Err() == nil {
+			next, wait = wait, min(2*wait, mirrorMaxBackoff)
+		} else {
+			wait = mirrorMinBackoff
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-m.wake:
+		case <-time.After(next):
+		}
+	}
+}
+
+// Finish uploads what the archive holds once its recorder finished (the
+// ended playlist, every segment), retrying until ctx ends, and then the MP4
+// when mp4 is its key (in parts, from the file). It returns the bytes of the
+// segments in the bucket.
+func (m *Mirror) Finish(ctx context.Context, mp4 string) (int64, error) {
+	wait := mirrorMinBackoff
+	for {
+		err := m.pass(ctx)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil || storage.Denied(err) {
+			return 0, err
+		}
+		select {
+		case <-ctx.Done():
+			return 0, fmt.Errorf("%w (the last try: %w)", ctx.Err(), err)
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, mirrorMaxBackoff)
+	}
+	if mp4 != "" {
+		for wait = mirrorMinBackoff; ; wait = min(2*wait, mirrorMaxBackoff) {
+			err := m.remote.PutFile(ctx, mp4, m.disk.Path(mp4), storage.MediaMeta(mp4))
+			if err == nil {
+				break
+			}
+			if ctx.Err() != nil || storage.Denied(err) {
+				return 0, err
+			}
+			m.log.Warn("archive: uploading the MP4 failed; trying again", "mp4", mp4, "err", err)
+			select {
+			case <-ctx.Done():
+				return 0, fmt.Errorf("%w (the last try: %w)", ctx.Err(), err)
+			case <-time.After(wait):
+			}
+		}
+	}
+	m.passing.Lock()
+	defer m.passing.Unlock()
+	var total int64
+	for _, n := range m.uploaded {
+		total += n
+	}
+	return total, nil
+}
+
+// Err is the last pass's failure, and since when passes fail; nil once one
+// went through.
+func (m *Mirror) Err() (error, time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.failure, m.failing
+}
+
+// pass uploads the segments the playlist lists that the bucket lacks, then
+// the playlist if it changed. Only one pass runs at a time.
+func (m *Mirror) pass(ctx context.Context) (err error) {
+	m.passing.Lock()
+	defer m.passing.Unlock()
+	defer func() {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		switch {
+		case err != nil && ctx.Err() != nil:
+			// Cancelled (a teardown): Finish takes it from here.
+		case err == nil:
+			if m.failure != nil {
+				m.log.Info("archive: uploads go through again", "archive", m.dir, "failing since", m.failing.Format(time.RFC3339))
+			}
+			m.failure = nil
+		case m.failure == nil:
+			m.failure, m.failing = err, time.Now()
+			m.log.Warn("archive: uploading failed; trying again", "archive", m.dir, "err", err)
+		default:
+			m.failure = err
+		}
+	}()
+	if m.uploaded == nil {
+		have, err := m.remote.List(ctx, m.dir+"/")
+		if err != nil {
+			return err
+		}
+		m.uploaded = map[string]int64{}
+		for _, o := range have {
+			if path.Dir(o.Key) == m.dir && path.Base(o.Key) != Playlist { // segments only: Finish counts their bytes
+				m.uploaded[path.Base(o.Key)] = o.Size
+			}
+		}
+	}
+	playlist := path.Join(m.dir, Playlist)
+	body, err := os.ReadFile(m.disk.Path(playlist))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil // nothing recorded yet
+	}
+	if err != nil || bytes.Equal(body, m.sent) {
+		return err
+	}
+	segs, _, err := clip.Parse(body)
+	if err != nil {
+		return fmt.Errorf("archive %s: its playlist: %w", m.dir, err)
+	}
+	for _, s := range segs {
+		key := path.Join(m.dir, s.URI)
+		st, err := os.Stat(m.disk.Path(key))
+		if err != nil {
+			return fmt.Errorf("archive %s: %w", m.dir, err)
+		}
+		if size, ok := m.uploaded[s.URI]; ok && size == st.Size() {
+			continue
+		}
+		if err := m.remote.PutFile(ctx, key, m.disk.Path(key), storage.MediaMeta(key)); err != nil {
+			return err
+		}
+		m.uploaded[s.URI] = st.Size()
+	}
+	if err := m.remote.Put(ctx, playlist, bytes.NewReader(body), int64(len(body)), storage.MediaMeta(playlist)); err != nil {
+		return err
+	}
+	m.sent = body
+	return nil
+}
