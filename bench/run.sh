@@ -11,6 +11,8 @@
 #   Health  the health history: a 24 h run written and read back for the graphs
 #       on SQLite and PostgreSQL, the graphs drawn, the monitor per pipeline
 #       (bench/healthbench)
+#   P5  stop → DONE for a 1 h 720p archive published without -re, on local disk
+#       and in an S3 bucket (versitygw), with the ratio (bench/archivebench)
 #   P3  passthrough CPU-seconds and peak RSS per stream, onair against
 #       nginx-rtmp, 1 and 20 streams (bench/mediabench, as the next three)
 #   P2  an ABR run's CPU against bare ffmpeg encoding the same ladder
@@ -34,6 +36,8 @@ echo
 go run ./bench/listbench
 echo
 go run ./bench/healthbench
+echo
+go run ./bench/archivebench -onair ./bin/onair
 echo
 # shellcheck disable=SC2086 # MEDIABENCH_ARGS is a list of flags
 go run ./bench/mediabench -onair ./bin/onair ${MEDIABENCH_ARGS:-}
