@@ -53,7 +53,7 @@ func main() {
 	flag.StringVar(&o.ffmpeg, "ffmpeg", "ffmpeg", "the ffmpeg binary (the source file, the publisher)")
 	flag.StringVar(&o.cache, "cache", filepath.Join(cache, "onair-bench"), "where the source file is made once and kept")
 	flag.DurationVar(&o.duration, "duration", time.Hour, "length of the archive")
-	flag.Float64Var(&o.readrate, "readrate", 0, "publish at this many times real time (ffmpeg -readrate); 0: as fast as onair takes it, without -re")
+	flag.Float64Var(&o.readrate, "readrate", 30, "publish at this many times real time (ffmpeg -readrate), 30 by default: much faster and the archive's reader falls behind and drops media; 0: as fast as onair takes it, without -re")
 	flag.BoolVar(&o.sync, "sync", false, "write the page cache back (sync) before the stop, so that the stop does not pay for a publish faster than real time")
 	flag.BoolVar(&o.keep, "keep", false, "keep each run's directory (data, bucket, logs) and print where it is")
 	flag.StringVar(&storages, "storages", "local,s3", "where the archive goes, comma-separated: local, s3")

@@ -46,14 +46,16 @@ func checkBucketURL(p *problems, field, raw string, archive bool) {
 		p.add(field, "must name the archive's bucket, as s3://bucket/prefix; without a destination an archive goes to the server's storage")
 	case u.Scheme != SchemeS3 && (bucket != "" || prefix != ""):
 		p.add(field, "%s:// is assembled by the server (its storage, then live/<workflowId>/<pipeline>/): give it as %s:// alone, or use s3://bucket/prefix", u.Scheme, u.Scheme)
-	case bucket != "" && !validBucketName(bucket):
+	case bucket != "" && !ValidBucketName(bucket):
 		p.add(field, "%q is not a bucket name: 3-63 lower-case letters, digits, '.' and '-'", bucket)
 	case prefix != "" && (path.Clean(prefix) != prefix || strings.Contains(prefix, "..")):
 		p.add(field, "the prefix %q must be a clean path", prefix)
 	}
 }
 
-func validBucketName(b string) bool {
+// ValidBucketName reports whether b is an S3 bucket name: 3-63 lower-case
+// letters, digits, '.' and '-', starting and ending with a letter or digit.
+func ValidBucketName(b string) bool {
 	if len(b) < 3 || len(b) > 63 {
 		return false
 	}

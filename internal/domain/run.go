@@ -42,7 +42,7 @@ type Run struct {
 // it: a publisher came or went, a pipeline restarted, kept failing, recovered.
 type RunEvent struct {
 	Time     time.Time `json:"time"`
-	Type     string    `json:"type" enum:"pipeline_started,pipeline_restarted,pipeline_failing,pipeline_recovered,publisher_connected,publisher_disconnected,playout_sync,destination_active,destination_retrying,destination_failed,alert_raised,alert_cleared"`
+	Type     string    `json:"type" enum:"pipeline_started,pipeline_restarted,pipeline_failing,pipeline_recovered,publisher_connected,publisher_disconnected,playout_sync,archive_upload_failing,archive_upload_recovered,destination_active,destination_retrying,destination_failed,alert_raised,alert_cleared"`
 	Pipeline int       `json:"pipeline"`
 	// Alert is the alert's type, for alert_raised and alert_cleared events.
 	Alert string `json:"alert,omitempty" enum:"input_loss,low_frame_rate,slow_encoder,destination_retrying" doc:"For alert_raised and alert_cleared events: which alert."`
@@ -66,6 +66,11 @@ const (
 	// EventPlayoutSync: the playout profiles' manifests of the event were
 	// created, updated or removed; Message says which, and any error.
 	EventPlayoutSync = "playout_sync"
+	// EventArchiveUploadFailing and EventArchiveUploadRecovered: an archive's
+	// uploads to its bucket started failing (Message: why; they are retried,
+	// the archive is kept on the disk meanwhile) or go through again.
+	EventArchiveUploadFailing   = "archive_upload_failing"
+	EventArchiveUploadRecovered = "archive_upload_recovered"
 	// EventAlertRaised and EventAlertCleared open and close one of the
 	// health monitor's alerts (the event's Alert, on its pipeline and
 	// destination); a raised alert's Message is its cause.

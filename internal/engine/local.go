@@ -341,7 +341,7 @@ func (l *Local) Stop(ctx context.Context, ch domain.Channel) ([]domain.Archive, 
 				if rec, err = recorder.Open(filepath.Join(l.cfg.DataDir, a.Dir), a.Segment, l.log); err != nil {
 					return nil, err
 				}
-				if mirror, err = l.mirrorOf(a, l.log); err != nil {
+				if mirror, err = l.mirrorOf(refOf(ch), p, a, l.log); err != nil {
 					return nil, err
 				}
 			}

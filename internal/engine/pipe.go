@@ -104,7 +104,7 @@ func (l *Local) hold(ch domain.Channel, ingests []domain.Ingest) (*runtime, erro
 			if err != nil {
 				return nil, fmt.Errorf("pipeline %d: %w", in.Pipeline, err)
 			}
-			m, err := l.mirrorOf(a, p.log)
+			m, err := l.mirrorOf(ref, in.Pipeline, a, p.log)
 			if err != nil {
 				return nil, fmt.Errorf("pipeline %d: %w", in.Pipeline, err)
 			}

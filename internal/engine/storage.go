@@ -11,14 +11,24 @@ import (
 	"onair/internal/storage"
 )
 
-// mirrorOf is the mirror that copies an archive to its bucket as it is
-// recorded; nil for an archive that stays in the data directory.
-func (l *Local) mirrorOf(a pipeline.ArchiveOutput, log *slog.Logger) (*recorder.Mirror, error) {
+// mirrorOf is the mirror that copies an archive of a run's pipeline to its
+// bucket as it is recorded, its failures and recoveries in the run's
+// events; nil for an archive that stays in the data directory.
+func (l *Local) mirrorOf(ref RunRef, pipe int, a pipeline.ArchiveOutput, log *slog.Logger) (*recorder.Mirror, error) {
 	remote, err := l.cfg.Storage.Remote(a.Location)
 	if err != nil || remote == nil {
 		return nil, err
 	}
-	return recorder.NewMirror(l.cfg.Storage.Disk, remote, a.Dir, log), nil
+	m := recorder.NewMirror(l.cfg.Storage.Disk, remote, a.Dir, log)
+	m.OnChange = func(failing error) {
+		ev := domain.RunEvent{Time: l.cfg.Now().UTC(), Type: domain.EventArchiveUploadRecovered, Pipeline: pipe,
+			Message: "the archive's uploads to " + remote.Location(a.Dir) + " go through again"}
+		if failing != nil {
+			ev.Type, ev.Message = domain.EventArchiveUploadFailing, failing.Error()+"; retrying, the archive is kept on the disk meanwhile"
+		}
+		l.cfg.OnEvent(ref, ev)
+	}
+	return m, nil
 }
 
 // bucketOf is where a bucket destination writes, and under which key.

@@ -37,6 +37,11 @@ type Mirror struct {
 	mu      sync.Mutex
 	failure error     // the last pass's, nil once one goes through
 	failing time.Time // since when passes fail
+
+	// OnChange, when set (before Run), is told when uploads start failing
+	// (with the error) and when they go through again (nil). It must not
+	// block.
+	OnChange func(failing error)
 }
 
 // Backoff between failed passes: a storage that is down is tried again
@@ -152,11 +157,17 @@ func (m *Mirror) pass(ctx context.Context) (err error) {
 		case err == nil:
 			if m.failure != nil {
 				m.log.Info("archive: uploads go through again", "archive", m.dir, "failing since", m.failing.Format(time.RFC3339))
+				if m.OnChange != nil {
+					m.OnChange(nil)
+				}
 			}
 			m.failure = nil
 		case m.failure == nil:
 			m.failure, m.failing = err, time.Now()
 			m.log.Warn("archive: uploading failed; trying again", "archive", m.dir, "err", err)
+			if m.OnChange != nil {
+				m.OnChange(err)
+			}
 		default:
 			m.failure = err
 		}

@@ -232,6 +232,7 @@ func TestS3OutageCatchesUp(t *testing.T) {
 	if s := n.Channel(id).Status; s != domain.StatusRunning {
 		t.Fatalf("with the storage down the channel is %s", s)
 	}
+	e2e.WaitFor(t, "the failing uploads in the run's events", 10*time.Second, func() bool { return e2e.HasEvent(n.Channel(id), domain.EventArchiveUploadFailing) })
 	playlists, _ := filepath.Glob(filepath.Join(n.data, "archive", id, "*", "*", "index.m3u8"))
 	if len(playlists) != 1 {
 		t.Fatalf("local archive playlists: %v", playlists)
@@ -241,6 +242,7 @@ func TestS3OutageCatchesUp(t *testing.T) {
 	e2e.WaitFor(t, "the uploads catching up", 30*time.Second, func() bool {
 		return countSuffix(objects(t, s3, "archive/"), ".ts") >= during
 	})
+	e2e.WaitFor(t, "the recovered uploads in the run's events", 10*time.Second, func() bool { return e2e.HasEvent(n.Channel(id), domain.EventArchiveUploadRecovered) })
 	pub.Process.Kill()
 	pub.Wait()
 	recorded := listed(t, playlists[0])

@@ -20,6 +20,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"onair/internal/domain"
 )
 
 // Storage keeps objects under keys.
@@ -91,19 +93,20 @@ func ParseLocation(raw string) (Location, error) {
 	if raw == "" || raw == Local {
 		return Location{}, nil
 	}
+	shown := domain.MaskURL(raw) // never a password in a message
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme != "s3" {
-		return Location{}, fmt.Errorf("%q is neither %q nor s3://bucket/prefix", raw, Local)
+		return Location{}, fmt.Errorf("%q is neither %q nor s3://bucket/prefix", shown, Local)
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return Location{}, fmt.Errorf("%q: an s3:// location is a bucket and a prefix only; the endpoint and credentials are the server's", raw)
+		return Location{}, fmt.Errorf("%q: an s3:// location is a bucket and a prefix only; the endpoint and credentials are the server's", shown)
 	}
-	if !validBucket(u.Host) {
-		return Location{}, fmt.Errorf("%q: %q is not a bucket name (3-63 lower-case letters, digits, '.' and '-')", raw, u.Host)
+	if !domain.ValidBucketName(u.Host) {
+		return Location{}, fmt.Errorf("%q: %q is not a bucket name (3-63 lower-case letters, digits, '.' and '-')", shown, u.Host)
 	}
 	prefix := strings.Trim(u.Path, "/")
 	if prefix != "" && path.Clean(prefix) != prefix || strings.Contains(prefix, "..") {
-		return Location{}, fmt.Errorf("%q: the prefix must be a clean path", raw)
+		return Location{}, fmt.Errorf("%q: the prefix must be a clean path", shown)
 	}
 	return Location{Bucket: u.Host, Prefix: prefix}, nil
 }
@@ -118,21 +121,6 @@ func (l Location) String() string {
 
 // IsBucket reports whether the location is a bucket.
 func (l Location) IsBucket() bool { return l.Bucket != "" }
-
-func validBucket(b string) bool {
-	if len(b) < 3 || len(b) > 63 {
-		return false
-	}
-	for i, c := range b {
-		switch {
-		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
-		case (c == '-' || c == '.') && i > 0 && i < len(b)-1:
-		default:
-			return false
-		}
-	}
-	return true
-}
 
 // ReadAll reads a whole object, up to limit bytes.
 func ReadAll(ctx context.Context, s Storage, key string, limit int64) ([]byte, error) {

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"onair/internal/domain"
 	"onair/internal/storage"
 )
 
@@ -62,8 +63,11 @@ func TestParseLocation(t *testing.T) {
 			t.Errorf("ParseLocation(%q) = %+v, want an error saying %q", c.raw, got, c.why)
 			continue
 		}
-		if !strings.Contains(err.Error(), c.why) || !strings.Contains(err.Error(), c.raw) {
-			t.Errorf("ParseLocation(%q) error %q, want it to quote the input and say %q", c.raw, err, c.why)
+		if !strings.Contains(err.Error(), c.why) || !strings.Contains(err.Error(), domain.MaskURL(c.raw)) {
+			t.Errorf("ParseLocation(%q) error %q, want it to quote the input (masked) and say %q", c.raw, err, c.why)
+		}
+		if strings.Contains(err.Error(), "secret") {
+			t.Errorf("ParseLocation(%q) error %q shows the password", c.raw, err)
 		}
 	}
 }
