@@ -64,13 +64,7 @@ func (s *Server) getChannel(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	info := s.channelInfo(ch.Workflow.ChannelWorkflow(), ch.Run)
-	if u := s.storagePreview(ch.Workflow.ID); info.PlayerPreview == nil && u != "" && ch.Workflow.Blueprint.Settings.PushesToStorage() {
-		// The guide's "the Live Service automatically assembles the url":
-		// the CDN in front of the storage, where the channel pushes.
-		info.PlayerPreview = &domain.PlayerPreview{URL: u}
-	}
-	writeJSON(w, http.StatusOK, info)
+	writeJSON(w, http.StatusOK, s.channelInfo(ch.Workflow.ChannelWorkflow(), ch.Run))
 	return nil
 }
 
@@ -103,8 +97,15 @@ func (s *Server) channelInfo(wf domain.ChannelWorkflow, run *domain.Run) Channel
 		Alerts:       []domain.Alert{},
 		Destinations: []domain.DestinationStatus{},
 	}
-	if wf.PlayerPreview != "" {
-		info.PlayerPreview = &domain.PlayerPreview{URL: wf.PlayerPreview}
+	switch preview := wf.PlayerPreview; {
+	case preview == domain.StoragePreview:
+		// The guide's "the Live Service automatically assembles the url":
+		// the CDN in front of the storage, where the channel pushes.
+		if u := s.storagePreview(wf.ID); u != "" {
+			info.PlayerPreview = &domain.PlayerPreview{URL: u}
+		}
+	case preview != "":
+		info.PlayerPreview = &domain.PlayerPreview{URL: preview}
 	}
 	if len(wf.PreparedInputs) > 0 {
 		// An availableImmediately input: its endpoints are known before the start.

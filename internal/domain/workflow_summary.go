@@ -71,7 +71,8 @@ func (s BlueprintSettings) PushesToStorage() bool {
 
 // PlayerPreview is the workflow's preview playback URL for front ends: the
 // blueprint's playerPreview, or else the playback URL template of its first
-// HLS push destination that has one, (event_name) replaced; "" for none.
+// HLS push destination that has one, (event_name) replaced, or else
+// StoragePreview when it pushes to the server's storage; "" for none.
 func (w *Workflow) PlayerPreview() string {
 	s := w.Blueprint.Settings
 	if s.PlayerPreview != nil && s.PlayerPreview.URL != "" {
@@ -82,8 +83,16 @@ func (w *Workflow) PlayerPreview() string {
 			return ExpandEvent(d.PlaybackURLTemplate, w.Name)
 		}
 	}
+	if s.PushesToStorage() {
+		return StoragePreview
+	}
 	return ""
 }
+
+// StoragePreview is the preview of a workflow that pushes its HLS to the
+// server's storage: the server renders it as the CDN's URL of what the
+// workflow pushes there (--cdn-base-url), which only it knows.
+const StoragePreview = "storage:"
 
 // ArchivesExpire is when a run's archives are due for deletion, with the
 // workflow's retention; ok is false when they are kept: no retention, or a

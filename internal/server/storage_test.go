@@ -301,6 +301,10 @@ func TestMediaStoreDestination(t *testing.T) {
 	if info.PlayerPreview == nil || info.PlayerPreview.URL != preview {
 		t.Fatalf("playerPreview %+v, want %s", info.PlayerPreview, preview)
 	}
+	var list api.ChannelList
+	if n.Call("GET", "/api/channels", nil, &list); len(list.Items) != 1 || list.Items[0].PlayerPreview == nil || list.Items[0].PlayerPreview.URL != preview {
+		t.Errorf("the channel list's playerPreview: %+v", list.Items)
+	}
 	live := "live/" + id + "/0/"
 	e2e.WaitFor(t, "the live HLS in the bucket", 30*time.Second, func() bool {
 		keys := objects(t, s3, live)
