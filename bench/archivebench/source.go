@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"onair/bench/internal/benchkit"
 )
 
 // The clip the long source repeats: 720p30 H.264 at about 3 Mbit/s with a
@@ -19,6 +21,8 @@ const (
 	clipFPS     = 30
 	clipGOP     = 2 // seconds
 )
+
+var sourceClip = benchkit.TestClip{Seconds: clipSeconds, FPS: clipFPS, GOP: clipGOP, Video: clipVideo, Audio: clipAudio, Bufsize: "6000k"}
 
 // source is the long FLV every run publishes, made once and kept in the
 // cache directory.
@@ -38,53 +42,29 @@ func makeSource(ffmpeg, cache string, d time.Duration) (source, error) {
 	if err := os.MkdirAll(cache, 0o755); err != nil {
 		return source{}, err
 	}
-	base := fmt.Sprintf("archivebench-720p%d-%s-%s-gop%d", clipFPS, clipVideo, clipAudio, clipGOP)
-	clip := filepath.Join(cache, fmt.Sprintf("%s-%ds.mp4", base, clipSeconds))
-	long := filepath.Join(cache, fmt.Sprintf("%s-%ds.flv", base, int(d.Seconds())))
+	clip := filepath.Join(cache, sourceClip.Name("archivebench"))
+	long := strings.TrimSuffix(clip, fmt.Sprintf("-%ds.mp4", clipSeconds)) + fmt.Sprintf("-%ds.flv", int(d.Seconds()))
 	if s, err := probe(long); err == nil {
 		return s, nil
 	}
 	if _, err := os.Stat(clip); err != nil {
 		fmt.Printf("source: encoding the %d s clip once: %s\n", clipSeconds, clip)
-		gop := strconv.Itoa(clipFPS * clipGOP)
-		if err := ffmpegTo(ffmpeg, clip, "-f", "lavfi", "-i", fmt.Sprintf("testsrc2=size=1280x720:rate=%d", clipFPS),
-			"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", strconv.Itoa(clipSeconds),
-			"-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-pix_fmt", "yuv420p",
-			"-b:v", clipVideo, "-maxrate", clipVideo, "-bufsize", "6000k",
-			"-g", gop, "-keyint_min", gop, "-sc_threshold", "0",
-			"-c:a", "aac", "-b:a", clipAudio, "-ac", "2", "-f", "mp4"); err != nil {
+		if err := sourceClip.Encode(ffmpeg, clip); err != nil {
 			return source{}, fmt.Errorf("encoding the clip: %w", err)
 		}
 	}
 	repeats := int((d + clipSeconds*time.Second - 1) / (clipSeconds * time.Second))
 	fmt.Printf("source: building %s once, the clip %d times with the concat demuxer\n", long, repeats)
 	list := long + ".txt"
-	var b strings.Builder
-	for range repeats {
-		fmt.Fprintf(&b, "file '%s'\n", clip)
-	}
-	if err := os.WriteFile(list, []byte(b.String()), 0o644); err != nil {
+	if err := benchkit.ConcatList(list, clip, repeats); err != nil {
 		return source{}, err
 	}
 	defer os.Remove(list)
-	if err := ffmpegTo(ffmpeg, long, "-f", "concat", "-safe", "0", "-i", list,
+	if err := benchkit.FFmpegTo(ffmpeg, long, "-f", "concat", "-safe", "0", "-i", list,
 		"-t", strconv.FormatFloat(d.Seconds(), 'f', -1, 64), "-c", "copy", "-f", "flv"); err != nil {
 		return source{}, fmt.Errorf("building the source: %w", err)
 	}
 	return probe(long)
-}
-
-// ffmpegTo runs ffmpeg with args and then out, written to a temporary file
-// renamed into place, so that an interrupted build leaves nothing that a
-// later run would take for the file.
-func ffmpegTo(ffmpeg, out string, args ...string) error {
-	tmp := out + ".tmp"
-	args = append(append([]string{"-hide_banner", "-nostdin", "-loglevel", "error", "-y"}, args...), tmp)
-	if b, err := exec.Command(ffmpeg, args...).CombinedOutput(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("%v: %s", err, strings.TrimSpace(string(b)))
-	}
-	return os.Rename(tmp, out)
 }
 
 func probe(file string) (source, error) {

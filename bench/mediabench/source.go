@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"onair/bench/internal/benchkit"
 )
 
 // The source every benchmark publishes: 720p30 H.264 at about 3.9 Mbit/s with
@@ -20,6 +22,8 @@ const (
 	sourceFPS     = 30
 	sourceGOP     = 2 // seconds
 )
+
+var sourceClip = benchkit.TestClip{Seconds: sourceSeconds, FPS: sourceFPS, GOP: sourceGOP, Video: sourceVideo, Audio: sourceAudio, Bufsize: "7800k", Noise: true}
 
 // source is the file made once and kept in the cache directory.
 type source struct {
@@ -40,29 +44,14 @@ func makeSource(ffmpeg, cache string) (source, error) {
 	if err := os.MkdirAll(cache, 0o755); err != nil {
 		return source{}, err
 	}
-	name := fmt.Sprintf("src-720p%d-%s-%s-gop%d-%ds.mp4", sourceFPS, sourceVideo, sourceAudio, sourceGOP, sourceSeconds)
-	s := source{ffmpeg: ffmpeg, file: filepath.Join(cache, name), seconds: sourceSeconds}
+	s := source{ffmpeg: ffmpeg, file: filepath.Join(cache, sourceClip.Name("src")), seconds: sourceSeconds}
 	if br, err := probeBitrate(s.file); err == nil {
 		s.bitrate = br
 		return s, nil
 	}
 	fmt.Printf("source: making %s once (about %d s of encoding)\n", s.file, sourceSeconds/3)
-	tmp := s.file + ".tmp.mp4"
-	gop := strconv.Itoa(sourceFPS * sourceGOP)
-	cmd := exec.Command(ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-		"-f", "lavfi", "-i", fmt.Sprintf("testsrc2=size=1280x720:rate=%d", sourceFPS),
-		"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-		"-t", strconv.Itoa(sourceSeconds), "-vf", "noise=alls=8:allf=t",
-		"-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-pix_fmt", "yuv420p",
-		"-b:v", sourceVideo, "-maxrate", sourceVideo, "-bufsize", "7800k",
-		"-g", gop, "-keyint_min", gop, "-sc_threshold", "0",
-		"-c:a", "aac", "-b:a", sourceAudio, "-ac", "2", "-movflags", "+faststart", tmp)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		os.Remove(tmp)
-		return source{}, fmt.Errorf("making the source file: %v: %s", err, strings.TrimSpace(string(out)))
-	}
-	if err := os.Rename(tmp, s.file); err != nil {
-		return source{}, err
+	if err := sourceClip.Encode(ffmpeg, s.file); err != nil {
+		return source{}, fmt.Errorf("making the source file: %w", err)
 	}
 	br, err := probeBitrate(s.file)
 	s.bitrate = br
@@ -93,11 +82,7 @@ func (s source) publisher(url string, seconds int) *exec.Cmd {
 // media in a fraction of its length.
 func (s source) longPublisher(dir, url string, seconds int, rate float64) (*exec.Cmd, error) {
 	list := filepath.Join(dir, "concat.txt")
-	var b strings.Builder
-	for range seconds/s.seconds + 1 {
-		fmt.Fprintf(&b, "file '%s'\n", s.file)
-	}
-	if err := os.WriteFile(list, []byte(b.String()), 0o644); err != nil {
+	if err := benchkit.ConcatList(list, s.file, seconds/s.seconds+1); err != nil {
 		return nil, err
 	}
 	return exec.Command(s.ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error",
