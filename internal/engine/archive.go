@@ -36,7 +36,7 @@ func (l *Local) finalizeArchive(ctx context.Context, a pipeline.ArchiveOutput, r
 	dir := filepath.Join(l.cfg.DataDir, a.Dir)
 	if !hasSegments(playlist) {
 		if mirror != nil {
-			return arch, l.dropLocal(dir) // nothing to keep
+			return arch, l.dropLocal(a) // nothing to keep
 		}
 		return arch, nil
 	}
@@ -46,14 +46,9 @@ func (l *Local) finalizeArchive(ctx context.Context, a pipeline.ArchiveOutput, r
 		if err != nil {
 			return arch, fmt.Errorf("archive %s: %w", rel, err)
 		}
-		remote, err := l.cfg.Storage.Remote(a.Location)
-		if err != nil {
-			return arch, err
-		}
 		arch.FileSize, arch.Duration = size, recordedSeconds(playlist)
-		arch.Location = remote.Location(a.Playlist())
-		os.Remove(recorder.MP4Of(dir)) // what the recorder built as it went: no merge here
-		return arch, l.dropLocal(dir)
+		arch.Location = mirror.Location(a.Playlist())
+		return arch, l.dropLocal(a) // with the MP4 the recorder built as it went: no merge here
 	}
 	mp4 := recorder.MP4Of(dir)
 	dur, built := rec.MP4()
@@ -87,30 +82,21 @@ func (l *Local) finalizeArchive(ctx context.Context, a pipeline.ArchiveOutput, r
 	if _, err := mirror.Finish(ctx, a.Dir+".mp4"); err != nil {
 		return arch, fmt.Errorf("archive %s: %w", rel, err)
 	}
-	remote, err := l.cfg.Storage.Remote(a.Location)
-	if err != nil {
-		return arch, err
-	}
-	arch.Location = remote.Location(a.Playlist())
-	if err := l.dropLocal(dir); err != nil {
-		return arch, err
-	}
-	return arch, os.Remove(mp4)
+	arch.Location = mirror.Location(a.Playlist())
+	return arch, l.dropLocal(a)
 }
 
-// dropLocal deletes the data directory's copy of an archive that is whole
-// in its bucket, and the directories above it that it leaves empty.
-func (l *Local) dropLocal(dir string) error {
-	if err := os.RemoveAll(dir); err != nil {
+// dropLocal takes the data directory's copy of an archive that is whole in
+// its bucket, its directory and its MP4, out of archive/ at once (into the
+// trash, deleted in the background, as live directories are), and the
+// directories above it that it leaves empty.
+func (l *Local) dropLocal(a pipeline.ArchiveOutput) error {
+	mp4 := a.Dir + ".mp4"
+	disk := l.cfg.Storage.Disk
+	if err := l.discard(filepath.Base(a.Dir), disk.Path(a.Dir), disk.Path(mp4)); err != nil {
 		return fmt.Errorf("deleting the uploaded archive's local copy: %w", err)
 	}
-	root := filepath.Join(l.cfg.DataDir, pipeline.ArchiveRoot)
-	for d := filepath.Dir(dir); strings.HasPrefix(d, root+string(filepath.Separator)); d = filepath.Dir(d) {
-		if os.Remove(d) != nil {
-			break // not empty
-		}
-	}
-	return nil
+	return disk.Delete(context.Background(), mp4) // gone already: this prunes the empty directories
 }
 
 // recordedSeconds is how long the segments of an archive's playlist last.

@@ -16,8 +16,7 @@ func (l *Local) Readings() []health.Reading {
 			continue
 		}
 		p := r.p
-		ref := health.RunRef{OrgID: r.ref.OrgID, WorkflowID: r.ref.WorkflowID, RunID: r.ref.RunID}
-		hr := health.Reading{Ref: ref, Pipeline: p.index, Publisher: r.publisher, Failing: p.alert.open.Load()}
+		hr := health.Reading{Ref: health.RunRef(r.ref), Pipeline: p.index, Publisher: r.publisher, Failing: p.alert.open.Load()}
 		for i, m := range p.meters {
 			s := m.meter.Stats()
 			if i == 0 { // the source

@@ -438,17 +438,32 @@ const trashDir = ".trash"
 // background: a start-over window of an hour holds gigabytes, whose
 // deletion would make a stop's DONE wait as long as the run.
 func (l *Local) removeLive(workflowID string) error {
-	dir := filepath.Join(l.cfg.DataDir, pipeline.LiveRoot, workflowID)
-	if _, err := os.Lstat(dir); errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
+	return l.discard(workflowID, filepath.Join(l.cfg.DataDir, pipeline.LiveRoot, workflowID))
+}
+
+// discard takes files and directories out of where they are at once, into
+// one directory of the trash named after name, and deletes them in the
+// background; what cannot be moved is deleted in place. Missing paths are
+// skipped.
+func (l *Local) discard(name string, paths ...string) error {
 	trash := filepath.Join(l.cfg.DataDir, trashDir)
-	gone := filepath.Join(trash, fmt.Sprintf("%s-%d", workflowID, l.cfg.Now().UnixNano()))
-	if err := os.MkdirAll(trash, 0o700); err != nil || os.Rename(dir, gone) != nil {
-		return os.RemoveAll(dir) // where renaming fails, deleting in place still works
+	gone := filepath.Join(trash, fmt.Sprintf("%s-%d", name, l.cfg.Now().UnixNano()))
+	var errs []error
+	moved := false
+	for _, p := range paths {
+		if _, err := os.Lstat(p); errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if os.MkdirAll(gone, 0o700) != nil || os.Rename(p, filepath.Join(gone, filepath.Base(p))) != nil {
+			errs = append(errs, os.RemoveAll(p)) // where renaming fails, deleting in place still works
+			continue
+		}
+		moved = true
 	}
-	go l.emptyTrash(gone)
-	return nil
+	if moved {
+		go l.emptyTrash(gone)
+	}
+	return errors.Join(errs...)
 }
 
 // emptyTrash deletes what is in the trash: one directory, or all of it ("").
@@ -457,7 +472,7 @@ func (l *Local) emptyTrash(dir string) {
 		dir = filepath.Join(l.cfg.DataDir, trashDir)
 	}
 	if err := os.RemoveAll(dir); err != nil {
-		l.log.Warn("deleting old live files failed", "dir", dir, "err", err)
+		l.log.Warn("deleting discarded files failed", "dir", dir, "err", err)
 	}
 }
 

@@ -32,7 +32,11 @@ type Mirror struct {
 
 	passing  sync.Mutex       // one pass at a time; guards uploaded and sent
 	uploaded map[string]int64 // segment name → size in the bucket; nil until listed
-	sent     []byte           // the playlist the bucket has
+	// confirmed are the segments known to be whole in the bucket: uploaded
+	// by this mirror, or listed at the size of the file. Only the others
+	// are compared with their file.
+	confirmed map[string]bool
+	sent      []byte // the playlist the bucket has
 
 	mu      sync.Mutex
 	failure error     // the last pass's, nil once one goes through
@@ -93,37 +97,19 @@ func (m *Mirror) Run(ctx context.Context) {
 // when mp4 is its key (in parts, from the file). It returns the bytes of the
 // segments in the bucket.
 func (m *Mirror) Finish(ctx context.Context, mp4 string) (int64, error) {
-	wait := mirrorMinBackoff
-	for {
-		err := m.pass(ctx)
-		if err == nil {
-			break
-		}
-		if ctx.Err() != nil || storage.Denied(err) {
-			return 0, err
-		}
-		select {
-		case <-ctx.Done():
-			return 0, fmt.Errorf("%w (the last try: %w)", ctx.Err(), err)
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, mirrorMaxBackoff)
+	if err := retry(ctx, func() error { return m.pass(ctx) }); err != nil {
+		return 0, err
 	}
 	if mp4 != "" {
-		for wait = mirrorMinBackoff; ; wait = min(2*wait, mirrorMaxBackoff) {
+		err := retry(ctx, func() error {
 			err := m.remote.PutFile(ctx, mp4, m.disk.Path(mp4), storage.MediaMeta(mp4))
-			if err == nil {
-				break
+			if err != nil && ctx.Err() == nil {
+				m.log.Warn("archive: uploading the MP4 failed; trying again", "mp4", mp4, "err", err)
 			}
-			if ctx.Err() != nil || storage.Denied(err) {
-				return 0, err
-			}
-			m.log.Warn("archive: uploading the MP4 failed; trying again", "mp4", mp4, "err", err)
-			select {
-			case <-ctx.Done():
-				return 0, fmt.Errorf("%w (the last try: %w)", ctx.Err(), err)
-			case <-time.After(wait):
-			}
+			return err
+		})
+		if err != nil {
+			return 0, err
 		}
 	}
 	m.passing.Lock()
@@ -134,6 +120,26 @@ func (m *Mirror) Finish(ctx context.Context, mp4 string) (int64, error) {
 	}
 	return total, nil
 }
+
+// retry calls f until it succeeds, with the mirror's backoff, until ctx
+// ends or the storage refuses the credentials, which retrying does not
+// mend.
+func retry(ctx context.Context, f func() error) error {
+	for wait := mirrorMinBackoff; ; wait = min(2*wait, mirrorMaxBackoff) {
+		err := f()
+		if err == nil || ctx.Err() != nil || storage.Denied(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (the last try: %w)", ctx.Err(), err)
+		case <-time.After(wait):
+		}
+	}
+}
+
+// Location names an object of the bucket the mirror uploads to.
+func (m *Mirror) Location(key string) string { return m.remote.Location(key) }
 
 // Err is the last pass's failure, and since when passes fail; nil once one
 // went through.
@@ -177,7 +183,7 @@ func (m *Mirror) pass(ctx context.Context) (err error) {
 		if err != nil {
 			return err
 		}
-		m.uploaded = map[string]int64{}
+		m.uploaded, m.confirmed = map[string]int64{}, map[string]bool{}
 		for _, o := range have {
 			if path.Dir(o.Key) == m.dir && path.Base(o.Key) != Playlist { // segments only: Finish counts their bytes
 				m.uploaded[path.Base(o.Key)] = o.Size
@@ -197,18 +203,21 @@ func (m *Mirror) pass(ctx context.Context) (err error) {
 		return fmt.Errorf("archive %s: its playlist: %w", m.dir, err)
 	}
 	for _, s := range segs {
+		if m.confirmed[s.URI] {
+			continue
+		}
 		key := path.Join(m.dir, s.URI)
 		st, err := os.Stat(m.disk.Path(key))
 		if err != nil {
 			return fmt.Errorf("archive %s: %w", m.dir, err)
 		}
-		if size, ok := m.uploaded[s.URI]; ok && size == st.Size() {
-			continue
+		if size, ok := m.uploaded[s.URI]; !ok || size != st.Size() {
+			if err := m.remote.PutFile(ctx, key, m.disk.Path(key), storage.MediaMeta(key)); err != nil {
+				return err
+			}
+			m.uploaded[s.URI] = st.Size()
 		}
-		if err := m.remote.PutFile(ctx, key, m.disk.Path(key), storage.MediaMeta(key)); err != nil {
-			return err
-		}
-		m.uploaded[s.URI] = st.Size()
+		m.confirmed[s.URI] = true
 	}
 	if err := m.remote.Put(ctx, playlist, bytes.NewReader(body), int64(len(body)), storage.MediaMeta(playlist)); err != nil {
 		return err

@@ -27,6 +27,10 @@ type Cleaner struct {
 	Log     *slog.Logger
 	// DryRun lists what would go and deletes nothing.
 	DryRun bool
+
+	// emptied are the archive directories (by location) a sweep deleted,
+	// which later sweeps need not list again.
+	emptied map[string]bool
 }
 
 // Every is how often Run sweeps.
@@ -128,6 +132,9 @@ func (c *Cleaner) sweepRun(ctx context.Context, wf *domain.Workflow, run *domain
 			errs = append(errs, err)
 			continue
 		}
+		if c.emptied[st.Location(dir)] {
+			continue
+		}
 		objs, err := st.List(ctx, dir+"/")
 		if err != nil {
 			errs = append(errs, err)
@@ -154,6 +161,10 @@ func (c *Cleaner) sweepRun(ctx context.Context, wf *domain.Workflow, run *domain
 			errs = append(errs, fmt.Errorf("archive retention: deleting %s: %w", dir, err))
 			continue
 		}
+		if c.emptied == nil {
+			c.emptied = map[string]bool{}
+		}
+		c.emptied[st.Location(dir)] = true
 		c.Log.Info("archive retention: deleted an archive past its retention", "workflow", wf.ID, "run", run.ID, "archive", dir, "objects", len(keys))
 	}
 	return gone, errors.Join(errs...)

@@ -107,9 +107,6 @@ func endpointURL(raw string) (*url.URL, error) {
 
 func (s *S3) key(k string) string { return s.prefix + k }
 
-// Bucket is the bucket's name.
-func (s *S3) Bucket() string { return s.bucket }
-
 func (s *S3) Put(ctx context.Context, key string, body io.Reader, size int64, meta Meta) error {
 	_, err := s.client.PutObject(ctx, s.bucket, s.key(key), body, size, s.putOptions(meta))
 	return s.fail("writing", key, err)

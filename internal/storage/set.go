@@ -119,5 +119,9 @@ func (s *Set) DefaultURL(key string) string {
 	if s == nil || !s.Default.IsBucket() {
 		return ""
 	}
-	return s.ObjectURL(s.Default.String() + "/" + key)
+	b, err := s.Bucket(s.Default)
+	if err != nil {
+		return ""
+	}
+	return b.URL(key)
 }
